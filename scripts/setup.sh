@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Brings a clone to a runnable state, doing only what is missing:
+#   1. Debian packages: oneDNN (engine), LAPACK (PCA), Fashion-MNIST (data),
+#      PyTorch and scikit-learn (reference numbers for tests and benchmarks);
+#   2. npm dependencies (npm ci);
+#   3. the native addon (node-gyp) when it is missing or older than its sources;
+#   4. the TypeScript build (tsc, incremental).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(libdnnl-dev liblapacke-dev dataset-fashion-mnist python3-torch python3-sklearn)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "hourglass setup: installing Debian packages: ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "hourglass setup: run as root or install: ${missing[*]}" >&2; exit 1; }
+    SUDO=sudo
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "hourglass setup: npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+addon=build/Release/hourglass_native.node
+if [ ! -f "$addon" ] || [ -n "$(find native/src binding.gyp -newer "$addon" -print -quit)" ]; then
+  echo "hourglass setup: building the native addon"
+  npx node-gyp rebuild --silent >/dev/null
+fi
+
+npx tsc -p .

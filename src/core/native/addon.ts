@@ -1,0 +1,44 @@
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { HourglassError } from '../errors.js';
+
+/**
+ * Loads the compiled addon (build/Release/hourglass_native.node). Typed wrappers live
+ * beside this file, one per domain (dense.ts, conv.ts, linalg.ts); nothing else should
+ * touch the raw module.
+ */
+const here = path.dirname(fileURLToPath(import.meta.url));
+// Compiled code runs from dist/src/core/native; sources from src/core/native.
+const candidates = [
+  path.resolve(here, '../../../../build/Release/hourglass_native.node'),
+  path.resolve(here, '../../../build/Release/hourglass_native.node'),
+];
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type RawAddon = Record<string, (...args: any[]) => any>;
+
+function load(): RawAddon {
+  const file = candidates.find((c) => existsSync(c));
+  if (!file)
+    throw new HourglassError(
+      'NATIVE',
+      'the native engine is not built: run `npm run setup` (installs libdnnl-dev and builds the addon)',
+    );
+  const require = createRequire(import.meta.url);
+  return require(file) as RawAddon;
+}
+
+export const addon: RawAddon = load();
+
+/** Calls a native function, turning its errors into HourglassError('NATIVE'). */
+export function callNative<T>(name: string, ...args: unknown[]): T {
+  const fn = addon[name];
+  if (typeof fn !== 'function') throw new HourglassError('NATIVE', `native function ${name} is missing: rebuild with npm run setup`);
+  try {
+    return fn(...args) as T;
+  } catch (e) {
+    throw new HourglassError('NATIVE', (e as Error).message);
+  }
+}

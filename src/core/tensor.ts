@@ -1,0 +1,62 @@
+import { shapeMismatch, invalid } from './errors.js';
+
+/** Dimensions, batch first; images are NCHW. */
+export type Shape = readonly number[];
+
+/** A dense float32 array with a shape. `data` is owned by JavaScript and handed to the native engine without copies. */
+export interface Tensor {
+  readonly shape: Shape;
+  readonly data: Float32Array;
+}
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw invalid(`invalid dimension ${d} in shape [${shape.join(', ')}]`);
+    n *= d;
+  }
+  return n;
+}
+
+export function tensor(shape: Shape, data?: Float32Array): Tensor {
+  const n = sizeOf(shape);
+  if (data === undefined) return { shape: [...shape], data: new Float32Array(n) };
+  if (data.length !== n) throw shapeMismatch(`shape [${shape.join(', ')}] needs ${n} values, got ${data.length}`);
+  return { shape: [...shape], data };
+}
+
+export function zeros(shape: Shape): Tensor {
+  return tensor(shape);
+}
+
+export function shapeToString(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}
+
+export function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Rows [start, end) of a batch-first tensor, as a view sharing memory. */
+export function sliceRows(t: Tensor, start: number, end: number): Tensor {
+  const rowSize = sizeOf(t.shape.slice(1));
+  return { shape: [end - start, ...t.shape.slice(1)], data: t.data.subarray(start * rowSize, end * rowSize) };
+}
+
+/** Gathers rows by index into `out` (or a new tensor): used to build shuffled mini-batches. */
+export function gatherRows(t: Tensor, indices: ArrayLike<number>, out?: Tensor): Tensor {
+  const rowSize = sizeOf(t.shape.slice(1));
+  const target = out ?? tensor([indices.length, ...t.shape.slice(1)]);
+  for (let i = 0; i < indices.length; i++) {
+    const src = indices[i] * rowSize;
+    target.data.set(t.data.subarray(src, src + rowSize), i * rowSize);
+  }
+  return target;
+}
+
+/** Same data viewed with another shape of equal size. */
+export function reshape(t: Tensor, shape: Shape): Tensor {
+  if (sizeOf(shape) !== t.data.length)
+    throw shapeMismatch(`cannot reshape ${shapeToString(t.shape)} to ${shapeToString(shape)}`);
+  return { shape: [...shape], data: t.data };
+}

@@ -1,0 +1,208 @@
+// Forward, backward-data and backward-weights passes of a 2-D convolution or transposed
+// convolution on caller-owned NCHW arrays. The two kinds differ only in their oneDNN
+// primitive types, the weight layout of the caller's array and how the output size is
+// derived, so one implementation serves both through a traits type:
+//
+//   struct Kind {
+//     using Forward, BackwardData, BackwardWeights;   // oneDNN primitive types
+//     static constexpr dnnl::algorithm algorithm;
+//     static constexpr dnnl::memory::format_tag weightTag;  // caller's weight layout
+//     static constexpr size_t geometryArgs;                 // leading shape arguments
+//     static ConvGeometry geometry(const Napi::CallbackInfo&, const char* fn);
+//   };
+#pragma once
+#include <napi.h>
+#include <dnnl.hpp>
+#include <memory>
+#include <string>
+#include "args.h"
+#include "conv_geometry.h"
+#include "primitive_cache.h"
+
+namespace hourglass {
+
+namespace conv_detail {
+
+using tag = dnnl::memory::format_tag;
+
+// "any" lets the implementation pick its fastest layout (blocked channels on AVX-512 and
+// AVX2 machines); StagedMemory reorders between it and the caller's plain arrays.
+inline dnnl::memory::desc anyDesc(const dnnl::memory::dims& dims) { static bool plain = getenv("HG_PLAIN"); return floatDesc(dims, plain ? tag::abcd : tag::any); }
+
+template <class Kind>
+typename Kind::Forward::primitive_desc forwardPd(const ConvGeometry& g, bool withBias) {
+  auto& engine = cpuEngine();
+  auto src = anyDesc(g.inputDims()), weights = anyDesc(g.weightDims()), dst = anyDesc(g.outputDims());
+  if (withBias) {
+    typename Kind::Forward::desc d(dnnl::prop_kind::forward_training, Kind::algorithm, src, weights,
+                                   floatDesc({g.outChannels}, tag::a), dst, g.strides(), g.padLeft(), g.padRight());
+    return {d, engine};
+  }
+  typename Kind::Forward::desc d(dnnl::prop_kind::forward_training, Kind::algorithm, src, weights, dst, g.strides(),
+                                 g.padLeft(), g.padRight());
+  return {d, engine};
+}
+
+template <class Kind>
+struct ForwardEntry {
+  typename Kind::Forward primitive;
+  StagedMemory src, weights, dst;
+  dnnl::memory bias;
+};
+
+template <class Kind>
+struct BackwardDataEntry {
+  typename Kind::BackwardData primitive;
+  StagedMemory diffDst, weights, diffSrc;
+};
+
+template <class Kind>
+struct BackwardWeightsEntry {
+  typename Kind::BackwardWeights primitive;
+  StagedMemory src, diffDst, diffWeights;
+  dnnl::memory diffBias;
+};
+
+template <class Kind>
+PrimitiveCache<ForwardEntry<Kind>>& forwardCache() {
+  static auto* cache = new PrimitiveCache<ForwardEntry<Kind>>();
+  return *cache;
+}
+
+template <class Kind>
+PrimitiveCache<BackwardDataEntry<Kind>>& backwardDataCache() {
+  static auto* cache = new PrimitiveCache<BackwardDataEntry<Kind>>();
+  return *cache;
+}
+
+template <class Kind>
+PrimitiveCache<BackwardWeightsEntry<Kind>>& backwardWeightsCache() {
+  static auto* cache = new PrimitiveCache<BackwardWeightsEntry<Kind>>();
+  return *cache;
+}
+
+}  // namespace conv_detail
+
+// forward(geometry..., x, weight, bias | null, y)
+template <class Kind>
+Napi::Value convForward(const Napi::CallbackInfo& info, const char* fn) {
+  using namespace conv_detail;
+  constexpr size_t k = Kind::geometryArgs;
+  expectCount(info, k + 4, fn);
+  auto env = info.Env();
+  ConvGeometry g = Kind::geometry(info, fn);
+  float* x = exactFloats(info, k, "x", g.inputElements(env));
+  float* weight = exactFloats(info, k + 1, "weight", g.weightElements(env));
+  float* bias = optionalFloats(info, k + 2, "bias", g.outChannels);
+  float* y = exactFloats(info, k + 3, "y", g.outputElements(env));
+  return guarded(env, fn, [&] {
+    bool withBias = bias != nullptr;
+    auto& entry = forwardCache<Kind>().get(g.key(withBias), [&] {
+      auto pd = forwardPd<Kind>(g, withBias);
+      auto e = std::make_unique<ForwardEntry<Kind>>();
+      e->primitive = typename Kind::Forward(pd);
+      e->src = StagedMemory(floatDesc(g.inputDims(), tag::nchw), pd.src_desc());
+      e->weights = StagedMemory(floatDesc(g.weightDims(), Kind::weightTag), pd.weights_desc());
+      e->dst = StagedMemory(floatDesc(g.outputDims(), tag::nchw), pd.dst_desc());
+      if (withBias) e->bias = dnnl::memory(pd.bias_desc(), cpuEngine(), DNNL_MEMORY_NONE);
+      return e;
+    });
+    std::unordered_map<int, dnnl::memory> args{
+        {DNNL_ARG_SRC, entry.src.in(x)},
+        {DNNL_ARG_WEIGHTS, entry.weights.in(weight)},
+        {DNNL_ARG_DST, entry.dst.out(y)},
+    };
+    if (withBias) {
+      entry.bias.set_data_handle(bias);
+      args.emplace(DNNL_ARG_BIAS, entry.bias);
+    }
+    entry.primitive.execute(cpuStream(), args);
+    entry.dst.finish();
+    cpuStream().wait();
+  });
+}
+
+// backwardData(geometry..., dy, weight, dx): dx = dL/dx given dy = dL/dy.
+template <class Kind>
+Napi::Value convBackwardData(const Napi::CallbackInfo& info, const char* fn) {
+  using namespace conv_detail;
+  constexpr size_t k = Kind::geometryArgs;
+  expectCount(info, k + 3, fn);
+  auto env = info.Env();
+  ConvGeometry g = Kind::geometry(info, fn);
+  float* dy = exactFloats(info, k, "dy", g.outputElements(env));
+  float* weight = exactFloats(info, k + 1, "weight", g.weightElements(env));
+  float* dx = exactFloats(info, k + 2, "dx", g.inputElements(env));
+  return guarded(env, fn, [&] {
+    auto& entry = backwardDataCache<Kind>().get(g.key(false), [&] {
+      auto hint = forwardPd<Kind>(g, false);
+      typename Kind::BackwardData::desc d(Kind::algorithm, anyDesc(g.inputDims()), anyDesc(g.weightDims()),
+                                          anyDesc(g.outputDims()), g.strides(), g.padLeft(), g.padRight());
+      typename Kind::BackwardData::primitive_desc pd(d, cpuEngine(), hint);
+      auto e = std::make_unique<BackwardDataEntry<Kind>>();
+      e->primitive = typename Kind::BackwardData(pd);
+      e->diffDst = StagedMemory(floatDesc(g.outputDims(), tag::nchw), pd.diff_dst_desc());
+      e->weights = StagedMemory(floatDesc(g.weightDims(), Kind::weightTag), pd.weights_desc());
+      e->diffSrc = StagedMemory(floatDesc(g.inputDims(), tag::nchw), pd.diff_src_desc());
+      return e;
+    });
+    entry.primitive.execute(cpuStream(), {
+                                             {DNNL_ARG_DIFF_DST, entry.diffDst.in(dy)},
+                                             {DNNL_ARG_WEIGHTS, entry.weights.in(weight)},
+                                             {DNNL_ARG_DIFF_SRC, entry.diffSrc.out(dx)},
+                                         });
+    entry.diffSrc.finish();
+    cpuStream().wait();
+  });
+}
+
+// backwardWeights(geometry..., x, dy, dweight, dbias | null): overwrites dweight (and dbias).
+template <class Kind>
+Napi::Value convBackwardWeights(const Napi::CallbackInfo& info, const char* fn) {
+  using namespace conv_detail;
+  constexpr size_t k = Kind::geometryArgs;
+  expectCount(info, k + 4, fn);
+  auto env = info.Env();
+  ConvGeometry g = Kind::geometry(info, fn);
+  float* x = exactFloats(info, k, "x", g.inputElements(env));
+  float* dy = exactFloats(info, k + 1, "dy", g.outputElements(env));
+  float* dweight = exactFloats(info, k + 2, "dweight", g.weightElements(env));
+  float* dbias = optionalFloats(info, k + 3, "dbias", g.outChannels);
+  return guarded(env, fn, [&] {
+    bool withBias = dbias != nullptr;
+    auto& entry = backwardWeightsCache<Kind>().get(g.key(withBias), [&] {
+      auto hint = forwardPd<Kind>(g, withBias);
+      auto src = anyDesc(g.inputDims()), diffWeights = anyDesc(g.weightDims()), diffDst = anyDesc(g.outputDims());
+      auto make = [&](const typename Kind::BackwardWeights::desc& d) {
+        typename Kind::BackwardWeights::primitive_desc pd(d, cpuEngine(), hint);
+        auto e = std::make_unique<BackwardWeightsEntry<Kind>>();
+        e->primitive = typename Kind::BackwardWeights(pd);
+        e->src = StagedMemory(floatDesc(g.inputDims(), tag::nchw), pd.src_desc());
+        e->diffDst = StagedMemory(floatDesc(g.outputDims(), tag::nchw), pd.diff_dst_desc());
+        e->diffWeights = StagedMemory(floatDesc(g.weightDims(), Kind::weightTag), pd.diff_weights_desc());
+        if (withBias) e->diffBias = dnnl::memory(pd.diff_bias_desc(), cpuEngine(), DNNL_MEMORY_NONE);
+        return e;
+      };
+      if (withBias)
+        return make(typename Kind::BackwardWeights::desc(Kind::algorithm, src, diffWeights,
+                                                         floatDesc({g.outChannels}, tag::a), diffDst, g.strides(),
+                                                         g.padLeft(), g.padRight()));
+      return make(typename Kind::BackwardWeights::desc(Kind::algorithm, src, diffWeights, diffDst, g.strides(),
+                                                       g.padLeft(), g.padRight()));
+    });
+    std::unordered_map<int, dnnl::memory> args{
+        {DNNL_ARG_SRC, entry.src.in(x)},
+        {DNNL_ARG_DIFF_DST, entry.diffDst.in(dy)},
+        {DNNL_ARG_DIFF_WEIGHTS, entry.diffWeights.out(dweight)},
+    };
+    if (withBias) {
+      entry.diffBias.set_data_handle(dbias);
+      args.emplace(DNNL_ARG_DIFF_BIAS, entry.diffBias);
+    }
+    entry.primitive.execute(cpuStream(), args);
+    entry.diffWeights.finish();
+    cpuStream().wait();
+  });
+}
+
+}  // namespace hourglass

@@ -1,0 +1,117 @@
+// Parameter updates of torch.optim.Adam (amsgrad=False) and torch.optim.SGD (dampening 0),
+// operation for operation, in float32 like torch's CPU kernels, so a model trained here
+// follows the same trajectory as in PyTorch.
+#include <cmath>
+#include <string>
+#include "args.h"
+#include "parallel.h"
+#include "registry.h"
+#include "vectorize.h"
+
+namespace hourglass {
+
+namespace {
+
+struct AdamScalars {
+  float beta1, oneMinusBeta1, beta2, oneMinusBeta2;
+  float stepSize;              // lr / (1 - beta1^step)
+  float biasCorrection2Sqrt;   // sqrt(1 - beta2^step)
+  float eps, weightDecay;
+};
+
+HOURGLASS_VECTORIZED void adamRange(float* param, const float* grad, float* m, float* v, int64_t n, AdamScalars s) {
+  for (int64_t i = 0; i < n; i++) {
+    float g = grad[i] + s.weightDecay * param[i];
+    float mi = m[i] * s.beta1 + s.oneMinusBeta1 * g;
+    float vi = v[i] * s.beta2 + s.oneMinusBeta2 * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    float denom = std::sqrt(vi) / s.biasCorrection2Sqrt + s.eps;
+    param[i] = param[i] - s.stepSize * (mi / denom);
+  }
+}
+
+HOURGLASS_VECTORIZED void sgdRange(float* param, const float* grad, float* velocity, int64_t n, float lr,
+                                   float momentum, float weightDecay, bool nesterov, bool firstStep) {
+  if (momentum == 0.0f) {
+    for (int64_t i = 0; i < n; i++) param[i] = param[i] - lr * (grad[i] + weightDecay * param[i]);
+    return;
+  }
+  // torch starts the momentum buffer as a copy of the first gradient.
+  for (int64_t i = 0; i < n; i++) {
+    float g = grad[i] + weightDecay * param[i];
+    float buf = firstStep ? g : velocity[i] * momentum + g;
+    velocity[i] = buf;
+    param[i] = param[i] - lr * (nesterov ? g + momentum * buf : buf);
+  }
+}
+
+double nonNegative(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  double value = number(info, i, name);
+  if (value < 0) fail(info.Env(), std::string(name) + " must be >= 0, got " + std::to_string(value));
+  return value;
+}
+
+double unitInterval(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  double value = number(info, i, name);
+  if (value < 0 || value >= 1) fail(info.Env(), std::string(name) + " must be in [0, 1), got " + std::to_string(value));
+  return value;
+}
+
+}  // namespace
+
+// adamStep(param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, step), step counted from 1
+static Napi::Value AdamStep(const Napi::CallbackInfo& info) {
+  expectCount(info, 11, "adamStep");
+  auto env = info.Env();
+  int64_t n = dim(info, 4, "n");
+  double lr = nonNegative(info, 5, "lr");
+  double beta1 = unitInterval(info, 6, "beta1"), beta2 = unitInterval(info, 7, "beta2");
+  double eps = nonNegative(info, 8, "eps"), weightDecay = nonNegative(info, 9, "weightDecay");
+  int64_t step = dim(info, 10, "step");
+  if (step < 1) fail(env, "step counts from 1, got 0");
+  float* param = floats(info, 0, "param", n).data;
+  const float* grad = floats(info, 1, "grad", n).data;
+  float* m = floats(info, 2, "m", n).data;
+  float* v = floats(info, 3, "v", n).data;
+  // Bias corrections in double, as torch computes them in Python floats.
+  double biasCorrection1 = 1.0 - std::pow(beta1, static_cast<double>(step));
+  double biasCorrection2 = 1.0 - std::pow(beta2, static_cast<double>(step));
+  AdamScalars s{static_cast<float>(beta1),
+                static_cast<float>(1.0 - beta1),
+                static_cast<float>(beta2),
+                static_cast<float>(1.0 - beta2),
+                static_cast<float>(lr / biasCorrection1),
+                static_cast<float>(std::sqrt(biasCorrection2)),
+                static_cast<float>(eps),
+                static_cast<float>(weightDecay)};
+  forRanges(n, 4, 16, [&](int64_t begin, int64_t end) {
+    adamRange(param + begin, grad + begin, m + begin, v + begin, end - begin, s);
+  });
+  return env.Undefined();
+}
+HOURGLASS_EXPORT(adamStep, AdamStep);
+
+// sgdStep(param, grad, velocity, n, lr, momentum, weightDecay, nesterov, firstStep)
+static Napi::Value SgdStep(const Napi::CallbackInfo& info) {
+  expectCount(info, 9, "sgdStep");
+  auto env = info.Env();
+  int64_t n = dim(info, 3, "n");
+  double lr = nonNegative(info, 4, "lr");
+  double momentum = nonNegative(info, 5, "momentum");
+  double weightDecay = nonNegative(info, 6, "weightDecay");
+  bool nesterov = flag(info, 7, "nesterov"), firstStep = flag(info, 8, "firstStep");
+  if (nesterov && momentum == 0) fail(env, "nesterov momentum needs momentum > 0");
+  float* param = floats(info, 0, "param", n).data;
+  const float* grad = floats(info, 1, "grad", n).data;
+  // Plain SGD keeps no state: the velocity array is not touched and may be empty.
+  float* velocity = floats(info, 2, "velocity", momentum == 0 ? 0 : n).data;
+  forRanges(n, 2, 16, [&](int64_t begin, int64_t end) {
+    sgdRange(param + begin, grad + begin, momentum == 0 ? nullptr : velocity + begin, end - begin,
+             static_cast<float>(lr), static_cast<float>(momentum), static_cast<float>(weightDecay), nesterov, firstStep);
+  });
+  return env.Undefined();
+}
+HOURGLASS_EXPORT(sgdStep, SgdStep);
+
+}  // namespace hourglass

@@ -1,0 +1,155 @@
+// Shared machinery of the oneDNN-backed kernels (convolution, deconvolution, pooling,
+// batch normalization): the process-wide engine and stream, a per-kind cache of primitives
+// keyed by their shapes, staging of JavaScript-owned NCHW memory into the layouts a
+// primitive prefers, and conversion of oneDNN failures into JavaScript errors.
+#pragma once
+#include <napi.h>
+#include <dnnl.hpp>
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <string>
+#include <unordered_map>
+#include "args.h"
+
+namespace hourglass {
+
+// One engine and one stream for the whole process. Both are leaked on purpose: destroying
+// them during static destruction can race with OpenMP threads shutting down at exit.
+inline dnnl::engine& cpuEngine() {
+  static dnnl::engine* engine = new dnnl::engine(dnnl::engine::kind::cpu, 0);
+  return *engine;
+}
+
+inline dnnl::stream& cpuStream() {
+  static dnnl::stream* stream = new dnnl::stream(cpuEngine());
+  return *stream;
+}
+
+// Primitive creation costs far more than execution for small layers, so every kind keeps
+// its primitives (and the internal buffers they use) per shape. A network has a handful
+// of distinct shapes; the bound only stops a long-lived process that sees many shapes
+// (tests, shape sweeps) from growing without limit.
+template <class Entry>
+class PrimitiveCache {
+ public:
+  template <class Make>
+  Entry& get(const std::string& key, Make make) {
+    auto found = entries_.find(key);
+    if (found != entries_.end()) return *found->second;
+    std::unique_ptr<Entry> created = make();
+    if (entries_.size() >= kMaxEntries) entries_.clear();
+    Entry& ref = *created;
+    entries_.emplace(key, std::move(created));
+    return ref;
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 64;
+  std::unordered_map<std::string, std::unique_ptr<Entry>> entries_;
+};
+
+inline std::string cacheKey(std::initializer_list<int64_t> values) {
+  std::string key;
+  for (int64_t v : values) {
+    key += std::to_string(v);
+    key += ',';
+  }
+  return key;
+}
+
+// Runs an entry point's body, turning oneDNN and allocation failures into JavaScript
+// errors; node-addon-api only converts Napi::Error by itself.
+template <class Body>
+Napi::Value guarded(const Napi::Env& env, const char* fn, Body body) {
+  try {
+    body();
+  } catch (const dnnl::error& e) {
+    fail(env, std::string(fn) + ": oneDNN error: " + e.what());
+  } catch (const std::bad_alloc&) {
+    fail(env, std::string(fn) + ": out of memory");
+  }
+  return env.Undefined();
+}
+
+// A Float32Array of exactly `needed` elements: a different length always means the caller
+// mixed up shapes, so it is rejected rather than partly used.
+inline float* exactFloats(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t needed) {
+  FloatView view = floats(info, i, name, needed);
+  if (static_cast<int64_t>(view.length) != needed)
+    fail(info.Env(), std::string(name) + " has " + std::to_string(view.length) + " elements, expected exactly " +
+                         std::to_string(needed));
+  return view.data;
+}
+
+// Like exactFloats, but null (or undefined) is accepted and gives nullptr.
+inline float* optionalFloats(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t needed) {
+  if (info[i].IsNull() || info[i].IsUndefined()) return nullptr;
+  return exactFloats(info, i, name, needed);
+}
+
+// A positive integer (a size that must not be zero).
+inline int64_t positive(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  int64_t v = dim(info, i, name);
+  if (v < 1) fail(info.Env(), std::string(name) + " must be at least 1, got 0");
+  if (v > INT32_MAX) fail(info.Env(), std::string(name) + " is too large");
+  return v;
+}
+
+// A non-negative integer small enough for oneDNN's int64 arithmetic everywhere.
+inline int64_t smallDim(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  int64_t v = dim(info, i, name);
+  if (v > INT32_MAX) fail(info.Env(), std::string(name) + " is too large");
+  return v;
+}
+
+// Memory that JavaScript owns in a plain layout (NCHW, OIHW, ...) and a primitive may want
+// in another (usually a blocked layout such as nChw16c, which vectorizes far better).
+// When the layouts agree, the primitive reads and writes the caller's array directly;
+// otherwise an internal buffer, allocated once per cache entry, stands in for it and
+// reorders copy across.
+class StagedMemory {
+ public:
+  StagedMemory() = default;
+  StagedMemory(const dnnl::memory::desc& user, const dnnl::memory::desc& wanted)
+      : user_(user, cpuEngine(), DNNL_MEMORY_NONE), direct_(user == wanted) {
+    if (!direct_) {
+      inner_ = dnnl::memory(wanted, cpuEngine());
+      toInner_ = dnnl::reorder(user_, inner_);
+      toUser_ = dnnl::reorder(inner_, user_);
+    }
+  }
+
+  // The memory to hand the primitive, reading the caller's data first when it is an input.
+  dnnl::memory& in(float* data) {
+    user_.set_data_handle(data);
+    if (direct_) return user_;
+    toInner_.execute(cpuStream(), user_, inner_);
+    return inner_;
+  }
+
+  // The memory to hand the primitive for an output; call finish() after the primitive ran.
+  dnnl::memory& out(float* data) {
+    user_.set_data_handle(data);
+    return direct_ ? user_ : inner_;
+  }
+
+  void finish() {
+    if (!direct_) toUser_.execute(cpuStream(), inner_, user_);
+  }
+
+  bool direct() const { return direct_; }
+
+ private:
+  dnnl::memory user_;
+  dnnl::memory inner_;
+  dnnl::reorder toInner_;
+  dnnl::reorder toUser_;
+  bool direct_ = true;
+};
+
+inline dnnl::memory::desc floatDesc(const dnnl::memory::dims& dims, dnnl::memory::format_tag tag) {
+  return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, tag);
+}
+
+}  // namespace hourglass

@@ -1,0 +1,8 @@
+import type { Command } from '../command.js';
+import { trainCommand } from './train.js';
+import { evalCommand } from './eval.js';
+import { reconstructCommand } from './reconstruct.js';
+import { demoCommand } from './demo.js';
+
+/** Every CLI command, in the order `hourglass --help` lists them. */
+export const commands: readonly Command[] = [demoCommand, trainCommand, evalCommand, reconstructCommand];

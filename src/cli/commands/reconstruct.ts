@@ -1,0 +1,37 @@
+import { invalid } from '../../core/errors.js';
+import { sliceRows } from '../../core/tensor.js';
+import { opt, type Command } from '../command.js';
+import { DATA_HELP, loadData } from '../datasets.js';
+import { Autoencoder } from '../../models/autoencoder.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
+import { reconstructionGrid } from '../../report/training-report.js';
+
+export const reconstructCommand: Command = {
+  name: 'reconstruct',
+  summary: 'write a PNG grid of originals (top row) above their reconstructions',
+  options: [
+    { name: 'model', type: 'string', description: 'model file (.safetensors)', required: true },
+    { name: 'data', type: 'string', description: `images: ${DATA_HELP}`, default: 'fashion-mnist' },
+    { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
+    { name: 'split', type: 'string', description: 'Fashion-MNIST split: train or test', default: 'test' },
+    { name: 'count', type: 'number', description: 'number of images', default: 10 },
+    { name: 'offset', type: 'number', description: 'index of the first image', default: 0 },
+    { name: 'out', type: 'string', description: 'output PNG', default: 'reconstructions.png' },
+  ],
+  async run(o) {
+    const count = opt.number(o, 'count') as number;
+    const offset = opt.number(o, 'offset') as number;
+    if (!Number.isInteger(count) || count < 1 || count > 100) throw invalid(`--count must be an integer in 1..100, got ${count}`);
+    if (!Number.isInteger(offset) || offset < 0) throw invalid(`--offset must be a non-negative integer, got ${offset}`);
+    const model = await Autoencoder.load(opt.string(o, 'model') as string);
+    if (model.inputShape.length !== 3) throw invalid(`this model's input is [${model.inputShape.join(', ')}], not images [c, h, w]: reconstruct draws pictures of image models only`);
+    const split = opt.string(o, 'split') === 'train' ? 'train' : 'test';
+    const data = await loadData(opt.string(o, 'data') as string, split, { limit: offset + count, dataDir: opt.string(o, 'data-dir') });
+    if (data.x.shape[0] <= offset) throw invalid(`--offset ${offset} is past the end of ${data.source} (${data.x.shape[0]} samples)`);
+    const originals = sliceRows(data.x, offset, Math.min(data.x.shape[0], offset + count));
+    const png = await reconstructionGrid(model, originals);
+    const out = opt.string(o, 'out') as string;
+    await writeFileAtomic(out, png);
+    process.stdout.write(`hourglass: wrote ${out} (${originals.shape[0]} originals above their reconstructions; MSE ${model.evaluate(originals).toFixed(5)})\n`);
+  },
+};

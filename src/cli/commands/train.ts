@@ -1,0 +1,73 @@
+import { opt, type Command, type OptionSpec, type OptionValues } from '../command.js';
+import { DATA_HELP } from '../datasets.js';
+import { trainRun, type TrainRunOptions } from '../train-run.js';
+
+/** Options shared by `train` and `demo`. */
+export const TRAIN_OPTIONS: readonly OptionSpec[] = [
+  { name: 'data', type: 'string', description: `training data: ${DATA_HELP}`, default: 'fashion-mnist' },
+  { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)' },
+  { name: 'test-data', type: 'string', description: 'test data file (default: the Fashion-MNIST test split, or --test-split of a file)' },
+  { name: 'test-split', type: 'number', description: 'fraction of a data file held out as test data when --test-data is not given', default: 0.1 },
+  { name: 'limit', type: 'number', description: 'use only the first N training samples' },
+  { name: 'arch', type: 'string', description: 'architecture: dense or conv', default: 'dense' },
+  { name: 'hidden', type: 'list', description: 'dense: encoder hidden widths (decoder mirrors them)', default: [256, 64] },
+  { name: 'filters', type: 'list', description: 'conv: filters per conv+pool stage', default: [32, 64] },
+  { name: 'bottleneck', type: 'number', description: 'latent size (dense: units; conv: optional dense waist)' },
+  { name: 'activation', type: 'string', description: 'hidden activation: relu, leaky_relu, tanh, sigmoid', default: 'relu' },
+  { name: 'output-activation', type: 'string', description: 'sigmoid (data in [0,1]) or linear (default: sigmoid for images, linear for tables)' },
+  { name: 'scaler', type: 'string', description: 'none, minmax or standard (default: none for images, standard for tables)' },
+  { name: 'dropout', type: 'number', description: 'dropout probability after hidden layers (dense)', default: 0 },
+  { name: 'loss', type: 'string', description: 'mse, bce or mae', default: 'mse' },
+  { name: 'optimizer', type: 'string', description: 'adam or sgd', default: 'adam' },
+  { name: 'momentum', type: 'number', description: 'SGD momentum', default: 0.9 },
+  { name: 'weight-decay', type: 'number', description: 'L2 weight decay', default: 0 },
+  { name: 'epochs', type: 'number', description: 'training epochs', default: 20 },
+  { name: 'batch-size', type: 'number', description: 'mini-batch size', default: 256 },
+  { name: 'lr', type: 'number', description: 'learning rate', default: 1e-3 },
+  { name: 'seed', type: 'number', description: 'random seed (same seed + same data = same model)', default: 0 },
+  { name: 'validation-split', type: 'number', description: 'fraction of the training data held out for val_loss' },
+  { name: 'patience', type: 'number', description: 'early stopping: epochs without val_loss improvement (restores the best weights)' },
+  { name: 'out', type: 'string', description: 'run directory (default runs/<arch>-<time>)' },
+  { name: 'overwrite', type: 'flag', description: 'allow writing into an existing, non-empty run directory' },
+  { name: 'progress', type: 'flag', description: 'live progress line (default on a terminal; --no-progress to hide)' },
+];
+
+export function trainRunOptions(o: OptionValues): TrainRunOptions {
+  return {
+    data: opt.string(o, 'data') as string,
+    dataDir: opt.string(o, 'data-dir'),
+    testData: opt.string(o, 'test-data'),
+    testSplit: opt.number(o, 'test-split') as number,
+    limit: opt.number(o, 'limit'),
+    arch: opt.string(o, 'arch') as string,
+    hidden: opt.list(o, 'hidden') as number[],
+    filters: opt.list(o, 'filters') as number[],
+    bottleneck: opt.number(o, 'bottleneck'),
+    activation: opt.string(o, 'activation') as string,
+    outputActivation: opt.string(o, 'output-activation'),
+    scaler: opt.string(o, 'scaler'),
+    dropout: opt.number(o, 'dropout') as number,
+    loss: opt.string(o, 'loss') as string,
+    optimizer: opt.string(o, 'optimizer') as string,
+    momentum: opt.number(o, 'momentum') as number,
+    weightDecay: opt.number(o, 'weight-decay') as number,
+    epochs: opt.number(o, 'epochs') as number,
+    batchSize: opt.number(o, 'batch-size') as number,
+    lr: opt.number(o, 'lr') as number,
+    seed: opt.number(o, 'seed') as number,
+    validationSplit: opt.number(o, 'validation-split'),
+    patience: opt.number(o, 'patience'),
+    out: opt.string(o, 'out'),
+    overwrite: opt.flag(o, 'overwrite'),
+    progress: o.progress as boolean | undefined,
+  };
+}
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train an autoencoder and write the model, metrics and report pictures to a run directory',
+  options: TRAIN_OPTIONS,
+  async run(o) {
+    await trainRun(trainRunOptions(o));
+  },
+};

@@ -1,0 +1,138 @@
+import path from 'node:path';
+import { mkdir, readdir } from 'node:fs/promises';
+import { invalid } from '../core/errors.js';
+import { gatherRows, type Tensor } from '../core/tensor.js';
+import { Rng } from '../core/rng.js';
+import { checkLossKind } from '../train/loss.js';
+import type { Autoencoder } from '../models/autoencoder.js';
+import { buildAutoencoder } from '../models/build.js';
+import { MinMaxScaler, StandardScaler, type Scaler } from '../data/scaler.js';
+import { writeTrainingReport } from '../report/training-report.js';
+import { loadData, type LoadedData } from './datasets.js';
+import { ProgressPrinter } from './progress.js';
+import { describeModel } from './describe.js';
+
+export interface TrainRunOptions {
+  data: string;
+  dataDir?: string;
+  testData?: string;
+  testSplit: number;
+  limit?: number;
+  arch: string;
+  hidden: number[];
+  filters: number[];
+  bottleneck?: number;
+  activation: string;
+  outputActivation?: string;
+  scaler?: string;
+  dropout: number;
+  loss: string;
+  optimizer: string;
+  momentum: number;
+  weightDecay: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  validationSplit?: number;
+  patience?: number;
+  out?: string;
+  overwrite: boolean;
+  progress?: boolean;
+}
+
+export interface TrainRunResult {
+  model: Autoencoder;
+  dir: string;
+  testMse: number;
+}
+
+/** The whole `hourglass train` job: data, model, training, evaluation, model file and report. */
+export async function trainRun(o: TrainRunOptions, log: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<TrainRunResult> {
+  const loss = checkLossKind(o.loss);
+  if (o.optimizer !== 'adam' && o.optimizer !== 'sgd') throw invalid(`--optimizer must be adam or sgd, got '${o.optimizer}'`);
+  const dir = o.out ?? path.join('runs', `${o.arch}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+  await checkRunDirectory(dir, o.overwrite);
+
+  const { train, test } = await loadTrainAndTest(o);
+  const isImage = train.imageShape !== null;
+  const scaler = makeScaler(o.scaler ?? (isImage ? 'none' : 'standard'));
+  const model = buildAutoencoder({
+    arch: o.arch,
+    inputShape: train.x.shape.slice(1),
+    hidden: o.hidden,
+    filters: o.filters,
+    bottleneck: o.bottleneck,
+    activation: o.activation,
+    outputActivation: o.outputActivation ?? (isImage && !scaler ? 'sigmoid' : 'linear'),
+    dropout: o.dropout,
+    scaler,
+    seed: o.seed,
+  });
+  log(`hourglass: training a ${o.arch} autoencoder on ${train.source} (${train.x.shape[0]} samples, ${test.x.shape[0]} test) -> ${dir}`);
+  log(describeModel(model));
+
+  const printer = new ProgressPrinter(process.stderr, o.progress ?? process.stderr.isTTY === true);
+  const record = await model.fit(train.x, {
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    learningRate: o.lr,
+    optimizer: o.optimizer,
+    momentum: o.momentum,
+    weightDecay: o.weightDecay,
+    loss,
+    seed: o.seed,
+    validationSplit: o.validationSplit,
+    earlyStopping: o.patience !== undefined ? { patience: o.patience } : undefined,
+    onBatchEnd: printer.batch,
+    onEpochEnd: (r) => printer.epoch(r, o.epochs),
+  });
+  const testMse = model.evaluate(test.x, 'mse');
+  await mkdir(dir, { recursive: true });
+  await model.save(path.join(dir, 'model.safetensors'));
+  await writeTrainingReport(dir, { model, record, test, testMse, train: train.source });
+  log(
+    `hourglass: test MSE ${testMse.toFixed(5)} after ${record.epochs.length} epochs (${Math.round(record.samplesPerSecond).toLocaleString('en-US')} samples/s); ` +
+      `wrote ${path.join(dir, 'model.safetensors')}, metrics.json, loss-curve.png${isImage ? ', reconstructions.png' : ''}`,
+  );
+  return { model, dir, testMse };
+}
+
+/** Refuses to mix a new run into an existing one: nothing already on disk is overwritten without --overwrite. */
+export async function checkRunDirectory(dir: string, overwrite: boolean): Promise<void> {
+  let entries: string[] = [];
+  try {
+    entries = await readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') throw invalid(`--out ${dir} is a file, not a directory`);
+    return;
+  }
+  if (entries.length > 0 && !overwrite) throw invalid(`run directory ${dir} already exists and is not empty: choose another --out or pass --overwrite`);
+}
+
+async function loadTrainAndTest(o: TrainRunOptions): Promise<{ train: LoadedData; test: LoadedData }> {
+  const train = await loadData(o.data, 'train', { limit: o.limit, dataDir: o.dataDir });
+  if (o.testData) return { train, test: await loadData(o.testData, 'test', { dataDir: o.dataDir }) };
+  if (o.data === 'fashion-mnist') return { train, test: await loadData('fashion-mnist', 'test', { dataDir: o.dataDir }) };
+  if (!(o.testSplit > 0 && o.testSplit < 1)) throw invalid(`--test-split must be in (0, 1), got ${o.testSplit}`);
+  const n = train.x.shape[0];
+  const nTest = Math.round(n * o.testSplit);
+  if (nTest < 1 || nTest >= n) throw invalid(`${o.data} has ${n} samples: too few to hold out ${o.testSplit} as test data; pass --test-data`);
+  const order = new Rng(o.seed ^ 0x7e57).permutation(n);
+  const pick = (idx: Uint32Array): Tensor => gatherRows(train.x, idx);
+  const testPart = { ...train, x: pick(order.subarray(0, nTest)), source: `${train.source} (held-out ${o.testSplit})` };
+  return { train: { ...train, x: pick(order.subarray(nTest)) }, test: testPart };
+}
+
+function makeScaler(name: string): Scaler | null {
+  switch (name) {
+    case 'none':
+      return null;
+    case 'minmax':
+      return new MinMaxScaler();
+    case 'standard':
+      return new StandardScaler();
+    default:
+      throw invalid(`--scaler must be none, minmax or standard, got '${name}'`);
+  }
+}

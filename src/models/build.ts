@@ -1,0 +1,42 @@
+import { invalid } from '../core/errors.js';
+import type { Shape } from '../core/tensor.js';
+import type { Scaler } from '../data/scaler.js';
+import type { Autoencoder } from './autoencoder.js';
+import { denseAutoencoder, type OutputActivation } from './dense-preset.js';
+
+export interface BuildOptions {
+  arch: string;
+  inputShape: Shape;
+  hidden?: number[];
+  filters?: number[];
+  bottleneck?: number;
+  activation?: string;
+  outputActivation?: string;
+  dropout?: number;
+  scaler?: Scaler | null;
+  seed?: number;
+}
+
+const ACTIVATIONS = ['relu', 'leaky_relu', 'tanh', 'sigmoid'] as const;
+
+/** Builds an autoencoder from the CLI's flat options (dense or conv preset). */
+export function buildAutoencoder(o: BuildOptions): Autoencoder {
+  const activation = o.activation ?? 'relu';
+  if (!(ACTIVATIONS as readonly string[]).includes(activation)) throw invalid(`activation must be one of ${ACTIVATIONS.join(', ')}, got '${activation}'`);
+  const outputActivation = (o.outputActivation ?? 'sigmoid') as OutputActivation;
+  switch (o.arch) {
+    case 'dense':
+      return denseAutoencoder({
+        inputShape: o.inputShape,
+        hidden: o.hidden,
+        bottleneck: o.bottleneck ?? 32,
+        activation: activation as (typeof ACTIVATIONS)[number],
+        outputActivation,
+        dropout: o.dropout,
+        scaler: o.scaler,
+        seed: o.seed,
+      });
+    default:
+      throw invalid(`unknown architecture '${o.arch}' (use dense or conv)`);
+  }
+}

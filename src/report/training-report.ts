@@ -1,0 +1,45 @@
+import path from 'node:path';
+import { sliceRows, type Tensor } from '../core/tensor.js';
+import type { Autoencoder } from '../models/autoencoder.js';
+import type { TrainingRecord } from '../train/fit.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { imageGrid } from './image-grid.js';
+import { linePlot, svgToPng } from './line-plot.js';
+
+/** Originals in the top row, their reconstructions below: the classic autoencoder figure. */
+export async function reconstructionGrid(model: Autoencoder, originals: Tensor, scale = 3): Promise<Buffer> {
+  const clip = (t: Tensor): Tensor => ({ shape: t.shape, data: t.data.map((v) => Math.min(1, Math.max(0, v))) });
+  return imageGrid([clip(originals), clip(model.reconstruct(originals))], { scale, labels: ['original', 'reconstruction'] });
+}
+
+export function lossCurve(record: TrainingRecord, title: string): string {
+  const x = record.epochs.map((e) => e.epoch);
+  const series = [{ name: 'loss', x, y: record.epochs.map((e) => e.loss) }];
+  if (record.epochs.some((e) => e.valLoss !== undefined)) series.push({ name: 'val_loss', x, y: record.epochs.map((e) => e.valLoss ?? NaN) });
+  return linePlot({ title, xLabel: 'epoch', yLabel: 'loss', series, logY: true });
+}
+
+/** metrics.json, loss-curve.png and, for image data, reconstructions.png in a run directory. */
+export async function writeTrainingReport(
+  dir: string,
+  { model, record, test, testMse, train }: { model: Autoencoder; record: TrainingRecord; test: { x: Tensor; source: string; imageShape: number[] | null }; testMse: number; train: string },
+): Promise<void> {
+  const metrics = {
+    train,
+    test: test.source,
+    testMse,
+    testSamples: test.x.shape[0],
+    preset: model.preset,
+    inputShape: model.inputShape,
+    bottleneck: model.latentSize,
+    parameters: model.params().reduce((s, p) => s + p.value.data.length, 0),
+    training: record,
+  };
+  await writeFileAtomic(path.join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+  const title = `${model.preset} autoencoder, bottleneck ${model.latentSize}: test MSE ${testMse.toFixed(5)}`;
+  await writeFileAtomic(path.join(dir, 'loss-curve.png'), await svgToPng(lossCurve(record, title)));
+  if (test.imageShape) {
+    const originals = sliceRows(test.x, 0, Math.min(10, test.x.shape[0]));
+    await writeFileAtomic(path.join(dir, 'reconstructions.png'), await reconstructionGrid(model, originals));
+  }
+}

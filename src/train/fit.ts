@@ -1,0 +1,227 @@
+import { HourglassError, invalid, shapeMismatch } from '../core/errors.js';
+import { gatherRows, sameShape, shapeToString, sizeOf, sliceRows, tensor, type Tensor } from '../core/tensor.js';
+import { Rng } from '../core/rng.js';
+import type { Network } from './network.js';
+import { ReconstructionLoss, type LossKind } from './loss.js';
+import { Optimizer, type OptimizerKind } from './optimizer.js';
+import { EpochShuffler } from './shuffler.js';
+import { snapshotWeights, restoreWeights, weightsAreFinite, type WeightSnapshot } from './snapshot.js';
+
+export interface BatchProgress {
+  epoch: number; // 1-based
+  epochs: number;
+  batch: number; // 1-based, within the epoch
+  batches: number;
+  loss: number; // running mean over the epoch so far
+  samplesPerSecond: number;
+  etaSeconds: number; // whole run
+}
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  valLoss?: number;
+  seconds: number;
+  samplesPerSecond: number;
+}
+
+export interface TrainingRecord {
+  epochs: EpochRecord[];
+  /** Epoch whose weights the network holds at the end (the best one with early stopping). */
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  seconds: number;
+  samplesPerSecond: number;
+  options: Record<string, unknown>;
+}
+
+export interface EarlyStopping {
+  /** Epochs without improvement of the monitored loss before stopping. */
+  patience: number;
+  minDelta?: number;
+  restoreBestWeights?: boolean;
+}
+
+export interface FitOptions {
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  optimizer?: OptimizerKind;
+  momentum?: number;
+  weightDecay?: number;
+  loss?: LossKind | ReconstructionLoss;
+  seed?: number;
+  shuffle?: boolean;
+  /** Held-out data; `y` defaults to `x` (reconstruction). */
+  validationData?: { x: Tensor; y?: Tensor };
+  /** Fraction of the training data held out for validation when validationData is not given. */
+  validationSplit?: number;
+  earlyStopping?: EarlyStopping;
+  signal?: AbortSignal;
+  onBatchEnd?: (progress: BatchProgress) => void;
+  onEpochEnd?: (record: EpochRecord) => void;
+  /** Maps each training batch before the forward pass while the target stays as it was (e.g. corruption for denoising). Must not modify its input. */
+  transformInput?: (batch: Tensor, rng: Rng) => Tensor;
+}
+
+/**
+ * Mini-batch gradient descent on `net` so that net(x) approximates y (y = x for an
+ * autoencoder). Async: yields to the event loop after every batch so progress can be
+ * printed and an AbortSignal honoured. Same seed and data give the same result.
+ * A non-finite loss stops training with TRAINING_DIVERGED and leaves the weights of the
+ * last completed epoch (or the initial ones) in place.
+ */
+export async function fit(net: Network, x: Tensor, y: Tensor | null, options: FitOptions = {}): Promise<TrainingRecord> {
+  const {
+    epochs = 10,
+    batchSize = 256,
+    learningRate = 1e-3,
+    optimizer: optimizerKind = 'adam',
+    momentum = 0.9,
+    weightDecay = 0,
+    seed = 0,
+    shuffle = true,
+  } = options;
+  if (!Number.isInteger(epochs) || epochs < 1) throw invalid(`epochs must be a positive integer, got ${epochs}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw invalid(`batch size must be a positive integer, got ${batchSize}`);
+  const lossFn = options.loss instanceof ReconstructionLoss ? options.loss : new ReconstructionLoss(options.loss ?? 'mse');
+  const optimizer = new Optimizer({ kind: optimizerKind, learningRate, momentum, weightDecay });
+
+  checkInput(net, x, 'training data');
+  let target = y ?? x;
+  if (!sameShape(target.shape.slice(1), net.outputShape) || target.shape[0] !== x.shape[0])
+    throw shapeMismatch(`targets have shape ${shapeToString(target.shape)}, the network outputs [${x.shape[0]}, ${net.outputShape.join(', ')}]`);
+
+  let trainX = x;
+  let validation = options.validationData ? { x: options.validationData.x, y: options.validationData.y ?? options.validationData.x } : null;
+  if (!validation && options.validationSplit !== undefined) {
+    const f = options.validationSplit;
+    if (!(f > 0 && f < 1)) throw invalid(`validation split must be in (0, 1), got ${f}`);
+    const order = new Rng(seed ^ 0x7a11d).permutation(x.shape[0]);
+    const nVal = Math.round(x.shape[0] * f);
+    if (nVal < 1 || nVal >= x.shape[0]) throw invalid(`validation split ${f} leaves no training or no validation samples for ${x.shape[0]} samples`);
+    const valIdx = order.subarray(0, nVal);
+    const trainIdx = order.subarray(nVal);
+    validation = { x: gatherRows(x, valIdx), y: gatherRows(target, valIdx) };
+    trainX = gatherRows(x, trainIdx);
+    target = y ? gatherRows(target, trainIdx) : trainX;
+  }
+  if (validation) {
+    checkInput(net, validation.x, 'validation data');
+    if (!sameShape(validation.y.shape.slice(1), net.outputShape)) throw shapeMismatch('validation targets do not match the network output');
+  }
+
+  const n = trainX.shape[0];
+  if (n < 1) throw invalid('training data is empty');
+  const reconstruct = target === trainX;
+  const batches = Math.ceil(n / batchSize);
+  const params = net.params();
+  const shuffler = new EpochShuffler(n, seed, shuffle);
+  const rng = shuffler.rng;
+  const record: TrainingRecord = {
+    epochs: [],
+    bestEpoch: 0,
+    stoppedEarly: false,
+    seconds: 0,
+    samplesPerSecond: 0,
+    options: { epochs, batchSize, learningRate, optimizer: optimizerKind, loss: lossFn.kind, seed, weightDecay, validationSplit: options.validationSplit, earlyStopping: options.earlyStopping },
+  };
+  const early = options.earlyStopping;
+  let best = { loss: Infinity, epoch: 0, weights: null as WeightSnapshot | null };
+  let lastGood = snapshotWeights(net);
+  let sinceImprovement = 0;
+  const start = performance.now();
+  let samplesSeen = 0;
+
+  // Reusable batch buffers: a full batch and the last partial one.
+  const batchBuffers = new Map<number, { x: Tensor; y: Tensor; grad: Tensor }>();
+  const buffersFor = (size: number) => {
+    let b = batchBuffers.get(size);
+    if (!b) {
+      const bx = tensor([size, ...trainX.shape.slice(1)]);
+      b = { x: bx, y: reconstruct ? bx : tensor([size, ...target.shape.slice(1)]), grad: tensor([size, ...net.outputShape]) };
+      batchBuffers.set(size, b);
+    }
+    return b;
+  };
+
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    const epochStart = performance.now();
+    const order = shuffler.next();
+    let lossSum = 0;
+    for (let b = 0; b < batches; b++) {
+      if (options.signal?.aborted) throw new HourglassError('ABORTED', `training aborted in epoch ${epoch}, batch ${b + 1}`);
+      const lo = b * batchSize;
+      const hi = Math.min(n, lo + batchSize);
+      const buf = buffersFor(hi - lo);
+      const idx = order.subarray(lo, hi);
+      gatherRows(trainX, idx, buf.x);
+      if (!reconstruct) gatherRows(target, idx, buf.y);
+      const input = options.transformInput ? options.transformInput(buf.x, rng) : buf.x;
+      const out = net.forward(input, true);
+      const loss = lossFn.value(out, buf.y);
+      if (!Number.isFinite(loss)) {
+        restoreWeights(net, lastGood);
+        throw new HourglassError(
+          'TRAINING_DIVERGED',
+          `loss became ${loss} in epoch ${epoch}, batch ${b + 1}: training stopped and the weights of epoch ${epoch - 1} were kept; try a lower learning rate (now ${learningRate}) or check the data for extreme values`,
+        );
+      }
+      lossFn.gradient(out, buf.y, buf.grad);
+      net.backward(buf.grad);
+      optimizer.update(params);
+      lossSum += loss * (hi - lo);
+      samplesSeen += hi - lo;
+      if (options.onBatchEnd) {
+        const elapsed = (performance.now() - start) / 1000;
+        const rate = samplesSeen / Math.max(elapsed, 1e-9);
+        const remaining = (epochs - epoch) * n + (n - hi);
+        options.onBatchEnd({ epoch, epochs, batch: b + 1, batches, loss: lossSum / hi, samplesPerSecond: rate, etaSeconds: remaining / rate });
+      }
+      // Let timers, I/O and abort signals run between batches.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    if (!weightsAreFinite(net)) {
+      restoreWeights(net, lastGood);
+      throw new HourglassError('TRAINING_DIVERGED', `weights became non-finite in epoch ${epoch}; the weights of epoch ${epoch - 1} were kept; try a lower learning rate`);
+    }
+    lastGood = snapshotWeights(net, lastGood);
+    const seconds = (performance.now() - epochStart) / 1000;
+    const entry: EpochRecord = { epoch, loss: lossSum / n, seconds, samplesPerSecond: n / seconds };
+    if (validation) entry.valLoss = evaluateLoss(net, validation.x, validation.y, lossFn, batchSize);
+    record.epochs.push(entry);
+    options.onEpochEnd?.(entry);
+
+    const monitored = entry.valLoss ?? entry.loss;
+    if (monitored < best.loss - (early?.minDelta ?? 0)) {
+      best = { loss: monitored, epoch, weights: early ? snapshotWeights(net, best.weights ?? undefined) : null };
+      sinceImprovement = 0;
+    } else if (early && ++sinceImprovement >= early.patience) {
+      record.stoppedEarly = true;
+      break;
+    }
+  }
+  const restoreBest = early && (early.restoreBestWeights ?? true) && best.weights && best.epoch !== record.epochs.length;
+  if (restoreBest && best.weights) restoreWeights(net, best.weights);
+  record.bestEpoch = restoreBest ? best.epoch : record.epochs.length;
+  record.seconds = (performance.now() - start) / 1000;
+  record.samplesPerSecond = samplesSeen / record.seconds;
+  return record;
+}
+
+/** Mean loss over a data set, in inference mode, in batches. */
+export function evaluateLoss(net: Network, x: Tensor, y: Tensor, loss: ReconstructionLoss, batchSize = 1024): number {
+  let sum = 0;
+  const n = x.shape[0];
+  for (let lo = 0; lo < n; lo += batchSize) {
+    const hi = Math.min(n, lo + batchSize);
+    const out = net.forward(sliceRows(x, lo, hi), false);
+    sum += loss.value(out, sliceRows(y, lo, hi)) * (hi - lo);
+  }
+  return sum / n;
+}
+
+function checkInput(net: Network, x: Tensor, what: string): void {
+  if (!sameShape(x.shape.slice(1), net.inputShape))
+    throw shapeMismatch(`${what} has shape ${shapeToString(x.shape)}; the model expects [n, ${net.inputShape.join(', ')}] (${sizeOf(net.inputShape)} values per sample)`);
+}

@@ -1,0 +1,34 @@
+import { invalid } from '../core/errors.js';
+import { sizeOf, type Tensor } from '../core/tensor.js';
+import { lossBackward, lossForward, type LossKind } from '../core/native/dense.js';
+
+export type { LossKind } from '../core/native/dense.js';
+export const LOSS_KINDS: readonly LossKind[] = ['mse', 'bce', 'mae'];
+
+export function checkLossKind(kind: string): LossKind {
+  if (!(LOSS_KINDS as readonly string[]).includes(kind))
+    throw invalid(`unknown loss '${kind}' (use one of: ${LOSS_KINDS.join(', ')})`);
+  return kind as LossKind;
+}
+
+/**
+ * Reconstruction losses averaged over every element, as torch's MSELoss / L1Loss /
+ * BCELoss with reduction='mean': L(x, x') = mean((x - x')^2) for MSE.
+ */
+export class ReconstructionLoss {
+  readonly kind: LossKind;
+  constructor(kind: LossKind = 'mse') {
+    this.kind = checkLossKind(kind);
+  }
+
+  /** Mean loss of the batch; with `perSample`, also each row's mean. */
+  value(pred: Tensor, target: Tensor, perSample: Float32Array | null = null): number {
+    const rows = pred.shape[0];
+    return lossForward(this.kind, pred.data, target.data, rows, sizeOf(pred.shape.slice(1)), perSample);
+  }
+
+  /** Writes dL/dpred into grad. */
+  gradient(pred: Tensor, target: Tensor, grad: Tensor): void {
+    lossBackward(this.kind, pred.data, target.data, pred.data.length, grad.data);
+  }
+}

@@ -1,0 +1,54 @@
+import { invalid } from '../core/errors.js';
+import { adamStep, sgdStep } from '../core/native/dense.js';
+import type { Param } from '../layers/layer.js';
+
+export type OptimizerKind = 'adam' | 'sgd';
+
+export interface OptimizerOptions {
+  kind?: OptimizerKind;
+  learningRate?: number;
+  /** SGD momentum (0 = plain SGD). */
+  momentum?: number;
+  nesterov?: boolean;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  /** L2 penalty added to the gradient, as torch.optim's weight_decay. */
+  weightDecay?: number;
+}
+
+/** Adam and SGD with momentum, updating parameters in place with torch.optim's exact formulas. */
+export class Optimizer {
+  readonly kind: OptimizerKind;
+  learningRate: number;
+  private readonly options: Required<Omit<OptimizerOptions, 'kind' | 'learningRate'>>;
+  private readonly state = new Map<Param['value'], { m: Float32Array; v: Float32Array }>();
+  private step = 0;
+
+  constructor({ kind = 'adam', learningRate = 1e-3, momentum = 0.9, nesterov = false, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weightDecay = 0 }: OptimizerOptions = {}) {
+    if (kind !== 'adam' && kind !== 'sgd') throw invalid(`unknown optimizer '${kind}' (use adam or sgd)`);
+    if (!(learningRate > 0 && Number.isFinite(learningRate))) throw invalid(`learning rate must be a positive number, got ${learningRate}`);
+    if (!(momentum >= 0 && momentum < 1)) throw invalid(`momentum must be in [0, 1), got ${momentum}`);
+    if (!(weightDecay >= 0)) throw invalid(`weight decay must be >= 0, got ${weightDecay}`);
+    if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) throw invalid('adam betas must be in [0, 1)');
+    this.kind = kind;
+    this.learningRate = learningRate;
+    this.options = { momentum, nesterov, beta1, beta2, epsilon, weightDecay };
+  }
+
+  /** Applies one update to every parameter from its current gradient. */
+  update(params: readonly Param[], learningRate = this.learningRate): void {
+    this.step++;
+    const o = this.options;
+    for (const p of params) {
+      const n = p.value.data.length;
+      let s = this.state.get(p.value);
+      if (!s) {
+        s = { m: new Float32Array(n), v: this.kind === 'adam' ? new Float32Array(n) : new Float32Array(0) };
+        this.state.set(p.value, s);
+      }
+      if (this.kind === 'adam') adamStep(p.value.data, p.grad.data, s.m, s.v, n, learningRate, o.beta1, o.beta2, o.epsilon, o.weightDecay, this.step);
+      else sgdStep(p.value.data, p.grad.data, s.m, n, learningRate, o.momentum, o.weightDecay, o.nesterov, this.step === 1);
+    }
+  }
+}

@@ -176,30 +176,47 @@ class Autoencoder(nn.Module):
 
 
 class PCA(nn.Module):
-    """Projection on k principal components and back: x_hat = (x - mean) C^T C + mean."""
+    """x_hat = (x - mean) C^T C + mean; codes are divided by sqrt(explained_variance) when
+    whitening, as hourglass's PCA does (near-zero variances are left unscaled)."""
 
-    def __init__(self, architecture):
+    def __init__(self, architecture, tensor_names):
         super().__init__()
         try:
             k, d = int(architecture["components"]), int(architecture["features"])
         except (KeyError, TypeError, ValueError):
             raise ModelFileError("a 'pca' architecture needs integer 'components' and 'features'")
+        self.whiten = bool(architecture.get("whiten", False))
         self.components = nn.Parameter(torch.zeros(k, d), requires_grad=False)
         self.mean = nn.Parameter(torch.zeros(d), requires_grad=False)
-        self.encoder = lambda x: (x.flatten(1) - self.mean) @ self.components.T
-        self.decoder = lambda z: z @ self.components + self.mean
+        # Files from hourglass carry the variances; strict loading then expects them here.
+        if "explained_variance" in tensor_names or self.whiten:
+            self.explained_variance = nn.Parameter(torch.zeros(k), requires_grad=False)
+
+    def whitening_scale(self):
+        v = self.explained_variance
+        floor = v[0] * 1e-6 if len(v) else 0.0
+        return torch.where((v > floor) & (v > 0), v.clamp(min=0).sqrt(), torch.ones_like(v))
+
+    def encoder(self, x):
+        z = (x.flatten(1) - self.mean) @ self.components.T
+        return z / self.whitening_scale() if self.whiten else z
+
+    def decoder(self, z):
+        if self.whiten:
+            z = z * self.whitening_scale()
+        return z @ self.components + self.mean
 
     def forward(self, x):
         return self.decoder(self.encoder(x)).reshape(x.shape)
 
 
-def build_model(kind, architecture):
+def build_model(kind, architecture, tensor_names):
     if not isinstance(architecture, dict):
         raise ModelFileError(f"__metadata__.architecture must be a JSON object, got {architecture!r}")
     if kind == "autoencoder":
         return Autoencoder(architecture)
     if kind == "pca":
-        return PCA(architecture)
+        return PCA(architecture, tensor_names)
     raise ModelFileError(f"model kind {kind!r} is not supported by this script (it runs 'autoencoder' and 'pca')")
 
 
@@ -216,7 +233,7 @@ def load_model(path):
         architecture = json.loads(metadata["architecture"])
     except (KeyError, json.JSONDecodeError) as e:
         raise ModelFileError(f"{path}: __metadata__.architecture is missing or not JSON ({e})")
-    model = build_model(metadata.get("kind"), architecture)
+    model = build_model(metadata.get("kind"), architecture, set(tensors))
     model.load_state_dict(tensors, strict=True)
     model.eval()
     return model, architecture

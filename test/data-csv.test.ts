@@ -87,6 +87,12 @@ test('a non-number names the line and the column', async () => {
   await assert.rejects(readNumericCsv(f), hourglassError('BAD_DATA', `${f} line 5, column 'amount': 'abc' is not a number`));
 });
 
+test('line numbers stay right past the lines used to detect the delimiter', async () => {
+  const lines = ['a;b', ...Array.from({ length: 30 }, (_, i) => (i === 23 ? '1;2;3' : `${i};${i}`))];
+  const f = await csvFile(lines.join('\n'));
+  await assert.rejects(readNumericCsv(f), hourglassError('BAD_DATA', `${f} line 25: expected 2 columns, got 3`));
+});
+
 test('NaN, infinity, empty, hexadecimal and out-of-range texts are rejected', async () => {
   const cases: [string, RegExp][] = [
     ['NaN', /'NaN' is not a number \(NaN, infinity/],

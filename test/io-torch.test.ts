@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/core/rng.js';
 import { tensor, type Tensor } from '../src/core/tensor.js';
 import { saveModelFile, type ModelFileContents } from '../src/io/model-file.js';
+import { decodeNpy, encodeNpy } from '../src/data/npy.js';
 
 /**
  * A model file written by hourglass must load into PyTorch (scripts/torch_model.py) with
@@ -23,34 +24,6 @@ function torchMissingReason(): string | undefined {
   if (probe.error) return `${PYTHON} cannot run (${probe.error.message})`;
   if (probe.status !== 0) return `${PYTHON} cannot import torch`;
   return undefined;
-}
-
-// ---- NPY (float32, C order), enough for the script's input and output ----
-
-function encodeNpy(t: Tensor): Uint8Array {
-  const shape = t.shape.length === 1 ? `(${t.shape[0]},)` : `(${t.shape.join(', ')})`;
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
-  const unpadded = 10 + header.length + 1;
-  header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
-  const out = new Uint8Array(10 + header.length + t.data.byteLength);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  out.set(new TextEncoder().encode(header), 10);
-  out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), 10 + header.length);
-  return out;
-}
-
-function decodeNpy(bytes: Uint8Array): Tensor {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const major = bytes[6];
-  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
-  const start = major === 1 ? 10 : 12;
-  const header = new TextDecoder().decode(bytes.subarray(start, start + headerLength));
-  assert.match(header, /'descr': '<f4'/);
-  assert.match(header, /'fortran_order': False/);
-  const shape = /'shape': \(([^)]*)\)/.exec(header)![1].split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
-  const body = bytes.slice(start + headerLength);
-  return tensor(shape, new Float32Array(body.buffer, body.byteOffset, body.byteLength / 4));
 }
 
 // ---- plain TypeScript reference of each layer, in float64 ----
@@ -285,22 +258,26 @@ function convModel(rng: Rng): { model: ModelFileContents; input: Tensor; expecte
   return { model, input, expected: y };
 }
 
+/** A whitened PCA as hourglass saves it (components, mean, explained_variance); the test asks for the codes. */
 function pcaModel(rng: Rng): { model: ModelFileContents; input: Tensor; expected: Tensor } {
   const components = randomTensor(rng, [2, 5]);
   const mean = randomTensor(rng, [5]);
+  const variance = tensor([2], new Float32Array([2.5, 0.36]));
   const input = randomTensor(rng, [4, 5], 1);
-  const expected = tensor([4, 5]);
-  for (let r = 0; r < 4; r++) {
-    const codes = [0, 1].map((k) => {
+  const expected = tensor([4, 2]);
+  for (let r = 0; r < 4; r++)
+    for (let k = 0; k < 2; k++) {
       let s = 0;
       for (let j = 0; j < 5; j++) s += (input.data[r * 5 + j] - mean.data[j]) * components.data[k * 5 + j];
-      return s;
-    });
-    for (let j = 0; j < 5; j++)
-      expected.data[r * 5 + j] = mean.data[j] + codes[0] * components.data[j] + codes[1] * components.data[5 + j];
-  }
+      expected.data[r * 2 + k] = s / Math.sqrt(variance.data[k]);
+    }
   return {
-    model: { kind: 'pca', architecture: { components: 2, features: 5 }, tensors: new Map([['components', components], ['mean', mean]]) },
+    model: {
+      kind: 'pca',
+      architecture: { components: 2, features: 5, whiten: true },
+      tensors: new Map([['components', components], ['mean', mean], ['explained_variance', variance]]),
+      extra: { pca_fit: { samples: 100 } },
+    },
     input,
     expected,
   };
@@ -314,17 +291,17 @@ interface ScriptResult {
   output?: Tensor;
 }
 
-async function runTorch(dir: string, name: string, model: ModelFileContents, input: Tensor): Promise<ScriptResult> {
+async function runTorch(dir: string, name: string, model: ModelFileContents, input: Tensor, part = 'full'): Promise<ScriptResult> {
   const modelPath = path.join(dir, `${name}.safetensors`);
   const inputPath = path.join(dir, `${name}-in.npy`);
   const outputPath = path.join(dir, `${name}-out.npy`);
   await saveModelFile(modelPath, model);
   await writeFile(inputPath, encodeNpy(input));
   return new Promise((resolve) => {
-    execFile(PYTHON, [SCRIPT, modelPath, '--input', inputPath, '--output', outputPath], (error, _stdout, stderr) => {
+    execFile(PYTHON, [SCRIPT, modelPath, '--input', inputPath, '--output', outputPath, '--part', part], (error, _stdout, stderr) => {
       const code = error ? Number(error.code ?? 1) : 0;
       if (code !== 0) return resolve({ code, stderr });
-      readFile(outputPath).then((bytes) => resolve({ code, stderr, output: decodeNpy(bytes) }));
+      readFile(outputPath).then((bytes) => resolve({ code, stderr, output: decodeNpy(bytes, outputPath) }));
     });
   });
 }
@@ -361,8 +338,8 @@ test('scripts/torch_model.py runs hourglass model files in PyTorch', { skip: ski
     assertClose(result.output!, convCase.expected, 1e-5);
   }));
 
-  subtests.push(t.test('pca model: inverse_transform(transform(x))', async () => {
-    const result = await runTorch(dir, 'pca', pcaCase.model, pcaCase.input);
+  subtests.push(t.test('whitened pca model: --part encoder gives the codes', async () => {
+    const result = await runTorch(dir, 'pca', pcaCase.model, pcaCase.input, 'encoder');
     assert.equal(result.code, 0, result.stderr);
     assertClose(result.output!, pcaCase.expected, 1e-5);
   }));

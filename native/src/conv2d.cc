@@ -15,6 +15,13 @@ struct Convolution {
   static constexpr dnnl::memory::format_tag weightTag = dnnl::memory::format_tag::oihw;
   static constexpr size_t geometryArgs = 11;
   static ConvGeometry geometry(const Napi::CallbackInfo& info, const char* fn) { return readConvGeometry(info, fn); }
+  // Measured on AVX-512 (256x1x28x28 -> 32 channels): with one or a few input channels,
+  // blocked layouts pad them to 16 and backward-data runs 5x slower than im2col + GEMM on
+  // the plain arrays, and forward loses to it too (no reorder of the large output).
+  // Backward-weights and every pass with more input channels are faster blocked.
+  static bool plainLayouts(const ConvGeometry& g, ConvPass pass) {
+    return g.inChannels < 4 && pass != ConvPass::backwardWeights;
+  }
 };
 
 // conv2dForward(geometry..., x, weight, bias | null, y)

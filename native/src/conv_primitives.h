@@ -9,6 +9,7 @@
 //     static constexpr dnnl::memory::format_tag weightTag;  // caller's weight layout
 //     static constexpr size_t geometryArgs;                 // leading shape arguments
 //     static ConvGeometry geometry(const Napi::CallbackInfo&, const char* fn);
+//     static bool plainLayouts(const ConvGeometry&, ConvPass);  // see ConvPass
 //   };
 #pragma once
 #include <napi.h>
@@ -21,18 +22,33 @@
 
 namespace hourglass {
 
+enum class ConvPass { forward, backwardData, backwardWeights };
+
 namespace conv_detail {
 
 using tag = dnnl::memory::format_tag;
 
-// "any" lets the implementation pick its fastest layout (blocked channels on AVX-512 and
-// AVX2 machines); StagedMemory reorders between it and the caller's plain arrays.
-inline dnnl::memory::desc anyDesc(const dnnl::memory::dims& dims) { static bool plain = getenv("HG_PLAIN"); return floatDesc(dims, plain ? tag::abcd : tag::any); }
+// Memory descriptors a pass is created with. "any" lets the implementation pick its
+// fastest layout (channels blocked by 16 on AVX-512, 8 on AVX2), and StagedMemory reorders
+// between it and the caller's plain arrays. Plain layouts instead make oneDNN use its
+// im2col + GEMM implementation on the caller's arrays; Kind::plainLayouts says when that
+// measured faster.
+struct PassDescs {
+  dnnl::memory::desc src, weights, dst;
+};
 
 template <class Kind>
-typename Kind::Forward::primitive_desc forwardPd(const ConvGeometry& g, bool withBias) {
+PassDescs passDescs(const ConvGeometry& g, ConvPass pass) {
+  if (Kind::plainLayouts(g, pass))
+    return {floatDesc(g.inputDims(), tag::nchw), floatDesc(g.weightDims(), Kind::weightTag),
+            floatDesc(g.outputDims(), tag::nchw)};
+  return {floatDesc(g.inputDims(), tag::any), floatDesc(g.weightDims(), tag::any), floatDesc(g.outputDims(), tag::any)};
+}
+
+template <class Kind>
+typename Kind::Forward::primitive_desc forwardPd(const ConvGeometry& g, bool withBias, ConvPass pass) {
   auto& engine = cpuEngine();
-  auto src = anyDesc(g.inputDims()), weights = anyDesc(g.weightDims()), dst = anyDesc(g.outputDims());
+  auto [src, weights, dst] = passDescs<Kind>(g, pass);
   if (withBias) {
     typename Kind::Forward::desc d(dnnl::prop_kind::forward_training, Kind::algorithm, src, weights,
                                    floatDesc({g.outChannels}, tag::a), dst, g.strides(), g.padLeft(), g.padRight());
@@ -98,7 +114,7 @@ Napi::Value convForward(const Napi::CallbackInfo& info, const char* fn) {
   return guarded(env, fn, [&] {
     bool withBias = bias != nullptr;
     auto& entry = forwardCache<Kind>().get(g.key(withBias), [&] {
-      auto pd = forwardPd<Kind>(g, withBias);
+      auto pd = forwardPd<Kind>(g, withBias, ConvPass::forward);
       auto e = std::make_unique<ForwardEntry<Kind>>();
       e->primitive = typename Kind::Forward(pd);
       e->src = StagedMemory(floatDesc(g.inputDims(), tag::nchw), pd.src_desc());
@@ -135,9 +151,10 @@ Napi::Value convBackwardData(const Napi::CallbackInfo& info, const char* fn) {
   float* dx = exactFloats(info, k + 2, "dx", g.inputElements(env));
   return guarded(env, fn, [&] {
     auto& entry = backwardDataCache<Kind>().get(g.key(false), [&] {
-      auto hint = forwardPd<Kind>(g, false);
-      typename Kind::BackwardData::desc d(Kind::algorithm, anyDesc(g.inputDims()), anyDesc(g.weightDims()),
-                                          anyDesc(g.outputDims()), g.strides(), g.padLeft(), g.padRight());
+      auto hint = forwardPd<Kind>(g, false, ConvPass::backwardData);
+      auto [diffSrc, weights, diffDst] = passDescs<Kind>(g, ConvPass::backwardData);
+      typename Kind::BackwardData::desc d(Kind::algorithm, diffSrc, weights, diffDst, g.strides(), g.padLeft(),
+                                          g.padRight());
       typename Kind::BackwardData::primitive_desc pd(d, cpuEngine(), hint);
       auto e = std::make_unique<BackwardDataEntry<Kind>>();
       e->primitive = typename Kind::BackwardData(pd);
@@ -171,8 +188,8 @@ Napi::Value convBackwardWeights(const Napi::CallbackInfo& info, const char* fn) 
   return guarded(env, fn, [&] {
     bool withBias = dbias != nullptr;
     auto& entry = backwardWeightsCache<Kind>().get(g.key(withBias), [&] {
-      auto hint = forwardPd<Kind>(g, withBias);
-      auto src = anyDesc(g.inputDims()), diffWeights = anyDesc(g.weightDims()), diffDst = anyDesc(g.outputDims());
+      auto hint = forwardPd<Kind>(g, withBias, ConvPass::backwardWeights);
+      auto [src, diffWeights, diffDst] = passDescs<Kind>(g, ConvPass::backwardWeights);
       auto make = [&](const typename Kind::BackwardWeights::desc& d) {
         typename Kind::BackwardWeights::primitive_desc pd(d, cpuEngine(), hint);
         auto e = std::make_unique<BackwardWeightsEntry<Kind>>();

@@ -17,6 +17,9 @@ struct Deconvolution {
   static constexpr dnnl::memory::format_tag weightTag = dnnl::memory::format_tag::iohw;
   static constexpr size_t geometryArgs = 13;
   static ConvGeometry geometry(const Napi::CallbackInfo& info, const char* fn) { return readDeconvGeometry(info, fn); }
+  // oneDNN 2.6 has no fast deconvolution on plain layouts (its reference one ran 500x
+  // slower here), so every pass uses the blocked layouts the implementation picks.
+  static bool plainLayouts(const ConvGeometry&, ConvPass) { return false; }
 };
 
 // deconv2dForward(geometry..., x, weight, bias | null, y)

@@ -7,7 +7,7 @@ import { checkInputFile, inputFileError } from './input-file.js';
 export type CsvDelimiter = ',' | ';' | '\t';
 
 export interface CsvReadOptions {
-  /** 'auto' (default): the first row is a header when any of its cells is not a number. */
+  /** 'auto' (default): the first row is a header when any of its cells is text (an empty or NaN cell is a missing value, not text). */
   header?: 'auto' | boolean;
   /** 'auto' (default) picks whichever of , ; tab splits the first rows into a consistent table. */
   delimiter?: CsvDelimiter | 'auto';

@@ -45,6 +45,19 @@ function notFinite(what: string, row: number, column: number, v: number): Hourgl
   );
 }
 
+/**
+ * Hot loops add v * 0 into a per-row probe instead of branching on every value: the probe
+ * becomes NaN exactly when the row holds a NaN or an infinity, and only then is the row
+ * searched for the culprit.
+ */
+function checkRow(probe: number, data: Float32Array, row: number, features: number, what: string): void {
+  if (probe === 0) return;
+  for (let j = 0; j < features; j++) {
+    const v = data[row * features + j];
+    if (v - v !== 0) throw notFinite(what, row, j, v);
+  }
+}
+
 /** Output tensor: `out` when given (may be `x` itself, to scale in place), else a new one. */
 function outputFor(x: Tensor, out: Tensor | undefined, what: string): Tensor {
   if (out === undefined) return tensor(x.shape);
@@ -77,19 +90,21 @@ function affine(
   const dst = result.data;
   for (let r = 0; r < rows; r++) {
     const base = r * features;
+    let probe = 0;
     if (form === 'multiplyAdd') {
       for (let j = 0; j < features; j++) {
         const v = src[base + j];
-        if (v - v !== 0) throw notFinite(what, r, j, v);
+        probe += v * 0;
         dst[base + j] = v * m[j] + a[j];
       }
     } else {
       for (let j = 0; j < features; j++) {
         const v = src[base + j];
-        if (v - v !== 0) throw notFinite(what, r, j, v);
+        probe += v * 0;
         dst[base + j] = (v - a[j]) / m[j];
       }
     }
+    checkRow(probe, src, r, features, what);
   }
   return result;
 }
@@ -129,12 +144,14 @@ export class MinMaxScaler {
     const d = x.data;
     for (let r = 0; r < rows; r++) {
       const base = r * features;
+      let probe = 0;
       for (let j = 0; j < features; j++) {
         const v = d[base + j];
-        if (v - v !== 0) throw notFinite(what, r, j, v);
+        probe += v * 0;
         if (v < lo[j]) lo[j] = v;
         if (v > hi[j]) hi[j] = v;
       }
+      checkRow(probe, d, r, features, what);
     }
     const [fmin, fmax] = this.featureRange;
     const scale = new Float64Array(features);
@@ -218,11 +235,13 @@ export class StandardScaler {
     const mean = new Float64Array(features);
     for (let r = 0; r < rows; r++) {
       const base = r * features;
+      let probe = 0;
       for (let j = 0; j < features; j++) {
         const v = d[base + j];
-        if (v - v !== 0) throw notFinite(what, r, j, v);
+        probe += v * 0;
         mean[j] += v;
       }
+      checkRow(probe, d, r, features, what);
     }
     for (let j = 0; j < features; j++) mean[j] /= rows;
     // Two passes: the sum of squared deviations is accurate where E[x^2] - E[x]^2 is not.

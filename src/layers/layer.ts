@@ -6,6 +6,8 @@ export interface Param {
   readonly name: string;
   readonly value: Tensor;
   readonly grad: Tensor;
+  /** Multiplies the optimizer's learning rate for this parameter: 0 freezes it (e.g. a frozen pre-trained encoder). Default 1. */
+  readonly learningRateScale?: number;
 }
 
 /** State that is saved with the model but not trained (e.g. BatchNorm running statistics). */

@@ -2,7 +2,7 @@ import { HourglassError, invalid, shapeMismatch } from '../core/errors.js';
 import { gatherRows, sameShape, shapeToString, sizeOf, sliceRows, tensor, type Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
 import type { Network } from './network.js';
-import { ReconstructionLoss, type LossKind } from './loss.js';
+import { ReconstructionLoss, type Loss, type LossKind } from './loss.js';
 import { Optimizer, type OptimizerKind } from './optimizer.js';
 import { EpochShuffler } from './shuffler.js';
 import { snapshotWeights, restoreWeights, weightsAreFinite, type WeightSnapshot } from './snapshot.js';
@@ -49,7 +49,8 @@ export interface FitOptions {
   optimizer?: OptimizerKind;
   momentum?: number;
   weightDecay?: number;
-  loss?: LossKind | ReconstructionLoss;
+  /** A reconstruction loss by name, or any Loss (e.g. cross-entropy for a classifier). */
+  loss?: LossKind | Loss;
   seed?: number;
   shuffle?: boolean;
   /** Held-out data; `y` defaults to `x` (reconstruction). */
@@ -84,7 +85,7 @@ export async function fit(net: Network, x: Tensor, y: Tensor | null, options: Fi
   } = options;
   if (!Number.isInteger(epochs) || epochs < 1) throw invalid(`epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw invalid(`batch size must be a positive integer, got ${batchSize}`);
-  const lossFn = options.loss instanceof ReconstructionLoss ? options.loss : new ReconstructionLoss(options.loss ?? 'mse');
+  const lossFn: Loss = typeof options.loss === 'object' ? options.loss : new ReconstructionLoss(options.loss ?? 'mse');
   const optimizer = new Optimizer({ kind: optimizerKind, learningRate, momentum, weightDecay });
 
   checkInput(net, x, 'training data');
@@ -210,7 +211,7 @@ export async function fit(net: Network, x: Tensor, y: Tensor | null, options: Fi
 }
 
 /** Mean loss over a data set, in inference mode, in batches. */
-export function evaluateLoss(net: Network, x: Tensor, y: Tensor, loss: ReconstructionLoss, batchSize = 1024): number {
+export function evaluateLoss(net: Network, x: Tensor, y: Tensor, loss: Loss, batchSize = 1024): number {
   let sum = 0;
   const n = x.shape[0];
   for (let lo = 0; lo < n; lo += batchSize) {

@@ -11,11 +11,20 @@ export function checkLossKind(kind: string): LossKind {
   return kind as LossKind;
 }
 
+/** What fit() minimises: a mean over the batch, and its gradient with respect to the prediction. */
+export interface Loss {
+  readonly kind: string;
+  /** Mean loss of the batch; with `perSample`, also each sample's loss. */
+  value(pred: Tensor, target: Tensor, perSample?: Float32Array | null): number;
+  /** Writes dL/dpred into grad. */
+  gradient(pred: Tensor, target: Tensor, grad: Tensor): void;
+}
+
 /**
  * Reconstruction losses averaged over every element, as torch's MSELoss / L1Loss /
  * BCELoss with reduction='mean': L(x, x') = mean((x - x')^2) for MSE.
  */
-export class ReconstructionLoss {
+export class ReconstructionLoss implements Loss {
   readonly kind: LossKind;
   constructor(kind: LossKind = 'mse') {
     this.kind = checkLossKind(kind);

@@ -41,14 +41,17 @@ export class Optimizer {
     this.step++;
     const o = this.options;
     for (const p of params) {
+      const scale = p.learningRateScale ?? 1;
+      if (scale === 0) continue;
+      const lr = learningRate * scale;
       const n = p.value.data.length;
       let s = this.state.get(p.value);
       if (!s) {
         s = { m: new Float32Array(n), v: this.kind === 'adam' ? new Float32Array(n) : new Float32Array(0) };
         this.state.set(p.value, s);
       }
-      if (this.kind === 'adam') adamStep(p.value.data, p.grad.data, s.m, s.v, n, learningRate, o.beta1, o.beta2, o.epsilon, o.weightDecay, this.step);
-      else sgdStep(p.value.data, p.grad.data, s.m, n, learningRate, o.momentum, o.weightDecay, o.nesterov, this.step === 1);
+      if (this.kind === 'adam') adamStep(p.value.data, p.grad.data, s.m, s.v, n, lr, o.beta1, o.beta2, o.epsilon, o.weightDecay, this.step);
+      else sgdStep(p.value.data, p.grad.data, s.m, n, lr, o.momentum, o.weightDecay, o.nesterov, this.step === 1);
     }
   }
 }

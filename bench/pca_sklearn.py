@@ -1,0 +1,77 @@
+"""scikit-learn's side of bench/pca.ts: PCA on Fashion-MNIST, timed the same way.
+
+Run by the benchmark with Debian's interpreter (/usr/bin/python3, python3-sklearn):
+    /usr/bin/python3 bench/pca_sklearn.py --reps 3 --timed-k 32 --ks 2,8,32,64
+Loads the same IDX files as hourglass (pixels / 255 as float32, computed as hourglass
+does: pixel * (1 / 255) in double, then rounded), fits PCA(svd_solver='full') and
+PCA(svd_solver='randomized') with k = --timed-k --reps times each, then measures the test
+reconstruction MSE for every k in --ks. Prints one JSON line.
+"""
+import argparse
+import gzip
+import json
+import os
+import time
+
+import numpy as np
+import sklearn
+from sklearn.decomposition import PCA
+
+
+def load_images(directory, prefix):
+    with gzip.open(os.path.join(directory, f"{prefix}-images-idx3-ubyte.gz")) as f:
+        data = f.read()
+    count, rows, cols = (int.from_bytes(data[4 * i : 4 * i + 4], "big") for i in (1, 2, 3))
+    pixels = np.frombuffer(data, dtype=np.uint8, offset=16).reshape(count, rows * cols)
+    return (pixels * (1.0 / 255.0)).astype(np.float32)
+
+
+def fit_seconds(solver, k, x, seed):
+    start = time.perf_counter()
+    PCA(n_components=k, svd_solver=solver, random_state=seed).fit(x)
+    return time.perf_counter() - start
+
+
+def test_mse(pca, test):
+    rebuilt = pca.inverse_transform(pca.transform(test))
+    return float(np.mean((rebuilt.astype(np.float64) - test.astype(np.float64)) ** 2))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", default=os.environ.get("HOURGLASS_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist"))
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--timed-k", type=int, default=32)
+    parser.add_argument("--ks", default="2,8,32,64")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    ks = [int(k) for k in args.ks.split(",")]
+
+    train = load_images(args.data_dir, "train")
+    test = load_images(args.data_dir, "t10k")
+    # Warm-up on a subset: library loading and thread start-up are not part of a fit.
+    for solver in ("full", "randomized"):
+        fit_seconds(solver, args.timed_k, train[:5000], args.seed)
+
+    seconds = {solver: [fit_seconds(solver, args.timed_k, train, args.seed) for _ in range(args.reps)] for solver in ("randomized", "full")}
+
+    mse = {"full": {}, "randomized": {}}
+    # The full solver computes every component at once; truncating its largest fit is the
+    # same as fitting each k (scikit-learn slices the same SVD).
+    full = PCA(n_components=max(ks), svd_solver="full").fit(train)
+    for k in ks:
+        truncated = PCA(n_components=k, svd_solver="full")
+        truncated.components_ = full.components_[:k]
+        truncated.explained_variance_ = full.explained_variance_[:k]
+        truncated.mean_ = full.mean_
+        truncated.whiten = False
+        truncated.n_components_ = k
+        truncated.n_features_in_ = full.n_features_in_
+        mse["full"][str(k)] = test_mse(truncated, test)
+        mse["randomized"][str(k)] = test_mse(PCA(n_components=k, svd_solver="randomized", random_state=args.seed).fit(train), test)
+
+    print(json.dumps({"impl": "scikit-learn", "version": sklearn.__version__, "dtype": str(train.dtype), "fitSeconds": seconds, "testMse": mse}))
+
+
+if __name__ == "__main__":
+    main()

@@ -116,12 +116,20 @@ test('sgemm matches a reference on random shapes, transposes, strides and scalar
   }
 });
 
-test('sgemm with K = 0 scales C by beta, and with M = 0 does nothing', () => {
-  const C = new Float32Array([1, 2, 3, 4, 5, 6]);
-  sgemm(false, false, 2, 3, 0, 1, new Float32Array(0), 1, new Float32Array(0), 3, 0.5, C, 3);
-  assertExact(C, [0.5, 1, 1.5, 2, 2.5, 3], 'K = 0');
+test('sgemm with K = 0 scales C by beta, with M = 0 does nothing, with beta = 0 ignores NaN in C', () => {
+  for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+    const C = new Float32Array([1, 2, 3, 4, 5, 6]);
+    sgemm(transA, transB, 2, 3, 0, 1, new Float32Array(0), transA ? 2 : 1, new Float32Array(0), transB ? 1 : 3, 0.5, C, 3);
+    assertExact(C, [0.5, 1, 1.5, 2, 2.5, 3], `K = 0, transA=${transA} transB=${transB}`);
+    sgemm(transA, transB, 2, 3, 0, 1, new Float32Array(0), transA ? 2 : 1, new Float32Array(0), transB ? 1 : 3, 0, C, 3);
+    assertExact(C, [0, 0, 0, 0, 0, 0], `K = 0, beta = 0, transA=${transA} transB=${transB}`);
+  }
+  const C = new Float32Array([1, 2, 3]);
   sgemm(false, false, 0, 3, 2, 1, new Float32Array(0), 2, new Float32Array(6), 3, 0, C, 3);
-  assertExact(C, [0.5, 1, 1.5, 2, 2.5, 3], 'M = 0');
+  assertExact(C, [1, 2, 3], 'M = 0');
+  const D = new Float32Array([NaN, 2, Infinity, 4]);
+  sgemm(false, false, 2, 2, 1, 1, new Float32Array([1, 2]), 1, new Float32Array([3, 4]), 2, 0, D, 2);
+  assertExact(D, [3, 4, 6, 8], 'beta = 0');
 });
 
 // ---------------------------------------------------------------- bias
@@ -185,16 +193,16 @@ test('activationForward matches the reference for every kind, size and in place'
   const rng = new Rng(4);
   for (const kind of ACTIVATIONS)
     for (const alpha of kind === 'leaky_relu' ? [0.01, 0.2, 0] : [0.01]) {
-      for (const n of [1, 7, 1000, PARALLEL + 37]) {
+      for (const n of alpha === 0 ? [1, 7, 1000] : [1, 7, 1000, PARALLEL + 37]) {
         const x = normals(rng, n, 4);
         if (n >= SPECIAL.length) x.set(SPECIAL);
         const expected = Float64Array.from(x, (v) => referenceActivation(kind, v, alpha));
         const y = new Float32Array(n);
         activationForward(kind, x, y, n, alpha);
-        // A few ulp; tiny absolute slack for sigmoid far below -87, where the kernel floors at ~1e-38.
+        // A few ulp, also for sigmoid's denormal results far in the negative tail (ulp 1.4e-45).
         const label = `${kind}(alpha=${alpha}) n=${n}`;
         const exact = kind === 'relu' || kind === 'leaky_relu';
-        assertClose(y, expected, exact ? {} : { rel: 4e-7, abs: 1e-37 }, label);
+        assertClose(y, expected, exact ? {} : { rel: 4e-7, abs: 5e-45 }, label);
         if (kind === 'tanh')
           for (let i = 0; i < n; i++) if (x[i] === 0) assert.equal(Object.is(y[i], -0), Object.is(x[i], -0), `${label}: tanh(±0)`);
         const inPlace = x.slice();
@@ -209,7 +217,7 @@ test('activations let NaN through and saturate cleanly', () => {
     const y = new Float32Array(3);
     activationForward(kind, new Float32Array([NaN, Infinity, -Infinity]), y, 3, 0.1);
     assert.ok(Number.isNaN(y[0]), `${kind}(NaN) is NaN`);
-    if (kind === 'sigmoid') assert.deepEqual([y[1], y[2] < 1e-37], [1, true]);
+    if (kind === 'sigmoid') assert.deepEqual([y[1], y[2]], [1, 0]);
     if (kind === 'tanh') assert.deepEqual([y[1], y[2]], [1, -1]);
   }
 });
@@ -607,9 +615,13 @@ test('timing of one training step of a 784-256-64-32 autoencoder at batch 256 (p
     f();
     time[key] += Number(process.hrtime.bigint() - start) / 1e6;
   };
-  const steps = 12;
-  for (let step = 1; step <= steps; step++) {
-    if (step === 3) time.sgemm = time.other = 0; // warm-up
+  // Medians over steps: the machine may be shared, and one preempted step says nothing.
+  // A time budget keeps the test short when it is (thread teams wait for descheduled threads).
+  const perStep: { sgemm: number; other: number }[] = [];
+  const steps = 15;
+  const deadline = performance.now() + 1000;
+  for (let step = 1; step <= steps && (step <= 3 || performance.now() < deadline); step++) {
+    time.sgemm = time.other = 0;
     let input = x;
     for (const [i, l] of layers.entries()) {
       timed('sgemm', () => sgemm(false, true, batch, l.out, l.inp, 1, input, l.inp, l.w, l.inp, 0, l.y, l.out));
@@ -646,19 +658,26 @@ test('timing of one training step of a 784-256-64-32 autoencoder at batch 256 (p
         adamStep(l.b, l.db, l.mb, l.vb, l.b.length, 1e-3, 0.9, 0.999, 1e-8, 0, step);
       }
     });
+    if (step > 2) perStep.push({ ...time }); // the first steps warm up caches and thread pools
   }
-  const measured = steps - 2;
-  const total = time.sgemm + time.other;
+  const median = (values: number[]): number => values.sort((a, b) => a - b)[values.length >> 1];
+  const sgemmMs = median(perStep.map((s) => s.sgemm));
+  const otherMs = median(perStep.map((s) => s.other));
+  const total = sgemmMs + otherMs;
   t.diagnostic(
-    `training step: ${(total / measured).toFixed(2)} ms, sgemm ${((100 * time.sgemm) / total).toFixed(0)}%, ` +
-      `bias + activations + loss + adam ${((100 * time.other) / total).toFixed(0)}%`,
+    `training step (median of ${perStep.length}): sgemm ${sgemmMs.toFixed(2)} ms (${((100 * sgemmMs) / total).toFixed(0)}%), ` +
+      `bias + activations + loss + adam ${otherMs.toFixed(2)} ms (${((100 * otherMs) / total).toFixed(0)}%)`,
   );
   const micro = (label: string, f: () => void): void => {
-    const reps = 50;
     f();
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < reps; i++) f();
-    t.diagnostic(`${label}: ${(Number(process.hrtime.bigint() - start) / 1e3 / reps).toFixed(1)} us`);
+    const times: number[] = [];
+    const stop = performance.now() + 100;
+    for (let i = 0; i < 40 && (i < 3 || performance.now() < stop); i++) {
+      const start = process.hrtime.bigint();
+      f();
+      times.push(Number(process.hrtime.bigint() - start) / 1e3);
+    }
+    t.diagnostic(`${label}: ${median(times).toFixed(1)} us (median)`);
   };
   const y = new Float32Array(batch * 784);
   micro('biasAdd 256x784', () => biasAdd(y, layers[5].b, batch, 784));

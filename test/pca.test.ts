@@ -337,6 +337,9 @@ test('bad options and bad data give clear errors', () => {
   withNaN.data[2 * 4 + 3] = Number.NaN;
   withNaN.data[7 * 4 + 0] = Infinity;
   expectError(() => new PCA({ nComponents: 2 }).fit(withNaN), 'BAD_DATA', /NaN at row 2, column 3/);
+  const huge = tensor([10, 4], x.data.map((v) => v * 1e30));
+  for (const solver of ['full', 'randomized'] as const)
+    expectError(() => new PCA({ nComponents: 2, solver }).fit(huge), 'BAD_DATA', /overflows float32 .* rescale the data/);
   const pca = new PCA({ nComponents: 2 });
   expectError(() => pca.transform(x), 'INVALID_ARGUMENT', /not fitted yet/);
   pca.fit(x);

@@ -45,7 +45,7 @@ HOURGLASS_VECTORIZED void forwardRange(Activation kind, const float* x, float* y
       for (int64_t i = 0; i < n; i++) y[i] = x[i] * (x[i] < 0.0f ? alpha : 1.0f);
       break;
     case Activation::Sigmoid:
-      for (int64_t i = 0; i < n; i++) y[i] = 1.0f / (1.0f + floatmath::exp(-x[i]));
+      for (int64_t i = 0; i < n; i++) y[i] = floatmath::sigmoid(x[i]);
       break;
     case Activation::Tanh:
       for (int64_t i = 0; i < n; i++) y[i] = floatmath::tanh(x[i]);

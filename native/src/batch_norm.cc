@@ -1,11 +1,15 @@
-// 2-D batch normalization (PyTorch BatchNorm2d semantics) on oneDNN, over the caller's NCHW
-// arrays: y = (x - mean) / sqrt(var + eps) * weight + bias per channel. Training uses the
-// batch statistics (biased variance) and returns them; the running averages are the
-// caller's business. Geometry arguments: batch, channels, height, width, eps.
+// 2-D batch normalization (PyTorch BatchNorm2d semantics) over the caller's NCHW arrays:
+// y = (x - mean) / sqrt(var + eps) * weight + bias per channel. Training uses the batch
+// statistics (biased variance) and returns them; the running averages are the caller's
+// business. Geometry arguments: batch, channels, height, width, eps.
+//
+// Plain loops rather than oneDNN: oneDNN 2.6 normalizes plain NCHW with a generic
+// implementation that took over a second for a 256x32x28x28 batch here, and its fast
+// kernels need blocked layouts that would cost two reorders per pass. These loops are
+// memory-bound (two or three sweeps over the data) and accumulate in double.
 #include <napi.h>
-#include <dnnl.hpp>
-#include <cstring>
-#include <memory>
+#include <cmath>
+#include <cstdint>
 #include <string>
 #include "args.h"
 #include "primitive_cache.h"
@@ -15,56 +19,41 @@ namespace hourglass {
 
 namespace {
 
-using tag = dnnl::memory::format_tag;
-
 struct NormGeometry {
-  int64_t batch, channels, height, width;
-  float eps;
-  dnnl::memory::dims dims() const { return {batch, channels, height, width}; }
-  int64_t elements(const Napi::Env& env) const { return product(env, {batch, channels, height, width}); }
-  std::string key(int variant) const {
-    // eps is part of the primitive; its bit pattern keys it exactly.
-    uint32_t epsBits;
-    std::memcpy(&epsBits, &eps, sizeof epsBits);
-    return cacheKey({variant, batch, channels, height, width, static_cast<int64_t>(epsBits)});
-  }
+  int64_t batch, channels, plane;  // plane = height * width
+  double eps;
+  int64_t elements(const Napi::Env& env) const { return product(env, {batch, channels, plane}); }
+  int64_t perChannel() const { return batch * plane; }
 };
 
 NormGeometry readNormGeometry(const Napi::CallbackInfo& info, const char* fn) {
+  auto env = info.Env();
   NormGeometry g{};
   g.batch = positive(info, 0, "batch");
   g.channels = positive(info, 1, "channels");
-  g.height = positive(info, 2, "height");
-  g.width = positive(info, 3, "width");
-  double eps = number(info, 4, "eps");
-  if (!(eps > 0) || eps > 1) fail(info.Env(), std::string(fn) + ": eps must be in (0, 1], got " + std::to_string(eps));
-  g.eps = static_cast<float>(eps);
+  g.plane = product(env, {positive(info, 2, "height"), positive(info, 3, "width")});
+  g.eps = number(info, 4, "eps");
+  if (!(g.eps > 0) || g.eps > 1) fail(env, std::string(fn) + ": eps must be in (0, 1], got " + std::to_string(g.eps));
   return g;
 }
 
-const auto kAffine = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+// The plane of sample n in channel c.
+inline int64_t planeStart(const NormGeometry& g, int64_t n, int64_t c) { return (n * g.channels + c) * g.plane; }
 
-dnnl::batch_normalization_forward::primitive_desc forwardPd(const NormGeometry& g, bool training) {
-  auto flags = training ? kAffine : kAffine | dnnl::normalization_flags::use_global_stats;
-  dnnl::batch_normalization_forward::desc d(
-      training ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference,
-      floatDesc(g.dims(), tag::nchw), g.eps, flags);
-  return {d, cpuEngine()};
+// Sums within one plane run in float so they vectorize; planes are added up in double.
+inline float planeSum(const float* p, int64_t count) {
+  float s = 0;
+#pragma omp simd reduction(+ : s)
+  for (int64_t i = 0; i < count; i++) s += p[i];
+  return s;
 }
 
-// Every argument is the caller's array; entries only hold the primitive and memory
-// objects whose handles are pointed at those arrays on each call.
-struct Entry {
-  dnnl::primitive primitive;
-  dnnl::memory data, otherData, scale, shift, mean, variance, diffScale, diffShift, diffData;
-};
-
-PrimitiveCache<Entry>& cache() {
-  static auto* c = new PrimitiveCache<Entry>();
-  return *c;
+inline float planeSquares(const float* p, int64_t count, float shift) {
+  float s = 0;
+#pragma omp simd reduction(+ : s)
+  for (int64_t i = 0; i < count; i++) s += (p[i] - shift) * (p[i] - shift);
+  return s;
 }
-
-dnnl::memory unbound(const dnnl::memory::desc& md) { return dnnl::memory(md, cpuEngine(), DNNL_MEMORY_NONE); }
 
 // batchNorm2dForward(geometry..., training, x, weight, bias, y, mean, variance)
 // training: mean and variance receive the batch statistics (biased variance).
@@ -75,95 +64,100 @@ Napi::Value BatchNorm2dForward(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   NormGeometry g = readNormGeometry(info, fn);
   bool training = flag(info, 5, "training");
-  if (training && g.batch * g.height * g.width < 2)
-    fail(env, std::string(fn) + ": training needs more than one value per channel");
-  float* x = exactFloats(info, 6, "x", g.elements(env));
-  float* weight = exactFloats(info, 7, "weight", g.channels);
-  float* bias = exactFloats(info, 8, "bias", g.channels);
+  if (training && g.perChannel() < 2) fail(env, std::string(fn) + ": training needs more than one value per channel");
+  const float* x = exactFloats(info, 6, "x", g.elements(env));
+  const float* weight = exactFloats(info, 7, "weight", g.channels);
+  const float* bias = exactFloats(info, 8, "bias", g.channels);
   float* y = exactFloats(info, 9, "y", g.elements(env));
   float* mean = exactFloats(info, 10, "mean", g.channels);
   float* variance = exactFloats(info, 11, "variance", g.channels);
-  return guarded(env, fn, [&] {
-    Entry& e = cache().get(g.key(training ? 1 : 0), [&] {
-      auto pd = forwardPd(g, training);
-      auto created = std::make_unique<Entry>();
-      created->primitive = dnnl::batch_normalization_forward(pd);
-      created->data = unbound(pd.src_desc());
-      created->otherData = unbound(pd.dst_desc());
-      created->scale = unbound(floatDesc({g.channels}, tag::a));
-      created->shift = unbound(floatDesc({g.channels}, tag::a));
-      created->mean = unbound(pd.mean_desc());
-      created->variance = unbound(pd.variance_desc());
-      return created;
-    });
-    e.data.set_data_handle(x);
-    e.otherData.set_data_handle(y);
-    e.scale.set_data_handle(weight);
-    e.shift.set_data_handle(bias);
-    e.mean.set_data_handle(mean);
-    e.variance.set_data_handle(variance);
-    e.primitive.execute(cpuStream(), {{DNNL_ARG_SRC, e.data},
-                                      {DNNL_ARG_DST, e.otherData},
-                                      {DNNL_ARG_SCALE, e.scale},
-                                      {DNNL_ARG_SHIFT, e.shift},
-                                      {DNNL_ARG_MEAN, e.mean},
-                                      {DNNL_ARG_VARIANCE, e.variance}});
-    cpuStream().wait();
-  });
+  if (!training)
+    for (int64_t c = 0; c < g.channels; c++)
+      if (!(variance[c] >= 0)) fail(env, std::string(fn) + ": running variance must be non-negative");
+#pragma omp parallel for schedule(static) if (g.elements(env) >= kParallelWorkThreshold)
+  for (int64_t c = 0; c < g.channels; c++) {
+    double m, v;
+    if (training) {
+      // Two passes: the shifted sum of squares stays accurate when the mean is large.
+      double sum = 0;
+      for (int64_t n = 0; n < g.batch; n++) sum += planeSum(x + planeStart(g, n, c), g.plane);
+      m = sum / g.perChannel();
+      double squares = 0;
+      for (int64_t n = 0; n < g.batch; n++) squares += planeSquares(x + planeStart(g, n, c), g.plane, static_cast<float>(m));
+      v = squares / g.perChannel();
+      mean[c] = static_cast<float>(m);
+      variance[c] = static_cast<float>(v);
+    } else {
+      m = mean[c];
+      v = variance[c];
+    }
+    const double scale = weight[c] / std::sqrt(v + g.eps);
+    const float a = static_cast<float>(scale), b = static_cast<float>(bias[c] - m * scale);
+    for (int64_t n = 0; n < g.batch; n++) {
+      const float* in = x + planeStart(g, n, c);
+      float* out = y + planeStart(g, n, c);
+#pragma omp simd
+      for (int64_t i = 0; i < g.plane; i++) out[i] = in[i] * a + b;
+    }
+  }
+  return env.Undefined();
 }
 HOURGLASS_EXPORT(batchNorm2dForward, BatchNorm2dForward);
 
 // batchNorm2dBackward(geometry..., x, dy, weight, mean, variance, dx, dweight, dbias)
-// mean and variance are the batch statistics the training forward returned.
+// mean and variance are the batch statistics the training forward returned. With
+// xhat = (x - mean) / sqrt(var + eps) and M values per channel:
+//   dbias = sum(dy), dweight = sum(dy xhat),
+//   dx = weight / sqrt(var + eps) * (dy - dbias / M - xhat * dweight / M).
 Napi::Value BatchNorm2dBackward(const Napi::CallbackInfo& info) {
   const char* fn = "batchNorm2dBackward";
   expectCount(info, 13, fn);
   auto env = info.Env();
   NormGeometry g = readNormGeometry(info, fn);
-  float* x = exactFloats(info, 5, "x", g.elements(env));
-  float* dy = exactFloats(info, 6, "dy", g.elements(env));
-  float* weight = exactFloats(info, 7, "weight", g.channels);
-  float* mean = exactFloats(info, 8, "mean", g.channels);
-  float* variance = exactFloats(info, 9, "variance", g.channels);
+  const float* x = exactFloats(info, 5, "x", g.elements(env));
+  const float* dy = exactFloats(info, 6, "dy", g.elements(env));
+  const float* weight = exactFloats(info, 7, "weight", g.channels);
+  const float* mean = exactFloats(info, 8, "mean", g.channels);
+  const float* variance = exactFloats(info, 9, "variance", g.channels);
   float* dx = exactFloats(info, 10, "dx", g.elements(env));
   float* dweight = exactFloats(info, 11, "dweight", g.channels);
   float* dbias = exactFloats(info, 12, "dbias", g.channels);
-  return guarded(env, fn, [&] {
-    Entry& e = cache().get(g.key(2), [&] {
-      auto hint = forwardPd(g, true);
-      dnnl::batch_normalization_backward::desc d(dnnl::prop_kind::backward, floatDesc(g.dims(), tag::nchw),
-                                                 floatDesc(g.dims(), tag::nchw), g.eps, kAffine);
-      dnnl::batch_normalization_backward::primitive_desc pd(d, cpuEngine(), hint);
-      auto created = std::make_unique<Entry>();
-      created->primitive = dnnl::batch_normalization_backward(pd);
-      created->data = unbound(pd.src_desc());
-      created->otherData = unbound(pd.diff_dst_desc());
-      created->diffData = unbound(pd.diff_src_desc());
-      created->scale = unbound(floatDesc({g.channels}, tag::a));
-      created->diffScale = unbound(floatDesc({g.channels}, tag::a));
-      created->diffShift = unbound(floatDesc({g.channels}, tag::a));
-      created->mean = unbound(pd.mean_desc());
-      created->variance = unbound(pd.variance_desc());
-      return created;
-    });
-    e.data.set_data_handle(x);
-    e.otherData.set_data_handle(dy);
-    e.diffData.set_data_handle(dx);
-    e.scale.set_data_handle(weight);
-    e.diffScale.set_data_handle(dweight);
-    e.diffShift.set_data_handle(dbias);
-    e.mean.set_data_handle(mean);
-    e.variance.set_data_handle(variance);
-    e.primitive.execute(cpuStream(), {{DNNL_ARG_SRC, e.data},
-                                      {DNNL_ARG_DIFF_DST, e.otherData},
-                                      {DNNL_ARG_SCALE, e.scale},
-                                      {DNNL_ARG_MEAN, e.mean},
-                                      {DNNL_ARG_VARIANCE, e.variance},
-                                      {DNNL_ARG_DIFF_SRC, e.diffData},
-                                      {DNNL_ARG_DIFF_SCALE, e.diffScale},
-                                      {DNNL_ARG_DIFF_SHIFT, e.diffShift}});
-    cpuStream().wait();
-  });
+  for (int64_t c = 0; c < g.channels; c++)
+    if (!(variance[c] >= 0)) fail(env, std::string(fn) + ": variance must be non-negative");
+#pragma omp parallel for schedule(static) if (g.elements(env) >= kParallelWorkThreshold)
+  for (int64_t c = 0; c < g.channels; c++) {
+    const float m = mean[c];
+    const double invStd = 1 / std::sqrt(static_cast<double>(variance[c]) + g.eps);
+    double sumDy = 0, sumDyCentered = 0;
+    for (int64_t n = 0; n < g.batch; n++) {
+      const float* xp = x + planeStart(g, n, c);
+      const float* dyp = dy + planeStart(g, n, c);
+      float s = 0, sc = 0;
+#pragma omp simd reduction(+ : s, sc)
+      for (int64_t i = 0; i < g.plane; i++) {
+        s += dyp[i];
+        sc += dyp[i] * (xp[i] - m);
+      }
+      sumDy += s;
+      sumDyCentered += sc;
+    }
+    const double sumDyXhat = sumDyCentered * invStd;
+    dbias[c] = static_cast<float>(sumDy);
+    dweight[c] = static_cast<float>(sumDyXhat);
+    const double count = static_cast<double>(g.perChannel());
+    // dx = k (dy - meanDy - (x - m) invStd meanDyXhat) = k dy + (x - m) p + q
+    const double k = weight[c] * invStd;
+    const float kf = static_cast<float>(k), p = static_cast<float>(-k * invStd * sumDyXhat / count),
+                q = static_cast<float>(-k * sumDy / count);
+    for (int64_t n = 0; n < g.batch; n++) {
+      const float* xp = x + planeStart(g, n, c);
+      const float* dyp = dy + planeStart(g, n, c);
+      float* dxp = dx + planeStart(g, n, c);
+#pragma omp simd
+      for (int64_t i = 0; i < g.plane; i++) dxp[i] = kf * dyp[i] + (xp[i] - m) * p + q;
+    }
+  }
+  return env.Undefined();
 }
 HOURGLASS_EXPORT(batchNorm2dBackward, BatchNorm2dBackward);
 

@@ -3,6 +3,7 @@
 #pragma once
 #include <napi.h>
 #include <dnnl.hpp>
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include "args.h"
@@ -32,6 +33,13 @@ struct ConvGeometry {
   // PyTorch pads both sides equally; output padding of a transposed convolution adds
   // rows and columns at the bottom and right only, which is a smaller right padding.
   dnnl::memory::dims padRight() const { return {padH - outputPadH, padW - outputPadW}; }
+
+  // Multiply-adds of one pass: every (input pixel, output pixel) pair a kernel tap links,
+  // counted on the smaller map (the output of a convolution, the input of a transposed one).
+  int64_t work() const {
+    return batch * inChannels * outChannels * kernelH * kernelW * std::min(inH * inW, outH * outW);
+  }
+  bool singleThread() const { return work() < kParallelWorkThreshold; }
 
   std::string key(bool withBias) const {
     return cacheKey({batch, inChannels, inH, inW, outChannels, kernelH, kernelW, strideH, strideW, padH, padW,

@@ -5,12 +5,14 @@
 //
 //   struct Kind {
 //     using Forward, BackwardData, BackwardWeights;   // oneDNN primitive types
-//     static constexpr dnnl::algorithm algorithm;
+//     static dnnl::algorithm algorithm(const ConvGeometry&);
 //     static constexpr dnnl::memory::format_tag weightTag;  // caller's weight layout
 //     static constexpr size_t geometryArgs;                 // leading shape arguments
 //     static ConvGeometry geometry(const Napi::CallbackInfo&, const char* fn);
-//     static bool plainLayouts(const ConvGeometry&, ConvPass);  // see ConvPass
+//     static bool plainLayouts(const ConvGeometry&, ConvPass);  // see passDescs
+//     static void forward(const ConvGeometry&, float* x, float* w, float* b, float* y);
 //   };
+// conv_kinds.h defines the two kinds; conv2d.cc and deconv2d.cc register their entry points.
 #pragma once
 #include <napi.h>
 #include <dnnl.hpp>
@@ -50,11 +52,11 @@ typename Kind::Forward::primitive_desc forwardPd(const ConvGeometry& g, bool wit
   auto& engine = cpuEngine();
   auto [src, weights, dst] = passDescs<Kind>(g, pass);
   if (withBias) {
-    typename Kind::Forward::desc d(dnnl::prop_kind::forward_training, Kind::algorithm, src, weights,
+    typename Kind::Forward::desc d(dnnl::prop_kind::forward_training, Kind::algorithm(g), src, weights,
                                    floatDesc({g.outChannels}, tag::a), dst, g.strides(), g.padLeft(), g.padRight());
     return {d, engine};
   }
-  typename Kind::Forward::desc d(dnnl::prop_kind::forward_training, Kind::algorithm, src, weights, dst, g.strides(),
+  typename Kind::Forward::desc d(dnnl::prop_kind::forward_training, Kind::algorithm(g), src, weights, dst, g.strides(),
                                  g.padLeft(), g.padRight());
   return {d, engine};
 }
@@ -99,10 +101,109 @@ PrimitiveCache<BackwardWeightsEntry<Kind>>& backwardWeightsCache() {
 
 }  // namespace conv_detail
 
+// Runs the forward pass: y = op(x, weight) + bias (bias may be null).
+template <class Kind>
+void runForward(const ConvGeometry& g, float* x, float* weight, float* bias, float* y) {
+  using namespace conv_detail;
+  ThreadLimit threads(g.singleThread());
+  bool withBias = bias != nullptr;
+  auto& entry = forwardCache<Kind>().get(g.key(withBias), [&] {
+    auto pd = forwardPd<Kind>(g, withBias, ConvPass::forward);
+    auto e = std::make_unique<ForwardEntry<Kind>>();
+    e->primitive = typename Kind::Forward(pd);
+    e->src = StagedMemory(floatDesc(g.inputDims(), tag::nchw), pd.src_desc());
+    e->weights = StagedMemory(floatDesc(g.weightDims(), Kind::weightTag), pd.weights_desc());
+    e->dst = StagedMemory(floatDesc(g.outputDims(), tag::nchw), pd.dst_desc());
+    if (withBias) e->bias = dnnl::memory(pd.bias_desc(), cpuEngine(), DNNL_MEMORY_NONE);
+    return e;
+  });
+  std::unordered_map<int, dnnl::memory> args{
+      {DNNL_ARG_SRC, entry.src.in(x)},
+      {DNNL_ARG_WEIGHTS, entry.weights.in(weight)},
+      {DNNL_ARG_DST, entry.dst.out(y)},
+  };
+  if (withBias) {
+    entry.bias.set_data_handle(bias);
+    args.emplace(DNNL_ARG_BIAS, entry.bias);
+  }
+  entry.primitive.execute(cpuStream(), args);
+  entry.dst.finish();
+  cpuStream().wait();
+}
+
+// Runs the backward-data pass: dx = dL/dx given dy = dL/dy.
+template <class Kind>
+void runBackwardData(const ConvGeometry& g, float* dy, float* weight, float* dx) {
+  using namespace conv_detail;
+  ThreadLimit threads(g.singleThread());
+  auto& entry = backwardDataCache<Kind>().get(g.key(false), [&] {
+    auto hint = forwardPd<Kind>(g, false, ConvPass::backwardData);
+    auto [diffSrc, weights, diffDst] = passDescs<Kind>(g, ConvPass::backwardData);
+    typename Kind::BackwardData::desc d(Kind::algorithm(g), diffSrc, weights, diffDst, g.strides(), g.padLeft(),
+                                        g.padRight());
+    typename Kind::BackwardData::primitive_desc pd(d, cpuEngine(), hint);
+    auto e = std::make_unique<BackwardDataEntry<Kind>>();
+    e->primitive = typename Kind::BackwardData(pd);
+    e->diffDst = StagedMemory(floatDesc(g.outputDims(), tag::nchw), pd.diff_dst_desc());
+    e->weights = StagedMemory(floatDesc(g.weightDims(), Kind::weightTag), pd.weights_desc());
+    e->diffSrc = StagedMemory(floatDesc(g.inputDims(), tag::nchw), pd.diff_src_desc());
+    return e;
+  });
+  entry.primitive.execute(cpuStream(), {
+                                           {DNNL_ARG_DIFF_DST, entry.diffDst.in(dy)},
+                                           {DNNL_ARG_WEIGHTS, entry.weights.in(weight)},
+                                           {DNNL_ARG_DIFF_SRC, entry.diffSrc.out(dx)},
+                                       });
+  entry.diffSrc.finish();
+  cpuStream().wait();
+}
+
+// Runs the backward-weights pass, overwriting dweight (and dbias unless null).
+template <class Kind>
+void runBackwardWeights(const ConvGeometry& g, float* x, float* dy, float* dweight, float* dbias) {
+  using namespace conv_detail;
+  ThreadLimit threads(g.singleThread());
+  bool withBias = dbias != nullptr;
+  auto& entry = backwardWeightsCache<Kind>().get(g.key(withBias), [&] {
+    auto hint = forwardPd<Kind>(g, withBias, ConvPass::backwardWeights);
+    auto [src, diffWeights, diffDst] = passDescs<Kind>(g, ConvPass::backwardWeights);
+    auto make = [&](const typename Kind::BackwardWeights::desc& d) {
+      typename Kind::BackwardWeights::primitive_desc pd(d, cpuEngine(), hint);
+      auto e = std::make_unique<BackwardWeightsEntry<Kind>>();
+      e->primitive = typename Kind::BackwardWeights(pd);
+      e->src = StagedMemory(floatDesc(g.inputDims(), tag::nchw), pd.src_desc());
+      e->diffDst = StagedMemory(floatDesc(g.outputDims(), tag::nchw), pd.diff_dst_desc());
+      e->diffWeights = StagedMemory(floatDesc(g.weightDims(), Kind::weightTag), pd.diff_weights_desc());
+      if (withBias) e->diffBias = dnnl::memory(pd.diff_bias_desc(), cpuEngine(), DNNL_MEMORY_NONE);
+      return e;
+    };
+    if (withBias)
+      return make(typename Kind::BackwardWeights::desc(Kind::algorithm(g), src, diffWeights,
+                                                       floatDesc({g.outChannels}, tag::a), diffDst, g.strides(),
+                                                       g.padLeft(), g.padRight()));
+    return make(typename Kind::BackwardWeights::desc(Kind::algorithm(g), src, diffWeights, diffDst, g.strides(),
+                                                     g.padLeft(), g.padRight()));
+  });
+  std::unordered_map<int, dnnl::memory> args{
+      {DNNL_ARG_SRC, entry.src.in(x)},
+      {DNNL_ARG_DIFF_DST, entry.diffDst.in(dy)},
+      {DNNL_ARG_DIFF_WEIGHTS, entry.diffWeights.out(dweight)},
+  };
+  if (withBias) {
+    entry.diffBias.set_data_handle(dbias);
+    args.emplace(DNNL_ARG_DIFF_BIAS, entry.diffBias);
+  }
+  entry.primitive.execute(cpuStream(), args);
+  entry.diffWeights.finish();
+  cpuStream().wait();
+}
+
+// The JavaScript entry points: argument checks, then the pass. Kind::forward and friends
+// are the passes to run, so a kind can route a pass differently (see Deconvolution).
+
 // forward(geometry..., x, weight, bias | null, y)
 template <class Kind>
-Napi::Value convForward(const Napi::CallbackInfo& info, const char* fn) {
-  using namespace conv_detail;
+Napi::Value convForwardEntry(const Napi::CallbackInfo& info, const char* fn) {
   constexpr size_t k = Kind::geometryArgs;
   expectCount(info, k + 4, fn);
   auto env = info.Env();
@@ -111,37 +212,12 @@ Napi::Value convForward(const Napi::CallbackInfo& info, const char* fn) {
   float* weight = exactFloats(info, k + 1, "weight", g.weightElements(env));
   float* bias = optionalFloats(info, k + 2, "bias", g.outChannels);
   float* y = exactFloats(info, k + 3, "y", g.outputElements(env));
-  return guarded(env, fn, [&] {
-    bool withBias = bias != nullptr;
-    auto& entry = forwardCache<Kind>().get(g.key(withBias), [&] {
-      auto pd = forwardPd<Kind>(g, withBias, ConvPass::forward);
-      auto e = std::make_unique<ForwardEntry<Kind>>();
-      e->primitive = typename Kind::Forward(pd);
-      e->src = StagedMemory(floatDesc(g.inputDims(), tag::nchw), pd.src_desc());
-      e->weights = StagedMemory(floatDesc(g.weightDims(), Kind::weightTag), pd.weights_desc());
-      e->dst = StagedMemory(floatDesc(g.outputDims(), tag::nchw), pd.dst_desc());
-      if (withBias) e->bias = dnnl::memory(pd.bias_desc(), cpuEngine(), DNNL_MEMORY_NONE);
-      return e;
-    });
-    std::unordered_map<int, dnnl::memory> args{
-        {DNNL_ARG_SRC, entry.src.in(x)},
-        {DNNL_ARG_WEIGHTS, entry.weights.in(weight)},
-        {DNNL_ARG_DST, entry.dst.out(y)},
-    };
-    if (withBias) {
-      entry.bias.set_data_handle(bias);
-      args.emplace(DNNL_ARG_BIAS, entry.bias);
-    }
-    entry.primitive.execute(cpuStream(), args);
-    entry.dst.finish();
-    cpuStream().wait();
-  });
+  return guarded(env, fn, [&] { Kind::forward(g, x, weight, bias, y); });
 }
 
 // backwardData(geometry..., dy, weight, dx): dx = dL/dx given dy = dL/dy.
 template <class Kind>
-Napi::Value convBackwardData(const Napi::CallbackInfo& info, const char* fn) {
-  using namespace conv_detail;
+Napi::Value convBackwardDataEntry(const Napi::CallbackInfo& info, const char* fn) {
   constexpr size_t k = Kind::geometryArgs;
   expectCount(info, k + 3, fn);
   auto env = info.Env();
@@ -149,34 +225,12 @@ Napi::Value convBackwardData(const Napi::CallbackInfo& info, const char* fn) {
   float* dy = exactFloats(info, k, "dy", g.outputElements(env));
   float* weight = exactFloats(info, k + 1, "weight", g.weightElements(env));
   float* dx = exactFloats(info, k + 2, "dx", g.inputElements(env));
-  return guarded(env, fn, [&] {
-    auto& entry = backwardDataCache<Kind>().get(g.key(false), [&] {
-      auto hint = forwardPd<Kind>(g, false, ConvPass::backwardData);
-      auto [diffSrc, weights, diffDst] = passDescs<Kind>(g, ConvPass::backwardData);
-      typename Kind::BackwardData::desc d(Kind::algorithm, diffSrc, weights, diffDst, g.strides(), g.padLeft(),
-                                          g.padRight());
-      typename Kind::BackwardData::primitive_desc pd(d, cpuEngine(), hint);
-      auto e = std::make_unique<BackwardDataEntry<Kind>>();
-      e->primitive = typename Kind::BackwardData(pd);
-      e->diffDst = StagedMemory(floatDesc(g.outputDims(), tag::nchw), pd.diff_dst_desc());
-      e->weights = StagedMemory(floatDesc(g.weightDims(), Kind::weightTag), pd.weights_desc());
-      e->diffSrc = StagedMemory(floatDesc(g.inputDims(), tag::nchw), pd.diff_src_desc());
-      return e;
-    });
-    entry.primitive.execute(cpuStream(), {
-                                             {DNNL_ARG_DIFF_DST, entry.diffDst.in(dy)},
-                                             {DNNL_ARG_WEIGHTS, entry.weights.in(weight)},
-                                             {DNNL_ARG_DIFF_SRC, entry.diffSrc.out(dx)},
-                                         });
-    entry.diffSrc.finish();
-    cpuStream().wait();
-  });
+  return guarded(env, fn, [&] { runBackwardData<Kind>(g, dy, weight, dx); });
 }
 
 // backwardWeights(geometry..., x, dy, dweight, dbias | null): overwrites dweight (and dbias).
 template <class Kind>
-Napi::Value convBackwardWeights(const Napi::CallbackInfo& info, const char* fn) {
-  using namespace conv_detail;
+Napi::Value convBackwardWeightsEntry(const Napi::CallbackInfo& info, const char* fn) {
   constexpr size_t k = Kind::geometryArgs;
   expectCount(info, k + 4, fn);
   auto env = info.Env();
@@ -185,41 +239,7 @@ Napi::Value convBackwardWeights(const Napi::CallbackInfo& info, const char* fn) 
   float* dy = exactFloats(info, k + 1, "dy", g.outputElements(env));
   float* dweight = exactFloats(info, k + 2, "dweight", g.weightElements(env));
   float* dbias = optionalFloats(info, k + 3, "dbias", g.outChannels);
-  return guarded(env, fn, [&] {
-    bool withBias = dbias != nullptr;
-    auto& entry = backwardWeightsCache<Kind>().get(g.key(withBias), [&] {
-      auto hint = forwardPd<Kind>(g, withBias, ConvPass::backwardWeights);
-      auto [src, diffWeights, diffDst] = passDescs<Kind>(g, ConvPass::backwardWeights);
-      auto make = [&](const typename Kind::BackwardWeights::desc& d) {
-        typename Kind::BackwardWeights::primitive_desc pd(d, cpuEngine(), hint);
-        auto e = std::make_unique<BackwardWeightsEntry<Kind>>();
-        e->primitive = typename Kind::BackwardWeights(pd);
-        e->src = StagedMemory(floatDesc(g.inputDims(), tag::nchw), pd.src_desc());
-        e->diffDst = StagedMemory(floatDesc(g.outputDims(), tag::nchw), pd.diff_dst_desc());
-        e->diffWeights = StagedMemory(floatDesc(g.weightDims(), Kind::weightTag), pd.diff_weights_desc());
-        if (withBias) e->diffBias = dnnl::memory(pd.diff_bias_desc(), cpuEngine(), DNNL_MEMORY_NONE);
-        return e;
-      };
-      if (withBias)
-        return make(typename Kind::BackwardWeights::desc(Kind::algorithm, src, diffWeights,
-                                                         floatDesc({g.outChannels}, tag::a), diffDst, g.strides(),
-                                                         g.padLeft(), g.padRight()));
-      return make(typename Kind::BackwardWeights::desc(Kind::algorithm, src, diffWeights, diffDst, g.strides(),
-                                                       g.padLeft(), g.padRight()));
-    });
-    std::unordered_map<int, dnnl::memory> args{
-        {DNNL_ARG_SRC, entry.src.in(x)},
-        {DNNL_ARG_DIFF_DST, entry.diffDst.in(dy)},
-        {DNNL_ARG_DIFF_WEIGHTS, entry.diffWeights.out(dweight)},
-    };
-    if (withBias) {
-      entry.diffBias.set_data_handle(dbias);
-      args.emplace(DNNL_ARG_DIFF_BIAS, entry.diffBias);
-    }
-    entry.primitive.execute(cpuStream(), args);
-    entry.diffWeights.finish();
-    cpuStream().wait();
-  });
+  return guarded(env, fn, [&] { runBackwardWeights<Kind>(g, x, dy, dweight, dbias); });
 }
 
 }  // namespace hourglass

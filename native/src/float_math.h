@@ -1,4 +1,4 @@
-// exp, expm1 and log for float, written with +, *, / and bit operations only. The libm
+// exp, expm1, sigmoid, tanh and log for float, written with +, *, / and bit operations only. The libm
 // functions are opaque scalar calls that stop a loop from vectorizing; these inline into
 // the loop body, so a sigmoid over a batch runs 8-16 lanes wide. Range reduction plus a
 // Taylor polynomial keeps them within a few ulp of the exact value. NaN inputs give NaN.
@@ -43,28 +43,41 @@ inline float expm1Reduced(float r) {
   return (p * r) * r + r;
 }
 
-// Splits x = k ln2 + r, returning r and 2^k (x must already be clamped so that 2^k is a normal float).
-inline float reduce(float x, float* powerOfTwo) {
+// Splits x = k ln2 + r with |r| <= ln2 / 2 and returns r; k goes to *k. |x| must be below 2^21.
+inline float reduce(float x, int32_t* k) {
   float shifted = x * kLog2e + kRoundShift;
-  float k = shifted - kRoundShift;
-  *powerOfTwo = fromBits((toBits(shifted) - kRoundShiftBits + 127) << 23);
-  return (x - k * kLn2High) - k * kLn2Low;
+  float kf = shifted - kRoundShift;
+  *k = toBits(shifted) - kRoundShiftBits;
+  return (x - kf * kLn2High) - kf * kLn2Low;
 }
 
-// e^x. Arguments below -87 return e^-87 (about 1.6e-38) instead of a denormal or zero.
-inline float exp(float x) {
-  x = std::min(std::max(x, -87.0f), 88.0f);
-  float scale;
-  float r = reduce(x, &scale);
-  return (expm1Reduced(r) + 1.0f) * scale;
+// 2^k for k in [-126, 127].
+inline float powerOfTwo(int32_t k) { return fromBits((k + 127) << 23); }
+
+// e^x for x <= 0, down into the denormal range: 2^k is applied as two normal factors
+// 2^(k/2) 2^(k - k/2), so results below 2^-126 round once, like the exact value would.
+inline float expNonPositive(float x) {
+  x = std::max(x, -104.0f);  // e^-104 is below half the smallest denormal
+  int32_t k;
+  float r = reduce(x, &k);
+  int32_t half = k >> 1;
+  return (expm1Reduced(r) + 1.0f) * powerOfTwo(half) * powerOfTwo(k - half);
 }
 
 // e^x - 1 for x <= 0, accurate in relative terms near zero (where e^x - 1 would cancel).
 inline float expm1NonPositive(float x) {
   x = std::max(x, -80.0f);  // e^-80 - 1 == -1 in float already
-  float scale;
-  float r = reduce(x, &scale);
+  int32_t k;
+  float r = reduce(x, &k);
+  float scale = powerOfTwo(k);
   return expm1Reduced(r) * scale + (scale - 1.0f);
+}
+
+// 1 / (1 + e^-x), through e^-|x| so that the exponential never overflows: for x < 0 it
+// is e^x / (1 + e^x), which keeps full precision far into the negative tail.
+inline float sigmoid(float x) {
+  float e = expNonPositive(fromBits(toBits(x) | INT32_MIN));
+  return (x < 0.0f ? e : 1.0f) / (1.0f + e);
 }
 
 // tanh through expm1(-2|x|), which keeps full relative precision for small |x|.

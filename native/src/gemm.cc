@@ -18,15 +18,21 @@ static Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   // Row-major: A is M x K (K x M when transposed) with row stride lda.
   int64_t aRows = transA ? K : M, aCols = transA ? M : K;
   int64_t bRows = transB ? N : K, bCols = transB ? K : N;
-  if (lda < std::max<int64_t>(aCols, 1)) fail(env, "lda must be at least " + std::to_string(aCols));
-  if (ldb < std::max<int64_t>(bCols, 1)) fail(env, "ldb must be at least " + std::to_string(bCols));
-  if (ldc < std::max<int64_t>(N, 1)) fail(env, "ldc must be at least " + std::to_string(N));
+  if (lda < std::max<int64_t>(aCols, 1)) fail(env, "lda must be at least " + std::to_string(std::max<int64_t>(aCols, 1)));
+  if (ldb < std::max<int64_t>(bCols, 1)) fail(env, "ldb must be at least " + std::to_string(std::max<int64_t>(bCols, 1)));
+  if (ldc < std::max<int64_t>(N, 1)) fail(env, "ldc must be at least " + std::to_string(std::max<int64_t>(N, 1)));
   if (M > INT32_MAX || N > INT32_MAX || K > INT32_MAX) fail(env, "matrix dimension exceeds 2^31");
   auto need = [&](int64_t rows, int64_t cols, int64_t ld) { return rows == 0 || cols == 0 ? 0 : product(env, {rows - 1, ld}) + cols; };
   FloatView A = floats(info, 6, "A", need(aRows, aCols, lda));
   FloatView B = floats(info, 8, "B", need(bRows, bCols, ldb));
   FloatView C = floats(info, 11, "C", need(M, N, ldc));
   if (M == 0 || N == 0) return env.Undefined();
+  if (K == 0) {
+    // An empty product: C = beta * C. dnnl_sgemm does not scale C in this case.
+    for (int64_t i = 0; i < M; i++)
+      for (int64_t j = 0; j < N; j++) C.data[i * ldc + j] = beta == 0 ? 0.0f : beta * C.data[i * ldc + j];
+    return env.Undefined();
+  }
   dnnl_status_t status = dnnl_sgemm(transA ? 'T' : 'N', transB ? 'T' : 'N', M, N, K, alpha, A.data, lda, B.data, ldb,
                                     beta, C.data, ldc);
   if (status != dnnl_success) fail(env, "dnnl_sgemm failed with status " + std::to_string(status));

@@ -26,7 +26,7 @@ struct AdamScalars {
 // std::sqrt may set errno, and GCC (without -fno-math-errno) will not vectorize a loop
 // that calls it; the square roots therefore use the SSE2 instruction directly, a block
 // at a time between two loops that the compiler vectorizes.
-void squareRoots(const float* x, float* out, int64_t n) {
+inline void squareRoots(const float* x, float* out, int64_t n) {
   int64_t i = 0;
 #if defined(__SSE2__)
   for (; i + 4 <= n; i += 4) _mm_storeu_ps(out + i, _mm_sqrt_ps(_mm_loadu_ps(x + i)));

@@ -27,6 +27,7 @@ struct PoolGeometry {
   dnnl::memory::dims outputDims() const { return {batch, channels, outH, outW}; }
   int64_t inputElements(const Napi::Env& env) const { return product(env, {batch, channels, inH, inW}); }
   int64_t outputElements(const Napi::Env& env) const { return product(env, {batch, channels, outH, outW}); }
+  bool singleThread() const { return batch * channels * outH * outW * kernelH * kernelW < kParallelWorkThreshold; }
   std::string key(bool training) const {
     return cacheKey({max ? 1 : 0, training ? 1 : 0, batch, channels, inH, inW, kernelH, kernelW, strideH, strideW,
                      padH, padW});
@@ -141,7 +142,10 @@ Napi::Value Pool2dWorkspaceBytes(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   PoolGeometry g = readPoolGeometry(info, 0, "pool2dWorkspaceBytes");
   size_t bytes = 0;
-  guarded(env, "pool2dWorkspaceBytes", [&] { bytes = forwardEntry(g, true).workspaceBytes; });
+  guarded(env, "pool2dWorkspaceBytes", [&] {
+    ThreadLimit threads(g.singleThread());
+    bytes = forwardEntry(g, true).workspaceBytes;
+  });
   return Napi::Number::New(env, static_cast<double>(bytes));
 }
 HOURGLASS_EXPORT(pool2dWorkspaceBytes, Pool2dWorkspaceBytes);
@@ -156,6 +160,7 @@ Napi::Value Pool2dForward(const Napi::CallbackInfo& info) {
   float* y = exactFloats(info, 12, "y", g.outputElements(env));
   bool training = !(info[13].IsNull() || info[13].IsUndefined());
   return guarded(env, fn, [&] {
+    ThreadLimit threads(g.singleThread());
     ForwardEntry& entry = forwardEntry(g, training);
     uint8_t* workspace = nullptr;
     if (training) {
@@ -185,6 +190,7 @@ Napi::Value Pool2dBackward(const Napi::CallbackInfo& info) {
   float* dy = exactFloats(info, 11, "dy", g.outputElements(env));
   float* dx = exactFloats(info, 12, "dx", g.inputElements(env));
   return guarded(env, fn, [&] {
+    ThreadLimit threads(g.singleThread());
     BackwardEntry& entry = backwardCache().get(g.key(true), [&] {
       auto hint = forwardPd(g, true);
       dnnl::pooling_backward::desc d(

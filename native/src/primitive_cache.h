@@ -4,6 +4,7 @@
 // primitive prefers, and conversion of oneDNN failures into JavaScript errors.
 #pragma once
 #include <napi.h>
+#include <omp.h>
 #include <dnnl.hpp>
 #include <cstdint>
 #include <memory>
@@ -47,6 +48,28 @@ class PrimitiveCache {
  private:
   static constexpr size_t kMaxEntries = 64;
   std::unordered_map<std::string, std::unique_ptr<Entry>> entries_;
+};
+
+// Small problems run on one thread. Splitting them gains nothing, and each parallel region
+// waits for every thread of the team: when other processes keep the cores busy that wait
+// is a scheduler time slice per call, which made a finite-difference check of a tiny layer
+// 20x slower. The same thread count is in force when a primitive is created and when it
+// runs, since oneDNN plans its work split at creation.
+constexpr int64_t kParallelWorkThreshold = INT64_C(1) << 20;
+
+class ThreadLimit {
+ public:
+  explicit ThreadLimit(bool singleThread) : previous_(singleThread ? omp_get_max_threads() : 0) {
+    if (previous_ > 1) omp_set_num_threads(1);
+  }
+  ~ThreadLimit() {
+    if (previous_ > 1) omp_set_num_threads(previous_);
+  }
+  ThreadLimit(const ThreadLimit&) = delete;
+  ThreadLimit& operator=(const ThreadLimit&) = delete;
+
+ private:
+  int previous_;
 };
 
 inline std::string cacheKey(std::initializer_list<int64_t> values) {
@@ -137,8 +160,6 @@ class StagedMemory {
   void finish() {
     if (!direct_) toUser_.execute(cpuStream(), inner_, user_);
   }
-
-  bool direct() const { return direct_; }
 
  private:
   dnnl::memory user_;

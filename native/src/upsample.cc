@@ -39,7 +39,7 @@ Napi::Value UpsampleNearest2dForward(const Napi::CallbackInfo& info) {
   const float* x = exactFloats(info, 6, "x", g.inputElements(env));
   float* y = exactFloats(info, 7, "y", g.outputElements(env));
   const int64_t outW = g.inW * g.scaleW, planeIn = g.inH * g.inW, planeOut = planeIn * g.scaleH * g.scaleW;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (planeOut * g.planes >= kParallelWorkThreshold)
   for (int64_t p = 0; p < g.planes; p++) {
     const float* src = x + p * planeIn;
     float* dst = y + p * planeOut;
@@ -65,7 +65,7 @@ Napi::Value UpsampleNearest2dBackward(const Napi::CallbackInfo& info) {
   const float* dy = exactFloats(info, 6, "dy", g.outputElements(env));
   float* dx = exactFloats(info, 7, "dx", g.inputElements(env));
   const int64_t outW = g.inW * g.scaleW, planeIn = g.inH * g.inW, planeOut = planeIn * g.scaleH * g.scaleW;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (planeOut * g.planes >= kParallelWorkThreshold)
   for (int64_t p = 0; p < g.planes; p++) {
     const float* src = dy + p * planeOut;
     float* dst = dx + p * planeIn;

@@ -4,6 +4,12 @@ import { Dense } from './dense.js';
 import { Activation } from './activation.js';
 import { Dropout } from './dropout.js';
 import { Flatten, Identity, Reshape } from './reshape.js';
+import { Conv2d } from './conv2d.js';
+import { Conv2dTranspose } from './conv2d-transpose.js';
+import { MaxPool2d } from './max-pool2d.js';
+import { AvgPool2d } from './avg-pool2d.js';
+import { Upsampling2d } from './upsampling2d.js';
+import { BatchNorm2d } from './batch-norm2d.js';
 
 /** Rebuilds a layer from its config() JSON; the inverse used when loading model files. */
 const builders: Record<string, (c: LayerConfig) => Layer> = {
@@ -16,6 +22,12 @@ const builders: Record<string, (c: LayerConfig) => Layer> = {
   identity: () => new Identity(),
   flatten: () => new Flatten(),
   reshape: Reshape.fromConfig,
+  conv2d: Conv2d.fromConfig,
+  conv2d_transpose: Conv2dTranspose.fromConfig,
+  max_pool2d: MaxPool2d.fromConfig,
+  avg_pool2d: AvgPool2d.fromConfig,
+  upsampling2d: Upsampling2d.fromConfig,
+  batch_norm2d: BatchNorm2d.fromConfig,
 };
 
 export function layerFromConfig(config: LayerConfig): Layer {

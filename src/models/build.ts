@@ -3,6 +3,7 @@ import type { Shape } from '../core/tensor.js';
 import type { Scaler } from '../data/scaler.js';
 import type { Autoencoder } from './autoencoder.js';
 import { denseAutoencoder, type OutputActivation } from './dense-preset.js';
+import { convAutoencoder } from './conv-preset.js';
 
 export interface BuildOptions {
   arch: string;
@@ -36,6 +37,20 @@ export function buildAutoencoder(o: BuildOptions): Autoencoder {
         scaler: o.scaler,
         seed: o.seed,
       });
+    case 'conv': {
+      if (o.inputShape.length !== 3)
+        throw invalid(`the conv architecture needs images [channels, height, width]; this data has samples shaped [${o.inputShape.join(', ')}] (use --arch dense for tables)`);
+      if (activation === 'sigmoid') throw invalid('the conv architecture supports relu, leaky_relu or tanh activations');
+      return convAutoencoder({
+        inputShape: o.inputShape,
+        filters: o.filters,
+        bottleneck: o.bottleneck,
+        activation: activation as 'relu' | 'leaky_relu' | 'tanh',
+        outputActivation,
+        scaler: o.scaler,
+        seed: o.seed,
+      });
+    }
     default:
       throw invalid(`unknown architecture '${o.arch}' (use dense or conv)`);
   }

@@ -1,4 +1,4 @@
-import { invalid } from '../core/errors.js';
+import { HourglassError, invalid } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import {
   centeredCovariance,
@@ -59,6 +59,7 @@ export function fitFull(data: CenteredData, request: ComponentRequest): PcaDecom
   else centeredRowGram(x, n, d, mean, gram);
   let total = 0;
   for (let i = 0; i < m; i++) total += gram[i * m + i];
+  checkFiniteTotal(total);
 
   const wanted = 'count' in request ? request.count : m;
   const eig = symmetricEigen(gram, m, wanted);
@@ -120,6 +121,8 @@ export function fitRandomized(data: CenteredData, options: RandomizedOptions): P
     for (let j = 0; j < d; j++) total += squares[j];
     applyGram = (z, out) => centeredGramTimes(x, n, d, mean, z, l, out);
   }
+
+  checkFiniteTotal(total);
 
   const rng = new Rng(seed);
   let basis = new Float64Array(d * l);
@@ -192,6 +195,15 @@ export function normalizeSigns(components: Float64Array, k: number, d: number): 
     }
     if (row[at] < 0) for (let j = 0; j < d; j++) row[j] = -row[j];
   }
+}
+
+/** float32 products overflow for values beyond about 1e19: say so instead of failing in LAPACK. */
+function checkFiniteTotal(total: number): void {
+  if (!(total < 1e37))
+    throw new HourglassError(
+      'BAD_DATA',
+      'the variance of the data overflows float32 arithmetic (values beyond about 1e19): rescale the data, e.g. standardize each column, before PCA',
+    );
 }
 
 function clampNonNegative(values: Float64Array): void {

@@ -217,9 +217,10 @@ export class PCA {
   get isFitted(): boolean {
     return this.state !== null;
   }
-  /** [k, d], one unit vector per row, largest variance first. */
+  /** [k, d], one unit vector per row, largest variance first (a copy). */
   get components(): Tensor {
-    return this.fitted('components').components;
+    const c = this.fitted('components').components;
+    return tensor(c.shape, c.data.slice());
   }
   /** Variance of the data along each component (n - 1 in the denominator). */
   get explainedVariance(): Float64Array {

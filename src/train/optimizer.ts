@@ -29,6 +29,7 @@ export class Optimizer {
     if (kind !== 'adam' && kind !== 'sgd') throw invalid(`unknown optimizer '${kind}' (use adam or sgd)`);
     if (!(learningRate > 0 && Number.isFinite(learningRate))) throw invalid(`learning rate must be a positive number, got ${learningRate}`);
     if (!(momentum >= 0 && momentum < 1)) throw invalid(`momentum must be in [0, 1), got ${momentum}`);
+    if (nesterov && (kind !== 'sgd' || momentum === 0)) throw invalid('nesterov needs the sgd optimizer with momentum > 0');
     if (!(weightDecay >= 0)) throw invalid(`weight decay must be >= 0, got ${weightDecay}`);
     if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) throw invalid('adam betas must be in [0, 1)');
     this.kind = kind;

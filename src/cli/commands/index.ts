@@ -3,6 +3,9 @@ import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
 import { reconstructCommand } from './reconstruct.js';
 import { demoCommand } from './demo.js';
+import { encodeCommand } from './encode.js';
+import { finetuneCommand } from './finetune.js';
+import { classifyCommand } from './classify.js';
 
 /** Every CLI command, in the order `hourglass --help` lists them. */
-export const commands: readonly Command[] = [demoCommand, trainCommand, evalCommand, reconstructCommand];
+export const commands: readonly Command[] = [demoCommand, trainCommand, evalCommand, reconstructCommand, encodeCommand, finetuneCommand, classifyCommand];

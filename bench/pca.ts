@@ -1,0 +1,125 @@
+// PCA on Fashion-MNIST, hourglass vs scikit-learn in one run: fit time for k = 32 on the
+// 60,000 x 784 training set (median of 3), and test reconstruction MSE for several k.
+import os from 'node:os';
+import path from 'node:path';
+import { loadFashionMnist } from '../src/data/fashion-mnist.js';
+import { sliceRows, type Tensor } from '../src/core/tensor.js';
+import { PCA } from '../src/models/pca.js';
+import { median, repoRoot, runJson, systemPython, table, writeResult } from './common.js';
+
+type Solver = 'full' | 'randomized';
+const SOLVERS: readonly Solver[] = ['full', 'randomized'];
+
+interface SolverRecord {
+  fitSeconds: number[];
+  testMse: Record<string, number>;
+}
+
+interface SklearnResult {
+  impl: string;
+  version: string;
+  dtype: string;
+  fitSeconds: Record<Solver, number[]>;
+  testMse: Record<Solver, Record<string, number>>;
+}
+
+export interface PcaBenchResult {
+  name: 'pca';
+  timedK: number;
+  ks: number[];
+  hourglass: Record<Solver, SolverRecord>;
+  sklearn: SklearnResult;
+  /** Median fit time of scikit-learn divided by hourglass's, per solver. */
+  speedup: Record<Solver, number>;
+  /** Largest |hourglass / scikit-learn - 1| over ks, per solver. */
+  mseRelativeDifference: Record<Solver, number>;
+  /** scikit-learn's test MSE on this data (the brief's reference values). */
+  mseTargets: Record<string, number>;
+  pass: { speedRandomized: boolean; speedFull: boolean; mse: boolean };
+}
+
+const MSE_TARGETS: Record<string, number> = { '2': 0.0461, '8': 0.02661, '32': 0.01514, '64': 0.01037 };
+const SPEED_TARGETS: Record<Solver, number> = { randomized: 5, full: 10 };
+const MSE_TOLERANCE = 1e-4;
+
+function meanOf(values: Float32Array): number {
+  let s = 0;
+  for (const v of values) s += v;
+  return s / values.length;
+}
+
+function timeFit(solver: Solver, k: number, x: Tensor): number {
+  const start = process.hrtime.bigint();
+  new PCA({ nComponents: k, solver, seed: 0 }).fit(x);
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+export async function benchPca({ reps = 3, timedK = 32, ks = [2, 8, 32, 64] } = {}): Promise<PcaBenchResult> {
+  console.log(`\n## PCA, Fashion-MNIST 60,000 x 784 (pixels / 255, float32): fit k = ${timedK} (median of ${reps}), test MSE for k in {${ks.join(', ')}}`);
+  const train = (await loadFashionMnist({ split: 'train' })).images;
+  const test = (await loadFashionMnist({ split: 'test' })).images;
+
+  // Warm-up on a subset, as on the scikit-learn side: thread pools and first-touch pages.
+  for (const solver of SOLVERS) timeFit(solver, timedK, sliceRows(train, 0, 5000));
+  const hourglass = {} as Record<Solver, SolverRecord>;
+  for (const solver of SOLVERS) hourglass[solver] = { fitSeconds: Array.from({ length: reps }, () => timeFit(solver, timedK, train)), testMse: {} };
+  for (const solver of SOLVERS)
+    for (const k of ks) hourglass[solver].testMse[String(k)] = meanOf(new PCA({ nComponents: k, solver, seed: 0 }).fit(train).reconstructionError(test));
+
+  const sklearn = await runJson<SklearnResult>(systemPython, [
+    path.join(repoRoot, 'bench/pca_sklearn.py'),
+    '--reps', String(reps), '--timed-k', String(timedK), '--ks', ks.join(','),
+  ]);
+
+  const speedup = {} as Record<Solver, number>;
+  const mseRelativeDifference = {} as Record<Solver, number>;
+  for (const solver of SOLVERS) {
+    speedup[solver] = median(sklearn.fitSeconds[solver]) / median(hourglass[solver].fitSeconds);
+    mseRelativeDifference[solver] = Math.max(...ks.map((k) => Math.abs(hourglass[solver].testMse[k] / sklearn.testMse[solver][k] - 1)));
+  }
+
+  const threads = os.cpus().length;
+  const timeRows = [
+    ...SOLVERS.map((s) => [`hourglass ${s}`, median(hourglass[s].fitSeconds).toFixed(3), hourglass[s].fitSeconds.map((t) => t.toFixed(3)).join(' '), '', '']),
+    ...SOLVERS.map((s) => [
+      `scikit-learn ${sklearn.version} ${s}`,
+      median(sklearn.fitSeconds[s]).toFixed(3),
+      sklearn.fitSeconds[s].map((t) => t.toFixed(3)).join(' '),
+      `${speedup[s].toFixed(1)}x`,
+      `>= ${SPEED_TARGETS[s]}x ${speedup[s] >= SPEED_TARGETS[s] ? 'ok' : 'MISSED'}`,
+    ]),
+  ];
+  console.log(table(['fit k=' + timedK + ` (${threads} cores)`, 'median s', 'runs s', 'hourglass speed-up', 'target'], timeRows));
+  console.log('');
+  const mseRows = ks.map((k) => {
+    const key = String(k);
+    const worst = Math.max(...SOLVERS.map((s) => Math.abs(hourglass[s].testMse[key] / sklearn.testMse[s][key] - 1)));
+    return [
+      `k=${k}`,
+      ...SOLVERS.map((s) => hourglass[s].testMse[key].toFixed(6)),
+      ...SOLVERS.map((s) => sklearn.testMse[s][key].toFixed(6)),
+      MSE_TARGETS[key]?.toFixed(5) ?? '',
+      worst.toExponential(1),
+    ];
+  });
+  console.log(table(['test MSE', 'hourglass full', 'hourglass randomized', 'sklearn full', 'sklearn randomized', 'expected', 'max rel. diff'], mseRows));
+  const mseOk = SOLVERS.every((s) => mseRelativeDifference[s] <= MSE_TOLERANCE);
+  console.log(`MSE agreement with scikit-learn (same solver) within ${MSE_TOLERANCE}: ${mseOk ? 'ok' : 'MISSED'}`);
+
+  const result: PcaBenchResult = {
+    name: 'pca',
+    timedK,
+    ks,
+    hourglass,
+    sklearn,
+    speedup,
+    mseRelativeDifference,
+    mseTargets: MSE_TARGETS,
+    pass: { speedRandomized: speedup.randomized >= SPEED_TARGETS.randomized, speedFull: speedup.full >= SPEED_TARGETS.full, mse: mseOk },
+  };
+  const file = writeResult('pca', result);
+  console.log(`(wrote ${path.relative(repoRoot, file)})`);
+  return result;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await benchPca();

@@ -1,0 +1,198 @@
+import path from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { HourglassError, invalid, shapeMismatch } from '../core/errors.js';
+import { gatherRows, sizeOf } from '../core/tensor.js';
+import { Rng } from '../core/rng.js';
+import { loadModelFile } from '../io/model-file.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { Autoencoder } from '../models/autoencoder.js';
+import { Classifier, FINE_TUNE_MODES, type FineTuneMode } from '../models/classifier.js';
+import { balancedSample } from '../data/balanced-sample.js';
+import { checkLabels } from '../train/cross-entropy.js';
+import { formatClassificationReport, type ClassificationMetrics } from '../metrics/classification.js';
+import { confusionMatrixPlot } from '../report/confusion-matrix-plot.js';
+import { svgToPng } from '../report/svg.js';
+import { fineTuneRecipe } from '../apps/finetune-recipe.js';
+import { checkRunDirectory } from './train-run.js';
+import { classNamesFor, loadLabelledData, type LabelledData } from './labels.js';
+import { ProgressPrinter } from './progress.js';
+
+export interface FinetuneRunOptions {
+  pretrained: string;
+  data: string;
+  dataDir?: string;
+  labelFile?: string;
+  testData?: string;
+  testLabelFile?: string;
+  testSplit: number;
+  /** Labelled training samples to use (class-balanced); all when undefined. */
+  labels?: number;
+  classes?: number;
+  mode: string;
+  encoderLrScale: number;
+  /** Hidden widths of the head; [] for a linear head. */
+  head: number[];
+  headDropout: number;
+  encoderLayers?: number;
+  init: string;
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  weightDecay?: number;
+  seed: number;
+  validationSplit?: number;
+  patience?: number;
+  out?: string;
+  overwrite: boolean;
+  progress?: boolean;
+}
+
+export interface FinetuneRunResult {
+  model: Classifier;
+  dir: string;
+  metrics: ClassificationMetrics;
+}
+
+/** Parses --head: 'linear' (or 'none') for a softmax-regression head, else comma-separated widths. */
+export function parseHead(spec: string): number[] {
+  const s = spec.trim().toLowerCase();
+  if (s === 'linear' || s === 'none' || s === '') return [];
+  const widths = s.split(',').map((p) => Number(p.trim()));
+  if (widths.some((w) => !Number.isInteger(w) || w < 1)) throw invalid(`--head expects 'linear' or comma-separated widths such as 256,128; got '${spec}'`);
+  return widths;
+}
+
+/** Loads --pretrained, refusing anything that is not an autoencoder with a message that says so. */
+export async function loadPretrained(file: string): Promise<Autoencoder> {
+  const contents = await loadModelFile(file);
+  if (contents.kind !== 'autoencoder')
+    throw new HourglassError(
+      'MODEL_MISMATCH',
+      `${file} holds a ${contents.kind} model; --pretrained needs an autoencoder (train one with 'hourglass train')`,
+    );
+  return Autoencoder.fromModelFile(contents, file);
+}
+
+/** The whole `hourglass finetune` job: pre-trained encoder + head, trained on N labels, evaluated, saved with a report. */
+export async function finetuneRun(o: FinetuneRunOptions, log: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<FinetuneRunResult> {
+  if (!FINE_TUNE_MODES.includes(o.mode as FineTuneMode)) throw invalid(`--mode must be one of ${FINE_TUNE_MODES.join(', ')}, got '${o.mode}'`);
+  if (o.init !== 'pretrained' && o.init !== 'random') throw invalid(`--init must be pretrained or random, got '${o.init}'`);
+  const dir = o.out ?? path.join('runs', `finetune-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+  await checkRunDirectory(dir, o.overwrite);
+
+  const pretrained = await loadPretrained(o.pretrained);
+  const labelled = (await loadLabelledData(o.data, 'train', { dataDir: o.dataDir, labelFile: o.labelFile })) as LabelledData;
+  const separateTest = await loadSeparateTest(o);
+  const perSample = sizeOf(labelled.x.shape.slice(1));
+  if (perSample !== sizeOf(pretrained.inputShape))
+    throw shapeMismatch(
+      `${o.pretrained} was trained on samples of shape [${pretrained.inputShape.join(', ')}] (${sizeOf(pretrained.inputShape)} values); ` +
+        `${labelled.source} has [${labelled.x.shape.slice(1).join(', ')}] (${perSample} values): fine-tune on data like the pre-training data`,
+    );
+  // Classes from every label given, so a class that only the test data holds still gets a logit.
+  const allLabels = separateTest ? [...labelled.labels, ...separateTest.labels] : labelled.labels;
+  const classNames = classNamesFor({ labels: allLabels, classNames: labelled.classNames }, o.classes);
+  checkLabels(labelled.labels, classNames.length, o.labelFile ?? `${labelled.source} labels`);
+  if (separateTest) checkLabels(separateTest.labels, classNames.length, o.testLabelFile ?? `${separateTest.source} labels`);
+  const { train, test } = separateTest ? { train: labelled, test: separateTest } : holdOut(labelled, o);
+
+  const available = train.x.shape[0];
+  const n = o.labels ?? available;
+  if (!Number.isInteger(n) || n < 1) throw invalid(`--labels must be a positive integer, got ${n}`);
+  if (n < classNames.length)
+    throw invalid(`--labels ${n} is fewer than the ${classNames.length} classes: a class-balanced sample needs at least one labelled example per class`);
+  if (n > available) throw invalid(`--labels ${n}: ${train.source} has only ${available} labelled samples`);
+  const indices = n === available ? null : balancedSample(train.labels, n, { classes: classNames.length, seed: o.seed });
+  const x = indices ? gatherRows(train.x, indices) : train.x;
+  const y = indices ? Array.from(indices, (i) => train.labels[i]) : train.labels;
+
+  const recipe = fineTuneRecipe(n);
+  const epochs = o.epochs ?? recipe.epochs;
+  const batchSize = o.batchSize ?? recipe.batchSize;
+  const lr = o.lr ?? recipe.learningRate;
+  const weightDecay = o.weightDecay ?? recipe.weightDecay;
+  const model = Classifier.fromAutoencoder(pretrained, {
+    classNames,
+    hidden: o.head,
+    dropout: o.headDropout,
+    mode: o.mode as FineTuneMode,
+    encoderLearningRateScale: o.encoderLrScale,
+    weights: o.init as 'pretrained' | 'random',
+    encoderLayers: o.encoderLayers,
+    seed: o.seed,
+  });
+  const what = o.init === 'random' ? 'randomly initialised copy of the encoder of' : 'pre-trained encoder of';
+  log(
+    `hourglass: fine-tuning the ${what} ${o.pretrained} (${model.mode}${model.mode === 'discriminative' ? `, encoder lr x${model.encoderLearningRateScale}` : ''}) ` +
+      `on ${n} labelled samples of ${train.source}${indices ? ' (class-balanced)' : ''}; ${epochs} epochs, batch ${batchSize}, lr ${lr} -> ${dir}`,
+  );
+  log(`  features [${model.featureShape.join('x')}] -> head ${model.head.layers.map((l) => l.type).join(' ')} -> ${classNames.length} classes`);
+
+  const printer = new ProgressPrinter(process.stderr, o.progress ?? process.stderr.isTTY === true);
+  const record = await model.fit(x, y, {
+    epochs,
+    batchSize,
+    learningRate: lr,
+    weightDecay,
+    seed: o.seed,
+    validationSplit: o.validationSplit,
+    earlyStopping: o.patience !== undefined ? { patience: o.patience } : undefined,
+    onBatchEnd: printer.batch,
+    onEpochEnd: (r) => printer.epoch(r, epochs),
+  });
+  const metrics = model.evaluate(test.x, test.labels);
+  await mkdir(dir, { recursive: true });
+  await model.save(path.join(dir, 'model.safetensors'));
+  const summary = {
+    pretrained: o.pretrained,
+    train: train.source,
+    test: test.source,
+    labelled: n,
+    classBalanced: indices !== null,
+    mode: model.mode,
+    encoderLearningRateScale: model.encoderLearningRateScale,
+    init: o.init,
+    head: o.head,
+    featureShape: model.featureShape,
+    seed: o.seed,
+    testAccuracy: metrics.accuracy,
+    testLoss: metrics.loss,
+    testSamples: metrics.samples,
+    perClass: metrics.perClass,
+    confusion: metrics.confusion,
+    classNames,
+    training: record,
+  };
+  await writeFileAtomic(path.join(dir, 'metrics.json'), JSON.stringify(summary, null, 2) + '\n');
+  const title = `${test.source}: accuracy ${(metrics.accuracy * 100).toFixed(2)}% (${n} labels, ${model.mode})`;
+  await writeFileAtomic(path.join(dir, 'confusion-matrix.png'), await svgToPng(confusionMatrixPlot({ title, confusion: metrics.confusion, classNames })));
+  log(formatClassificationReport(metrics));
+  log(
+    `hourglass: test accuracy ${(metrics.accuracy * 100).toFixed(2)}% on ${metrics.samples} samples of ${test.source} ` +
+      `(loss ${metrics.loss?.toFixed(4)}); wrote ${path.join(dir, 'model.safetensors')}, metrics.json, confusion-matrix.png`,
+  );
+  return { model, dir, metrics };
+}
+
+/** The test data when it is its own set: --test-data, or Fashion-MNIST's test split. */
+async function loadSeparateTest(o: FinetuneRunOptions): Promise<LabelledData | null> {
+  if (o.testData) return (await loadLabelledData(o.testData, 'test', { dataDir: o.dataDir, labelFile: o.testLabelFile })) as LabelledData;
+  if (o.data === 'fashion-mnist') return (await loadLabelledData('fashion-mnist', 'test', { dataDir: o.dataDir })) as LabelledData;
+  return null;
+}
+
+/** Holds out --test-split of a data file as test data, seeded. */
+function holdOut(data: LabelledData, o: FinetuneRunOptions): { train: LabelledData; test: LabelledData } {
+  if (!(o.testSplit > 0 && o.testSplit < 1)) throw invalid(`--test-split must be in (0, 1), got ${o.testSplit}`);
+  const n = data.x.shape[0];
+  const nTest = Math.round(n * o.testSplit);
+  if (nTest < 1 || nTest >= n) throw invalid(`${o.data} has ${n} samples: too few to hold out ${o.testSplit} as test data; pass --test-data`);
+  const order = new Rng(o.seed ^ 0x7e57).permutation(n);
+  const part = (idx: Uint32Array, source: string): LabelledData => ({
+    ...data,
+    x: gatherRows(data.x, idx),
+    labels: Uint32Array.from(idx, (i) => data.labels[i]),
+    source,
+  });
+  return { train: part(order.subarray(nTest), data.source), test: part(order.subarray(0, nTest), `${data.source} (held-out ${o.testSplit})`) };
+}

@@ -1,0 +1,444 @@
+import { HourglassError, invalid, shapeMismatch } from '../core/errors.js';
+import { sameShape, shapeToString, sizeOf, sliceRows, tensor, type Shape, type Tensor } from '../core/tensor.js';
+import { Rng } from '../core/rng.js';
+import type { Buffer, Layer, LayerConfig, Param } from '../layers/layer.js';
+import { Sequential } from '../layers/sequential.js';
+import { layerFromConfig } from '../layers/registry.js';
+import { Dense } from '../layers/dense.js';
+import { Activation } from '../layers/activation.js';
+import { Dropout } from '../layers/dropout.js';
+import { Flatten } from '../layers/reshape.js';
+import type { Network } from '../train/network.js';
+import { fit, type FitOptions, type TrainingRecord } from '../train/fit.js';
+import { CrossEntropyLoss, checkLabels, oneHot, softmax } from '../train/cross-entropy.js';
+import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification.js';
+import { loadModelFile, saveModelFile, type ModelFileContents } from '../io/model-file.js';
+import { scalerFromJSON, type Scaler } from '../data/scaler.js';
+import type { Autoencoder } from './autoencoder.js';
+
+/**
+ * How fine-tuning treats the encoder:
+ * - 'frozen': a linear probe (or small-MLP probe): the encoder's weights never change and it
+ *   runs in inference mode (no dropout, fixed normalisation statistics);
+ * - 'full': every weight trains at the optimizer's learning rate;
+ * - 'discriminative': the encoder trains at `encoderLearningRateScale` times that rate, so
+ *   the head can adapt quickly while the pre-trained features move slowly.
+ */
+export type FineTuneMode = 'frozen' | 'full' | 'discriminative';
+export const FINE_TUNE_MODES: readonly FineTuneMode[] = ['frozen', 'full', 'discriminative'];
+
+export interface ClassifierArchitecture {
+  inputShape: number[];
+  encoder: LayerConfig[];
+  head: LayerConfig[];
+  classNames: string[];
+}
+
+export interface HeadOptions {
+  /** Hidden widths of the head (ReLU); [] gives a linear (softmax regression) head. */
+  hidden?: number[];
+  /** Dropout after each hidden layer of the head. */
+  dropout?: number;
+}
+
+export interface FromAutoencoderOptions extends HeadOptions {
+  /** Class names (their count is the number of classes), or just the number of classes. */
+  classNames?: readonly string[];
+  classes?: number;
+  mode?: FineTuneMode;
+  encoderLearningRateScale?: number;
+  /** 'pretrained' copies the autoencoder's weights; 'random' keeps only its architecture (the from-scratch baseline). */
+  weights?: 'pretrained' | 'random';
+  /** Keep only the first N layers of the encoder (e.g. classify from the conv features, before a dense waist). */
+  encoderLayers?: number;
+  seed?: number;
+}
+
+export interface ClassifierFitOptions extends Omit<FitOptions, 'loss' | 'validationData'> {
+  validationData?: { x: Tensor; labels: ArrayLike<number> | Tensor };
+}
+
+const INFERENCE_BATCH = 1024;
+
+/**
+ * A pre-trained encoder with a classification head: inputs (data units; scaled by the
+ * encoder's scaler) -> encoder -> head -> logits, one per class. Trained with softmax
+ * cross-entropy; predictProba applies the softmax. Saved as an hourglass model file of
+ * kind 'classifier' with tensors 'encoder.N.*' and 'head.N.*'.
+ */
+export class Classifier implements Network {
+  readonly encoder: Sequential;
+  readonly head: Sequential;
+  readonly classNames: readonly string[];
+  scaler: Scaler | null;
+  training: TrainingRecord | null = null;
+  private modeValue: FineTuneMode = 'full';
+  private encoderScale = 0.1;
+
+  constructor({ inputShape, encoder, head, classNames, mode = 'full', encoderLearningRateScale = 0.1, scaler = null, seed = 0, initialize = true }: {
+    inputShape: Shape;
+    encoder: Layer[];
+    head: Layer[];
+    classNames: readonly string[];
+    mode?: FineTuneMode;
+    encoderLearningRateScale?: number;
+    scaler?: Scaler | null;
+    seed?: number;
+    initialize?: boolean;
+  }) {
+    if (!Array.isArray(classNames) || classNames.length < 2)
+      throw invalid(`a classifier needs at least 2 classes, got ${Array.isArray(classNames) ? classNames.length : String(classNames)}`);
+    this.encoder = new Sequential(encoder, inputShape);
+    this.head = new Sequential(head, this.encoder.outputShape);
+    if (!sameShape(this.head.outputShape, [classNames.length]))
+      throw shapeMismatch(`the head outputs ${shapeToString(this.head.outputShape)} but there are ${classNames.length} classes: its last layer must have one unit per class`);
+    this.classNames = [...classNames];
+    this.scaler = scaler;
+    this.setMode(mode, encoderLearningRateScale);
+    if (initialize) {
+      const rng = new Rng(seed);
+      this.encoder.initialize(rng);
+      this.head.initialize(rng);
+    }
+  }
+
+  /**
+   * Encoder copied from a trained autoencoder (layers rebuilt from their configs, weights
+   * and buffers copied, so the autoencoder itself is never modified) plus a new head.
+   */
+  static fromAutoencoder(autoencoder: Autoencoder, options: FromAutoencoderOptions): Classifier {
+    const classNames = resolveClassNames(options);
+    const source = autoencoder.encoder.layers;
+    const depth = options.encoderLayers ?? source.length;
+    if (!Number.isInteger(depth) || depth < 1 || depth > source.length)
+      throw invalid(`encoderLayers must be an integer from 1 to ${source.length} (the autoencoder's encoder has ${source.length} layers), got ${depth}`);
+    const encoder = source.slice(0, depth).map((l) => layerFromConfig(l.config()));
+    const featureShape = depth === source.length ? autoencoder.encoder.outputShape : autoencoder.encoder.shapes[depth - 1];
+    const head = Classifier.headLayers(featureShape, classNames.length, options);
+    const seed = options.seed ?? 0;
+    const model = new Classifier({
+      inputShape: autoencoder.inputShape,
+      encoder,
+      head,
+      classNames,
+      mode: options.mode,
+      encoderLearningRateScale: options.encoderLearningRateScale,
+      scaler: copyScaler(autoencoder.scaler),
+      seed,
+    });
+    if ((options.weights ?? 'pretrained') === 'pretrained') {
+      copyTensors(autoencoder.encoder.layers.slice(0, depth), encoder);
+    } else if (options.weights !== 'random') {
+      throw invalid(`weights must be 'pretrained' or 'random', got '${String(options.weights)}'`);
+    }
+    return model;
+  }
+
+  /** Flatten (when the features are not a vector), Dense+ReLU(+Dropout) per hidden width, then Dense to the logits. */
+  static headLayers(featureShape: Shape, classes: number, { hidden = [], dropout = 0 }: HeadOptions = {}): Layer[] {
+    for (const h of hidden) if (!Number.isInteger(h) || h < 1) throw invalid(`head widths must be positive integers, got ${h}`);
+    if (!(dropout >= 0 && dropout < 1)) throw invalid(`head dropout must be in [0, 1), got ${dropout}`);
+    const layers: Layer[] = featureShape.length > 1 ? [new Flatten()] : [];
+    let width = sizeOf(featureShape);
+    for (const h of hidden) {
+      layers.push(new Dense({ inFeatures: width, outFeatures: h, init: 'he' }), new Activation('relu'));
+      if (dropout > 0) layers.push(new Dropout(dropout));
+      width = h;
+    }
+    layers.push(new Dense({ inFeatures: width, outFeatures: classes, init: 'glorot' }));
+    return layers;
+  }
+
+  get mode(): FineTuneMode {
+    return this.modeValue;
+  }
+  get encoderLearningRateScale(): number {
+    return this.modeValue === 'frozen' ? 0 : this.modeValue === 'full' ? 1 : this.encoderScale;
+  }
+  get classes(): number {
+    return this.classNames.length;
+  }
+  get inputShape(): Shape {
+    return this.encoder.inputShape;
+  }
+  get outputShape(): Shape {
+    return this.head.outputShape;
+  }
+  get featureShape(): Shape {
+    return this.encoder.outputShape;
+  }
+
+  /** Changes how the next fit() treats the encoder (e.g. a linear probe first, then full fine-tuning). */
+  setMode(mode: FineTuneMode, encoderLearningRateScale = this.encoderScale): void {
+    if (!FINE_TUNE_MODES.includes(mode)) throw invalid(`fine-tuning mode must be one of ${FINE_TUNE_MODES.join(', ')}, got '${String(mode)}'`);
+    if (!(encoderLearningRateScale > 0 && encoderLearningRateScale <= 1))
+      throw invalid(`the encoder's learning-rate scale must be in (0, 1], got ${encoderLearningRateScale}`);
+    this.modeValue = mode;
+    this.encoderScale = encoderLearningRateScale;
+  }
+
+  // --- Network (used by fit) -------------------------------------------------
+  forward(x: Tensor, training: boolean): Tensor {
+    const features = this.encoder.forward(x, training && this.modeValue !== 'frozen');
+    return this.head.forward(features, training);
+  }
+  backward(dy: Tensor): void {
+    // A frozen encoder needs no gradients: backpropagation stops at the head.
+    const frozen = this.modeValue === 'frozen';
+    const dz = this.head.backward(dy, !frozen);
+    if (!frozen) this.encoder.backward(dz as Tensor, false);
+  }
+  params(): Param[] {
+    const scale = this.encoderLearningRateScale;
+    return [...this.encoder.params('encoder.').map((p) => ({ ...p, learningRateScale: scale })), ...this.head.params('head.')];
+  }
+  buffers(): Buffer[] {
+    return [...this.encoder.buffers('encoder.'), ...this.head.buffers('head.')];
+  }
+
+  // --- Public API ------------------------------------------------------------
+  /**
+   * Trains on x (data units) with labels (integers in [0, classes)) or one-hot targets
+   * [n, classes], minimising softmax cross-entropy.
+   */
+  async fit(x: Tensor, labels: ArrayLike<number> | Tensor, options: ClassifierFitOptions = {}): Promise<TrainingRecord> {
+    const scaled = this.toModelSpace(x, 'training data', true);
+    const targets = this.targets(labels, scaled.shape[0], 'training labels');
+    const validation = options.validationData
+      ? {
+          x: this.toModelSpace(options.validationData.x, 'validation data'),
+          y: this.targets(options.validationData.labels, options.validationData.x.shape[0], 'validation labels'),
+        }
+      : undefined;
+    const loss = new CrossEntropyLoss();
+    if (this.modeValue === 'frozen' && !options.transformInput) {
+      // The frozen encoder is a fixed function in inference mode: computing the features
+      // once and training the head on them gives the same result, epochs times faster.
+      const head = new HeadNetwork(this.head);
+      const valFeatures = validation ? { x: this.features(validation.x), y: validation.y } : undefined;
+      this.training = await fit(head, this.features(scaled), targets, { ...options, loss, validationData: valFeatures });
+    } else {
+      this.training = await fit(this, scaled, targets, { ...options, loss, validationData: validation });
+    }
+    this.training.options.mode = this.modeValue;
+    this.training.options.encoderLearningRateScale = this.encoderLearningRateScale;
+    return this.training;
+  }
+
+  /** The encoder's output for each sample, [n, ...featureShape] (what the head sees). */
+  encode(x: Tensor): Tensor {
+    return this.features(this.toModelSpace(x, 'input'));
+  }
+
+  /** Logits, [n, classes]. */
+  logits(x: Tensor): Tensor {
+    const scaled = this.toModelSpace(x, 'input');
+    return mapInBatches(scaled, this.outputShape, (b) => this.forward(b, false));
+  }
+
+  /** Class probabilities (softmax of the logits), [n, classes]. */
+  predictProba(x: Tensor): Tensor {
+    return softmax(this.logits(x));
+  }
+
+  /** The most probable class of each sample. */
+  predict(x: Tensor): Uint32Array {
+    return argmaxRows(this.logits(x));
+  }
+
+  /** Accuracy, per-class precision/recall, confusion matrix and mean cross-entropy on labelled data. */
+  evaluate(x: Tensor, labels: ArrayLike<number>): ClassificationMetrics {
+    if (labels.length !== x.shape[0]) throw shapeMismatch(`${x.shape[0]} samples but ${labels.length} labels; give one label per sample`);
+    checkLabels(labels, this.classes);
+    const logits = this.logits(x);
+    const metrics = classificationMetrics(labels, argmaxRows(logits), this.classNames);
+    metrics.loss = new CrossEntropyLoss().value(logits, oneHot(labels, this.classes));
+    return metrics;
+  }
+
+  architecture(): ClassifierArchitecture {
+    return {
+      inputShape: [...this.inputShape],
+      encoder: this.encoder.layers.map((l) => l.config()),
+      head: this.head.layers.map((l) => l.config()),
+      classNames: [...this.classNames],
+    };
+  }
+
+  toModelFile(): ModelFileContents {
+    const tensors = new Map<string, Tensor>();
+    for (const p of this.params()) tensors.set(p.name, p.value);
+    for (const b of this.buffers()) tensors.set(b.name, b.value);
+    return {
+      kind: 'classifier',
+      architecture: this.architecture(),
+      tensors,
+      extra: {
+        scaler: this.scaler?.toJSON() ?? null,
+        training: this.training,
+        finetune: { mode: this.modeValue, encoderLearningRateScale: this.encoderScale },
+      },
+    };
+  }
+
+  static fromModelFile(contents: ModelFileContents, source = 'model file'): Classifier {
+    if (contents.kind !== 'classifier')
+      throw new HourglassError('MODEL_MISMATCH', `${source} holds ${article(contents.kind)} model, not a classifier; train one with 'hourglass finetune'`);
+    const arch = contents.architecture as ClassifierArchitecture;
+    if (!arch || !Array.isArray(arch.inputShape) || !Array.isArray(arch.encoder) || !Array.isArray(arch.head) || !Array.isArray(arch.classNames))
+      throw new HourglassError('BAD_FILE', `${source}: a classifier's architecture must have inputShape, encoder, head and classNames`);
+    if (arch.classNames.some((n) => typeof n !== 'string')) throw new HourglassError('BAD_FILE', `${source}: classNames must be strings`);
+    const finetune = (contents.extra?.finetune ?? {}) as { mode?: FineTuneMode; encoderLearningRateScale?: number };
+    let model: Classifier;
+    try {
+      model = new Classifier({
+        inputShape: arch.inputShape,
+        encoder: arch.encoder.map(layerFromConfig),
+        head: arch.head.map(layerFromConfig),
+        classNames: arch.classNames,
+        mode: FINE_TUNE_MODES.includes(finetune.mode as FineTuneMode) ? finetune.mode : 'full',
+        encoderLearningRateScale: finetune.encoderLearningRateScale ?? 0.1,
+        initialize: false,
+      });
+    } catch (e) {
+      throw new HourglassError('BAD_FILE', `${source}: ${(e as Error).message}`);
+    }
+    const expected = [...model.params(), ...model.buffers()];
+    for (const { name, value } of expected) {
+      const stored = contents.tensors.get(name);
+      if (!stored) throw new HourglassError('BAD_FILE', `${source}: tensor '${name}' is missing`);
+      if (!sameShape(stored.shape, value.shape))
+        throw new HourglassError('MODEL_MISMATCH', `${source}: tensor '${name}' has shape ${shapeToString(stored.shape)}, the architecture needs ${shapeToString(value.shape)}`);
+      value.data.set(stored.data);
+    }
+    const known = new Set(expected.map((t) => t.name));
+    const unexpected = [...contents.tensors.keys()].filter((k) => !known.has(k));
+    if (unexpected.length) throw new HourglassError('BAD_FILE', `${source}: unexpected tensors ${unexpected.join(', ')}`);
+    const extra = contents.extra ?? {};
+    model.scaler = extra.scaler ? scalerFromJSON(extra.scaler) : null;
+    model.training = (extra.training as TrainingRecord | null) ?? null;
+    return model;
+  }
+
+  async save(path: string): Promise<void> {
+    await saveModelFile(path, this.toModelFile());
+  }
+
+  static async load(path: string): Promise<Classifier> {
+    return Classifier.fromModelFile(await loadModelFile(path), path);
+  }
+
+  // --- internals -------------------------------------------------------------
+  private features(scaled: Tensor): Tensor {
+    return mapInBatches(scaled, this.encoder.outputShape, (b) => this.encoder.forward(b, false));
+  }
+
+  private targets(labels: ArrayLike<number> | Tensor, n: number, what: string): Tensor {
+    if (isTensor(labels)) {
+      if (!sameShape(labels.shape, [n, this.classes]))
+        throw shapeMismatch(`${what} have shape ${shapeToString(labels.shape)}; expected one-hot rows [${n}, ${this.classes}] or one label per sample`);
+      return labels;
+    }
+    if (labels.length !== n) throw shapeMismatch(`${n} samples but ${labels.length} ${what}; give one label per sample`);
+    checkLabels(labels, this.classes, what);
+    return oneHot(labels, this.classes);
+  }
+
+  private toModelSpace(x: Tensor, what: string, fitScaler = false): Tensor {
+    if (!sameShape(x.shape.slice(1), this.inputShape)) {
+      const got = sizeOf(x.shape.slice(1));
+      const want = sizeOf(this.inputShape);
+      if (got === want) x = { shape: [x.shape[0], ...this.inputShape], data: x.data };
+      else throw shapeMismatch(`${what} has ${got} values per sample (shape ${shapeToString(x.shape)}); this model expects ${want} (shape [n, ${this.inputShape.join(', ')}])`);
+    }
+    if (x.shape[0] === 0) throw invalid(`${what} is empty`);
+    const per = sizeOf(this.inputShape);
+    for (let i = 0; i < x.data.length; i++)
+      if (!Number.isFinite(x.data[i]))
+        throw new HourglassError('BAD_DATA', `${what} holds ${x.data[i]} at sample ${Math.floor(i / per)}, value ${i % per}: remove or impute non-finite values`);
+    if (!this.scaler) return x;
+    if (fitScaler && !this.scaler.fitted) this.scaler.fit(x);
+    return this.scaler.transform(x);
+  }
+}
+
+/** The head alone as a Network, trained on precomputed features when the encoder is frozen. */
+class HeadNetwork implements Network {
+  constructor(private readonly head: Sequential) {}
+  get inputShape(): Shape {
+    return this.head.inputShape;
+  }
+  get outputShape(): Shape {
+    return this.head.outputShape;
+  }
+  forward(x: Tensor, training: boolean): Tensor {
+    return this.head.forward(x, training);
+  }
+  backward(dy: Tensor): void {
+    this.head.backward(dy, false);
+  }
+  params(): Param[] {
+    return this.head.params('head.');
+  }
+  buffers(): Buffer[] {
+    return this.head.buffers('head.');
+  }
+}
+
+/** The classifier gets its own copy of the fitted scaler, so fitting one model never changes the other. */
+function copyScaler(scaler: Scaler | null): Scaler | null {
+  if (!scaler) return null;
+  if (!scaler.fitted) throw invalid("the autoencoder's input scaler is not fitted: train the autoencoder (fit) before building a classifier from it");
+  return scalerFromJSON(scaler.toJSON());
+}
+
+function resolveClassNames({ classNames, classes }: { classNames?: readonly string[]; classes?: number }): string[] {
+  if (classNames) {
+    if (classes !== undefined && classes !== classNames.length)
+      throw invalid(`${classNames.length} class names but classes = ${classes}; give one or make them agree`);
+    return [...classNames];
+  }
+  if (classes === undefined) throw invalid('give the classes: classNames or a number of classes');
+  if (!Number.isInteger(classes) || classes < 2) throw invalid(`a classifier needs at least 2 classes, got ${classes}`);
+  return Array.from({ length: classes }, (_, i) => String(i));
+}
+
+/** Copies weights and buffers layer by layer; the layers were rebuilt from the same configs, so shapes agree. */
+function copyTensors(from: readonly Layer[], to: readonly Layer[]): void {
+  from.forEach((layer, i) => {
+    const src = [...layer.params().map((p) => p.value), ...layer.buffers().map((b) => b.value)];
+    const dst = [...to[i].params().map((p) => p.value), ...to[i].buffers().map((b) => b.value)];
+    src.forEach((t, k) => dst[k].data.set(t.data));
+  });
+}
+
+function mapInBatches(x: Tensor, outShape: Shape, run: (batch: Tensor) => Tensor): Tensor {
+  const n = x.shape[0];
+  const out = tensor([n, ...outShape]);
+  const per = sizeOf(outShape);
+  for (let lo = 0; lo < n; lo += INFERENCE_BATCH) {
+    const hi = Math.min(n, lo + INFERENCE_BATCH);
+    out.data.set(run(sliceRows(x, lo, hi)).data, lo * per);
+  }
+  return out;
+}
+
+export function argmaxRows(t: Tensor): Uint32Array {
+  const rows = t.shape[0];
+  const k = sizeOf(t.shape.slice(1));
+  const out = new Uint32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (t.data[r * k + j] > t.data[r * k + best]) best = j;
+    out[r] = best;
+  }
+  return out;
+}
+
+function isTensor(x: unknown): x is Tensor {
+  return typeof x === 'object' && x !== null && 'shape' in x && 'data' in x && (x as Tensor).data instanceof Float32Array;
+}
+
+function article(kind: string): string {
+  return `${/^[aeiou]/i.test(kind) ? 'an' : 'a'} ${kind}`;
+}

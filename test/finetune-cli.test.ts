@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readNpy, writeNpy } from '../src/data/npy.js';
+import { tensor } from '../src/core/tensor.js';
+import { saveModelFile } from '../src/io/model-file.js';
+import { tempDir } from './support/data-files.js';
+
+const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
+const tmp = tempDir('finetune-cli');
+
+function hourglass(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: tmp });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const ae = path.join(tmp, 'ae', 'model.safetensors');
+
+test('train -> encode -> finetune -> classify round trip on Fashion-MNIST', async () => {
+  const train = hourglass('train', '--limit', '1500', '--epochs', '1', '--hidden', '32', '--bottleneck', '8', '--out', path.join(tmp, 'ae'), '--no-progress');
+  assert.equal(train.code, 0, train.stderr);
+
+  const csv = hourglass('encode', '--model', ae, '--split', 'test', '--limit', '20', '--out', 'features.csv');
+  assert.equal(csv.code, 0, csv.stderr);
+  assert.match(csv.stdout, /encoded 20 samples of fashion-mnist\/test .* into 8 features and a label column -> features\.csv/);
+  const lines = readFileSync(path.join(tmp, 'features.csv'), 'utf8').trim().split('\n');
+  assert.equal(lines[0], 'z0,z1,z2,z3,z4,z5,z6,z7,label');
+  assert.equal(lines.length, 21);
+  assert.ok(lines.slice(1).every((l) => l.split(',').length === 9 && /^\d$/.test(l.split(',')[8])));
+
+  const npy = hourglass('encode', '--model', ae, '--limit', '30', '--out', 'features.npy');
+  assert.equal(npy.code, 0, npy.stderr);
+  const z = await readNpy(path.join(tmp, 'features.npy'));
+  assert.deepEqual(z.shape, [30, 8]);
+  // The CSV and NPY paths write the same codes (first test rows vs first train rows differ, so compare train rows).
+  const again = hourglass('encode', '--model', ae, '--limit', '30', '--out', 'train.csv');
+  assert.equal(again.code, 0, again.stderr);
+  const first = readFileSync(path.join(tmp, 'train.csv'), 'utf8').split('\n')[1].split(',').slice(0, 8).map(Number);
+  assert.deepEqual(first, Array.from(z.data.subarray(0, 8)));
+
+  const out = path.join(tmp, 'ft');
+  const ft = hourglass('finetune', '--pretrained', ae, '--labels', '200', '--mode', 'full', '--epochs', '10', '--head', '32', '--seed', '3', '--out', out, '--no-progress');
+  assert.equal(ft.code, 0, ft.stderr);
+  assert.match(ft.stdout, /on 200 labelled samples of fashion-mnist\/train \(class-balanced\); 10 epochs/);
+  assert.match(ft.stdout, /confusion matrix \(rows: true class, columns: predicted\)/);
+  assert.match(ft.stderr, /Epoch 10\/10 {2}loss \d\.\d+/);
+  assert.deepEqual(readdirSync(out).sort(), ['confusion-matrix.png', 'metrics.json', 'model.safetensors']);
+  const metrics = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+  assert.equal(metrics.labelled, 200);
+  assert.equal(metrics.testSamples, 10000);
+  assert.ok(metrics.testAccuracy > 0.45, `accuracy ${metrics.testAccuracy} (chance 0.1)`);
+  assert.equal(metrics.confusion.length, 10);
+  assert.equal(String.fromCharCode(...readFileSync(path.join(out, 'confusion-matrix.png')).subarray(1, 4)), 'PNG');
+
+  const cls = hourglass('classify', '--model', path.join(out, 'model.safetensors'), '--out', 'predictions.csv');
+  assert.equal(cls.code, 0, cls.stderr);
+  const printed = Number(/accuracy (\d+\.\d+)% on 10000 samples/.exec(cls.stdout)?.[1]);
+  assert.equal(printed, Number((metrics.testAccuracy * 100).toFixed(2)));
+  const predictions = readFileSync(path.join(tmp, 'predictions.csv'), 'utf8').trim().split('\n');
+  assert.equal(predictions[0], 'prediction,p0,p1,p2,p3,p4,p5,p6,p7,p8,p9,label');
+  assert.equal(predictions.length, 10001);
+  const row = predictions[1].split(',').map(Number);
+  assert.ok(Math.abs(row.slice(1, 11).reduce((a, b) => a + b, 0) - 1) < 1e-5, 'probabilities sum to 1');
+  assert.equal(row[0], row.slice(1, 11).indexOf(Math.max(...row.slice(1, 11))));
+
+  const frozen = hourglass('finetune', '--pretrained', ae, '--labels', '50', '--mode', 'frozen', '--head', 'linear', '--epochs', '3', '--out', path.join(tmp, 'ft-frozen'));
+  assert.equal(frozen.code, 0, frozen.stderr);
+  assert.match(frozen.stdout, /\(frozen\) on 50 labelled samples/);
+});
+
+test('finetune and classify reject bad input with one clear line', async () => {
+  assert.ok(existsSync(ae), 'the round-trip test trains the autoencoder first');
+  const images = tensor([20, 1, 28, 28]);
+  await writeNpy(path.join(tmp, 'images.npy'), images);
+  writeFileSync(path.join(tmp, 'labels.csv'), 'label\n' + Array.from({ length: 20 }, (_, i) => (i === 3 ? 12 : i % 10)).join('\n') + '\n');
+  writeFileSync(path.join(tmp, 'table.csv'), 'a,b,c,d\n' + Array.from({ length: 20 }, (_, i) => `${i},1,2,3`).join('\n') + '\n');
+  writeFileSync(path.join(tmp, 'table-labels.csv'), Array.from({ length: 20 }, (_, i) => i % 2).join('\n') + '\n');
+  await saveModelFile(path.join(tmp, 'pca.safetensors'), { kind: 'pca', architecture: { features: 4, components: 2 }, tensors: new Map() });
+
+  const cases: [string[], RegExp][] = [
+    [['finetune', '--pretrained', ae, '--labels', '5', '--out', 'e1'], /--labels 5 is fewer than the 10 classes.*at least one labelled example per class/],
+    [['finetune', '--pretrained', ae, '--data', 'images.npy', '--label-file', 'labels.csv', '--classes', '10', '--out', 'e2'], /label 12 of sample 3 is not a class; with 10 classes labels must be integers 0-9/],
+    [['finetune', '--pretrained', ae, '--data', 'table.csv', '--label-file', 'table-labels.csv', '--out', 'e3'], /trained on samples of shape \[1, 28, 28\] \(784 values\); table\.csv has \[4\] \(4 values\)/],
+    [['finetune', '--pretrained', 'pca.safetensors', '--out', 'e4'], /pca\.safetensors holds a pca model; --pretrained needs an autoencoder/],
+    [['finetune', '--pretrained', path.join(tmp, 'ft', 'model.safetensors'), '--out', 'e5'], /holds a classifier model; --pretrained needs an autoencoder/],
+    [['finetune', '--pretrained', ae, '--data', 'images.npy', '--out', 'e6'], /images\.npy has no labels: pass --label-file/],
+    [['finetune', '--pretrained', ae, '--mode', 'thaw', '--out', 'e7'], /--mode must be one of frozen, full, discriminative/],
+    [['finetune', '--pretrained', ae, '--head', '64,abc', '--out', 'e8'], /--head expects 'linear' or comma-separated widths/],
+    [['classify', '--model', ae], /holds an autoencoder model, not a classifier/],
+    [['classify', '--model', path.join(tmp, 'ft', 'model.safetensors'), '--data', 'images.npy', '--label-file', 'labels.csv'], /label 12 of sample 3 is not a class/],
+    [['encode', '--model', ae, '--out', 'features.txt'], /write features to a \.csv or \.npy file/],
+    [['encode', '--model', 'pca.safetensors', '--out', 'f.csv'], /holds a pca model; encode needs an autoencoder or a classifier/],
+  ];
+  for (const [args, message] of cases) {
+    const r = hourglass(...args);
+    assert.equal(r.code, 1, `${args.join(' ')} should fail: ${r.stderr}`);
+    assert.match(r.stderr, message, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
+    assert.doesNotMatch(r.stderr, /internal error|at .*\.js:\d+/, 'no stack trace');
+  }
+  for (const dir of ['e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8']) assert.ok(!existsSync(path.join(tmp, dir)), `${dir} not created`);
+});

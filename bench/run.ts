@@ -1,9 +1,16 @@
-// `npm run bench`: every benchmark, hourglass side by side with its reference, in one run.
-// Timings on a shared machine are noisy: read the ratios and medians, not single times.
-import { benchDense } from './dense.js';
+// `npm run bench [name...]`: every benchmark, hourglass side by side with its reference, in one
+// run. Timings on a shared machine are noisy: read the ratios and medians, not single times.
+import { benchAutoencoder } from './autoencoder.js';
 
-const only = process.argv[2];
-const benches: Record<string, () => Promise<void>> = {
-  dense: () => benchDense(),
+const benches: Record<string, () => Promise<unknown>> = {
+  dense: () => benchAutoencoder('dense', { epochs: 20, singleThreadEpochs: 3 }),
+  conv: () => benchAutoencoder('conv', { epochs: 10, singleThreadEpochs: 1 }),
 };
-for (const [name, run] of Object.entries(benches)) if (!only || only === name) await run();
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !(w in benches));
+if (unknown.length) {
+  console.error(`unknown benchmark ${unknown.join(', ')}; available: ${Object.keys(benches).join(', ')}`);
+  process.exit(2);
+}
+for (const [name, run] of Object.entries(benches)) if (wanted.length === 0 || wanted.includes(name)) await run();

@@ -38,7 +38,7 @@ test('train -> encode -> finetune -> classify round trip on Fashion-MNIST', asyn
   // The CSV and NPY paths write the same codes (first test rows vs first train rows differ, so compare train rows).
   const again = hourglass('encode', '--model', ae, '--limit', '30', '--out', 'train.csv');
   assert.equal(again.code, 0, again.stderr);
-  const first = readFileSync(path.join(tmp, 'train.csv'), 'utf8').split('\n')[1].split(',').slice(0, 8).map(Number);
+  const first = readFileSync(path.join(tmp, 'train.csv'), 'utf8').split('\n')[1].split(',').slice(0, 8).map((v) => Math.fround(Number(v)));
   assert.deepEqual(first, Array.from(z.data.subarray(0, 8)));
 
   const out = path.join(tmp, 'ft');

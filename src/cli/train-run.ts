@@ -22,6 +22,7 @@ export interface TrainRunOptions {
   hidden: number[];
   filters: number[];
   bottleneck?: number;
+  batchNorm?: boolean;
   activation: string;
   outputActivation?: string;
   scaler?: string;
@@ -63,6 +64,7 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
     hidden: o.hidden,
     filters: o.filters,
     bottleneck: o.bottleneck,
+    batchNorm: o.batchNorm,
     activation: o.activation,
     outputActivation: o.outputActivation ?? (isImage && !scaler ? 'sigmoid' : 'linear'),
     dropout: o.dropout,

@@ -11,6 +11,7 @@ export interface BuildOptions {
   hidden?: number[];
   filters?: number[];
   bottleneck?: number;
+  batchNorm?: boolean;
   activation?: string;
   outputActivation?: string;
   dropout?: number;
@@ -27,6 +28,7 @@ export function buildAutoencoder(o: BuildOptions): Autoencoder {
   const outputActivation = (o.outputActivation ?? 'sigmoid') as OutputActivation;
   switch (o.arch) {
     case 'dense':
+      if (o.batchNorm) throw invalid('--batch-norm applies to the conv architecture only');
       return denseAutoencoder({
         inputShape: o.inputShape,
         hidden: o.hidden,
@@ -45,6 +47,7 @@ export function buildAutoencoder(o: BuildOptions): Autoencoder {
         inputShape: o.inputShape,
         filters: o.filters,
         bottleneck: o.bottleneck,
+        batchNorm: o.batchNorm,
         activation: activation as 'relu' | 'leaky_relu' | 'tanh',
         outputActivation,
         scaler: o.scaler,

@@ -1,9 +1,12 @@
-"""PyTorch side of the dense-autoencoder benchmark.
+"""PyTorch side of the autoencoder benchmarks.
 
-Trains 784-256-64-32-64-256-784 (ReLU, linear bottleneck, sigmoid output), MSE, Adam 1e-3
-on Fashion-MNIST with the batch order hourglass uses (read from --order), and prints one
-JSON line: samples/s per epoch, test MSE, inference rate and peak RSS.
-Run with Debian's python3-torch: /usr/bin/python3 bench/dense_torch.py ...
+Trains the reference models on Fashion-MNIST with MSE and Adam 1e-3, using the batch order
+hourglass uses (read from --order), and prints one JSON line: samples/s per epoch, test
+MSE, inference rate and peak RSS.
+  dense: 784-256-64-32-64-256-784, ReLU, linear bottleneck, sigmoid output
+  conv:  Conv2d(1,32,3,p1) ReLU MaxPool2 Conv2d(32,64,3,p1) ReLU MaxPool2
+         ConvT(64,32,3,s2,p1,op1) ReLU ConvT(32,1,3,s2,p1,op1) Sigmoid
+Run with Debian's python3-torch: /usr/bin/python3 bench/torch_reference.py ...
 """
 import argparse
 import gzip
@@ -16,13 +19,29 @@ import numpy as np
 import torch
 
 
+def reference_model(kind):
+    nn = torch.nn
+    if kind == "dense":
+        return nn.Sequential(
+            nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 64), nn.ReLU(), nn.Linear(64, 32),
+            nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 784), nn.Sigmoid(),
+            nn.Unflatten(1, (1, 28, 28)),
+        )
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.ConvTranspose2d(64, 32, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+        nn.ConvTranspose2d(32, 1, 3, stride=2, padding=1, output_padding=1), nn.Sigmoid(),
+    )
+
+
 def read_idx_images(path):
     with open(path, "rb") as f:
         raw = f.read()
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)
     n, h, w = (int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(3))
-    return np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(n, h * w).astype(np.float32) / 255.0
+    return np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(n, 1, h, w).astype(np.float32) / 255.0
 
 
 def find(data_dir, stem):
@@ -35,6 +54,7 @@ def find(data_dir, stem):
 
 def main():
     p = argparse.ArgumentParser()
+    p.add_argument("--model", choices=["dense", "conv"], default="dense")
     p.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
     p.add_argument("--order", required=True, help="uint32 file: epochs x n sample indices")
     p.add_argument("--epochs", type=int, default=20)
@@ -50,10 +70,7 @@ def main():
     n = train.shape[0]
     order = np.fromfile(args.order, dtype=np.uint32).reshape(-1, n)[: args.epochs]
 
-    model = torch.nn.Sequential(
-        torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 64), torch.nn.ReLU(), torch.nn.Linear(64, 32),
-        torch.nn.Linear(32, 64), torch.nn.ReLU(), torch.nn.Linear(64, 256), torch.nn.ReLU(), torch.nn.Linear(256, 784), torch.nn.Sigmoid(),
-    )
+    model = reference_model(args.model)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.MSELoss()
     rates = []
@@ -75,6 +92,7 @@ def main():
         test_mse = float(((out - test) ** 2).mean())
     print(json.dumps({
         "impl": "pytorch",
+        "model": args.model,
         "threads": torch.get_num_threads(),
         "epochRates": rates,
         "testMse": test_mse,

@@ -1,13 +1,14 @@
 import path from 'node:path';
 import { mkdir, readdir } from 'node:fs/promises';
 import { invalid } from '../core/errors.js';
-import { gatherRows, type Tensor } from '../core/tensor.js';
+import { gatherRows, sizeOf, type Tensor } from '../core/tensor.js';
+import { PCA } from '../models/pca.js';
 import { Rng } from '../core/rng.js';
 import { checkLossKind } from '../train/loss.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { buildAutoencoder } from '../models/build.js';
 import { MinMaxScaler, StandardScaler, type Scaler } from '../data/scaler.js';
-import { writeTrainingReport } from '../report/training-report.js';
+import { writeTrainingReport, type PcaBaseline } from '../report/training-report.js';
 import { loadData, type LoadedData } from './datasets.js';
 import { ProgressPrinter } from './progress.js';
 import { describeModel } from './describe.js';
@@ -90,14 +91,39 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
     onEpochEnd: (r) => printer.epoch(r, o.epochs),
   });
   const testMse = model.evaluate(test.x, 'mse');
+  const pca = pcaBaseline(model, train.x, test.x);
   await mkdir(dir, { recursive: true });
   await model.save(path.join(dir, 'model.safetensors'));
-  await writeTrainingReport(dir, { model, record, test, testMse, train: train.source });
+  await writeTrainingReport(dir, { model, record, test, testMse, train: train.source, pca });
   log(
     `hourglass: test MSE ${testMse.toFixed(5)} after ${record.epochs.length} epochs (${Math.round(record.samplesPerSecond).toLocaleString('en-US')} samples/s); ` +
       `wrote ${path.join(dir, 'model.safetensors')}, metrics.json, loss-curve.png${isImage ? ', reconstructions.png' : ''}`,
   );
+  if (pca) {
+    const change = ((testMse - pca.testMse) / pca.testMse) * 100;
+    log(`hourglass: PCA with ${pca.components} components on the same data: test MSE ${pca.testMse.toFixed(5)} (the autoencoder's is ${Math.abs(change).toFixed(1)}% ${change <= 0 ? 'lower' : 'higher'})`);
+  }
   return { model, dir, testMse };
+}
+
+/**
+ * PCA with as many components as the bottleneck has units, fitted on the same training
+ * data in the model's (scaled) space: the linear baseline every autoencoder is judged by.
+ * Skipped when the code is larger than the data allows PCA to match.
+ */
+export function pcaBaseline(model: Autoencoder, trainX: Tensor, testX: Tensor): PcaBaseline | null {
+  const k = model.latentSize;
+  const features = sizeOf(model.inputShape);
+  if (k >= Math.min(trainX.shape[0], features)) return null;
+  const toModelSpace = (x: Tensor): Tensor => (model.scaler ? model.scaler.transform(x) : x);
+  const pca = new PCA({ nComponents: k, seed: 0 }).fit(toModelSpace(trainX));
+  const errors = pca.reconstructionError(toModelSpace(testX));
+  let sum = 0;
+  for (const e of errors) sum += e;
+  return { components: k, testMse: sum / errors.length, reconstruct: (x) => {
+    const r = pca.inverseTransform(pca.transform(toModelSpace(x)));
+    return model.scaler ? model.scaler.inverseTransform(r) : r;
+  } };
 }
 
 /** Refuses to mix a new run into an existing one: nothing already on disk is overwritten without --overwrite. */

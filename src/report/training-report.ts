@@ -6,10 +6,26 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { imageGrid } from './image-grid.js';
 import { linePlot, svgToPng } from './line-plot.js';
 
-/** Originals in the top row, their reconstructions below: the classic autoencoder figure. */
-export async function reconstructionGrid(model: Autoencoder, originals: Tensor, scale = 3): Promise<Buffer> {
+/** The linear baseline next to an autoencoder: PCA with as many components as the bottleneck. */
+export interface PcaBaseline {
+  components: number;
+  testMse: number;
+  reconstruct(x: Tensor): Tensor;
+}
+
+/**
+ * Originals in the top row, their reconstructions below: the classic autoencoder figure;
+ * with a PCA baseline, a third row shows what PCA makes of the same images.
+ */
+export async function reconstructionGrid(model: Autoencoder, originals: Tensor, pca: PcaBaseline | null = null, scale = 3): Promise<Buffer> {
   const clip = (t: Tensor): Tensor => ({ shape: t.shape, data: t.data.map((v) => Math.min(1, Math.max(0, v))) });
-  return imageGrid([clip(originals), clip(model.reconstruct(originals))], { scale, labels: ['original', 'reconstruction'] });
+  const rows = [clip(originals), clip(model.reconstruct(originals))];
+  const labels = ['original', `${model.preset} autoencoder`];
+  if (pca) {
+    rows.push(clip({ shape: originals.shape, data: pca.reconstruct(originals).data }));
+    labels.push(`PCA, ${pca.components} components`);
+  }
+  return imageGrid(rows, { scale, labels });
 }
 
 export function lossCurve(record: TrainingRecord, title: string): string {
@@ -22,13 +38,21 @@ export function lossCurve(record: TrainingRecord, title: string): string {
 /** metrics.json, loss-curve.png and, for image data, reconstructions.png in a run directory. */
 export async function writeTrainingReport(
   dir: string,
-  { model, record, test, testMse, train }: { model: Autoencoder; record: TrainingRecord; test: { x: Tensor; source: string; imageShape: number[] | null }; testMse: number; train: string },
+  { model, record, test, testMse, train, pca }: {
+    model: Autoencoder;
+    record: TrainingRecord;
+    test: { x: Tensor; source: string; imageShape: number[] | null };
+    testMse: number;
+    train: string;
+    pca: PcaBaseline | null;
+  },
 ): Promise<void> {
   const metrics = {
     train,
     test: test.source,
     testMse,
     testSamples: test.x.shape[0],
+    pcaBaseline: pca ? { components: pca.components, testMse: pca.testMse } : null,
     preset: model.preset,
     inputShape: model.inputShape,
     bottleneck: model.latentSize,
@@ -40,6 +64,6 @@ export async function writeTrainingReport(
   await writeFileAtomic(path.join(dir, 'loss-curve.png'), await svgToPng(lossCurve(record, title)));
   if (test.imageShape) {
     const originals = sliceRows(test.x, 0, Math.min(10, test.x.shape[0]));
-    await writeFileAtomic(path.join(dir, 'reconstructions.png'), await reconstructionGrid(model, originals));
+    await writeFileAtomic(path.join(dir, 'reconstructions.png'), await reconstructionGrid(model, originals, pca));
   }
 }

@@ -6,6 +6,9 @@ import { demoCommand } from './demo.js';
 import { encodeCommand } from './encode.js';
 import { finetuneCommand } from './finetune.js';
 import { classifyCommand } from './classify.js';
+import { denoiseTrainCommand } from './denoise-train.js';
+import { denoiseApplyCommand } from './denoise-apply.js';
+import { denoiseBenchCommand } from './denoise-bench.js';
 
 /** Every CLI command, in the order `hourglass --help` lists them. */
-export const commands: readonly Command[] = [demoCommand, trainCommand, evalCommand, reconstructCommand, encodeCommand, finetuneCommand, classifyCommand];
+export const commands: readonly Command[] = [demoCommand, trainCommand, evalCommand, reconstructCommand, encodeCommand, finetuneCommand, classifyCommand, denoiseTrainCommand, denoiseApplyCommand, denoiseBenchCommand];

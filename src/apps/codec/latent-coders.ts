@@ -1,0 +1,148 @@
+import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { HourglassError } from '../../core/errors.js';
+import type { EntropyCoderName } from './hgc-container.js';
+import { levelCounts, type LatentCalibration } from './latent-quantizer.js';
+import { AdaptiveFrequencyModel, RangeDecoder, RangeEncoder, StaticFrequencyModel, type FrequencyModel } from './range-coder.js';
+
+/**
+ * Turns quantised latents (symbols in 0..2^bits-1, sample after sample, latentSize per
+ * sample) into payload bytes and back, with one of the coders an .hgc file can name:
+ *
+ * - range: the range coder with one static model per latent dimension, derived from the
+ *   calibration histograms (what the training codes looked like). Costs nothing to warm
+ *   up, so it suits single images.
+ * - range-adaptive: the range coder with one adaptive model per dimension that starts
+ *   uniform and learns while coding; needs many samples before it pays off.
+ * - deflate / brotli: node:zlib's general-purpose compressors over one byte per symbol
+ *   (two, little-endian, above 8 bits).
+ * - raw: the symbols bit-packed, `bits` bits each, most significant bit first.
+ */
+export class LatentCoders {
+  private readonly staticModels = new Map<number, StaticFrequencyModel[]>();
+
+  constructor(private readonly calibration: LatentCalibration) {}
+
+  encode(coder: EntropyCoderName, symbols: Uint16Array, bits: number): Uint8Array {
+    switch (coder) {
+      case 'range':
+        return rangeEncode(symbols, this.models(bits));
+      case 'range-adaptive':
+        return rangeEncode(symbols, this.adaptiveModels(bits));
+      case 'deflate':
+        return deflateRawSync(symbolBytes(symbols, bits), { level: 9 });
+      case 'brotli':
+        return brotliCompressSync(symbolBytes(symbols, bits), {
+          params: {
+            [zlibConstants.BROTLI_PARAM_QUALITY]: 11,
+            [zlibConstants.BROTLI_PARAM_SIZE_HINT]: symbols.length,
+          },
+        });
+      case 'raw':
+        return packBits(symbols, bits);
+    }
+  }
+
+  /** `count` symbols back from a payload; `source` names the file in errors. */
+  decode(coder: EntropyCoderName, payload: Uint8Array, bits: number, count: number, source: string): Uint16Array {
+    switch (coder) {
+      case 'range':
+        return rangeDecode(payload, count, this.models(bits));
+      case 'range-adaptive':
+        return rangeDecode(payload, count, this.adaptiveModels(bits));
+      case 'deflate':
+        return fromSymbolBytes(inflate(() => inflateRawSync(payload), 'deflate', source), bits, count, source);
+      case 'brotli':
+        return fromSymbolBytes(inflate(() => brotliDecompressSync(payload), 'brotli', source), bits, count, source);
+      case 'raw':
+        return unpackBits(payload, bits, count, source);
+    }
+  }
+
+  /** One static model per dimension at this bit depth, built once and reused (they never change). */
+  private models(bits: number): FrequencyModel[] {
+    let models = this.staticModels.get(bits);
+    if (!models) {
+      models = [];
+      for (let d = 0; d < this.calibration.latentSize; d++) models.push(StaticFrequencyModel.fromCounts(levelCounts(this.calibration, d, bits)));
+      this.staticModels.set(bits, models);
+    }
+    return models;
+  }
+
+  /** Fresh adaptive models for every file: the decoder must start from the same state as the encoder. */
+  private adaptiveModels(bits: number): FrequencyModel[] {
+    const models: FrequencyModel[] = [];
+    for (let d = 0; d < this.calibration.latentSize; d++) models.push(new AdaptiveFrequencyModel(2 ** bits));
+    return models;
+  }
+}
+
+function rangeEncode(symbols: Uint16Array, models: FrequencyModel[]): Uint8Array {
+  const encoder = new RangeEncoder();
+  const size = models.length;
+  for (let i = 0; i < symbols.length; i++) encoder.encode(symbols[i], models[i % size]);
+  return encoder.finish();
+}
+
+function rangeDecode(payload: Uint8Array, count: number, models: FrequencyModel[]): Uint16Array {
+  const decoder = new RangeDecoder(payload);
+  const size = models.length;
+  const out = new Uint16Array(count);
+  for (let i = 0; i < count; i++) out[i] = decoder.decode(models[i % size]);
+  return out;
+}
+
+function symbolBytes(symbols: Uint16Array, bits: number): Uint8Array {
+  if (bits <= 8) return Uint8Array.from(symbols);
+  const out = new Uint8Array(symbols.length * 2);
+  for (let i = 0; i < symbols.length; i++) {
+    out[2 * i] = symbols[i] & 0xff;
+    out[2 * i + 1] = symbols[i] >>> 8;
+  }
+  return out;
+}
+
+function fromSymbolBytes(bytes: Uint8Array, bits: number, count: number, source: string): Uint16Array {
+  const width = bits <= 8 ? 1 : 2;
+  if (bytes.length !== count * width)
+    throw new HourglassError('BAD_FILE', `${source}: the payload holds ${Math.floor(bytes.length / width)} latent values, the header announces ${count}; the file is corrupted`);
+  const out = new Uint16Array(count);
+  const levels = 2 ** bits;
+  for (let i = 0; i < count; i++) {
+    const v = width === 1 ? bytes[i] : bytes[2 * i] | (bytes[2 * i + 1] << 8);
+    if (v >= levels) throw new HourglassError('BAD_FILE', `${source}: latent value ${i} is ${v}, beyond the ${levels} levels of ${bits}-bit quantisation; the file is corrupted`);
+    out[i] = v;
+  }
+  return out;
+}
+
+function inflate(run: () => Buffer, name: string, source: string): Uint8Array {
+  try {
+    return run();
+  } catch (e) {
+    throw new HourglassError('BAD_FILE', `${source}: the ${name} payload cannot be decompressed (${(e as Error).message}); the file is corrupted`);
+  }
+}
+
+export function packBits(symbols: Uint16Array, bits: number): Uint8Array {
+  const out = new Uint8Array(Math.ceil((symbols.length * bits) / 8));
+  let bit = 0;
+  for (let i = 0; i < symbols.length; i++) {
+    for (let b = bits - 1; b >= 0; b--, bit++) if ((symbols[i] >>> b) & 1) out[bit >>> 3] |= 0x80 >>> (bit & 7);
+  }
+  return out;
+}
+
+export function unpackBits(bytes: Uint8Array, bits: number, count: number, source = 'payload'): Uint16Array {
+  const need = Math.ceil((count * bits) / 8);
+  if (bytes.length !== need)
+    throw new HourglassError('BAD_FILE', `${source}: ${count} values of ${bits} bits need ${need} payload bytes, the file has ${bytes.length}; the file is corrupted`);
+  const out = new Uint16Array(count);
+  let bit = 0;
+  for (let i = 0; i < count; i++) {
+    let v = 0;
+    for (let b = 0; b < bits; b++, bit++) v = (v << 1) | ((bytes[bit >>> 3] >>> (7 - (bit & 7))) & 1);
+    out[i] = v;
+  }
+  return out;
+}

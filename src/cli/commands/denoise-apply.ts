@@ -1,0 +1,36 @@
+import { invalid } from '../../core/errors.js';
+import { opt, type Command } from '../command.js';
+import { Denoiser } from '../../apps/denoise/denoiser.js';
+import { applyDenoiser } from '../../apps/denoise/apply.js';
+import { formatCorruption } from '../../apps/denoise/corruption.js';
+
+export const denoiseApplyCommand: Command = {
+  name: 'denoise apply',
+  summary: 'denoise a PNG/JPEG image, a folder of them, or an image array (.npy, .idx) with a trained denoiser',
+  options: [
+    { name: 'model', type: 'string', description: "denoiser model file (from 'hourglass denoise train')", required: true },
+    { name: 'in', type: 'string', description: 'a .png/.jpg image, a folder of images, or a .npy/.idx array', required: true },
+    { name: 'out', type: 'string', description: 'output image, folder or array (same kind as --in)', required: true },
+    { name: 'stride', type: 'number', description: 'tile step in pixels for images larger than the model input (default half a tile)' },
+    { name: 'overwrite', type: 'flag', description: 'allow writing into a non-empty output folder' },
+  ],
+  async run(o) {
+    const stride = opt.number(o, 'stride');
+    if (stride !== undefined && (!Number.isInteger(stride) || stride < 1)) throw invalid(`--stride must be a positive integer, got ${stride}`);
+    const denoiser = await Denoiser.load(opt.string(o, 'model') as string);
+    const [c, h, w] = denoiser.imageShape;
+    if (stride !== undefined && (stride > h || stride > w)) throw invalid(`--stride ${stride} is larger than the model's ${h}x${w} tiles`);
+    const started = performance.now();
+    const result = await applyDenoiser(denoiser, opt.string(o, 'in') as string, opt.string(o, 'out') as string, {
+      stride: stride !== undefined ? [stride, stride] : undefined,
+      overwrite: opt.flag(o, 'overwrite'),
+    });
+    const [, ic, ih, iw] = result.shape;
+    const how = ih === h && iw === w ? 'directly' : `in overlapping ${h}x${w} tiles`;
+    const channels = ic !== c ? `, ${ic} channels one at a time through the grey model` : '';
+    const trained = denoiser.noise ? ` (trained at ${formatCorruption(denoiser.noise)})` : '';
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const where = result.input === 'folder' ? `${result.outputs.length} files in ${opt.string(o, 'out')}` : result.outputs[0];
+    process.stdout.write(`hourglass: denoised ${result.images} ${ih}x${iw} image${result.images === 1 ? '' : 's'} ${how}${channels}${trained} in ${seconds}s -> ${where}\n`);
+  },
+};

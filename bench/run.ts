@@ -1,10 +1,12 @@
 // `npm run bench [name...]`: every benchmark, hourglass side by side with its reference, in one
 // run. Timings on a shared machine are noisy: read the ratios and medians, not single times.
 import { benchAutoencoder } from './autoencoder.js';
+import { benchFinetune } from './finetune.js';
 
 const benches: Record<string, () => Promise<unknown>> = {
   dense: () => benchAutoencoder('dense', { epochs: 20, singleThreadEpochs: 3 }),
   conv: () => benchAutoencoder('conv', { epochs: 10, singleThreadEpochs: 1 }),
+  finetune: () => benchFinetune(),
 };
 
 const wanted = process.argv.slice(2);

@@ -36,7 +36,7 @@ export async function readSamples(file: string, inputShape: Shape): Promise<Tens
     throw invalid(`${file}: this model takes samples shaped ${shapeToString(inputShape)}, not grey or RGB images [1 or 3, h, w]; give an .npy or .idx array`);
   const [channels, height, width] = inputShape;
   const bytes = await readInputFile(file);
-  let raw: { data: Buffer; info: sharp.OutputInfo };
+  let raw: { data: Buffer; info: { channels: number } };
   try {
     const image = sharp(bytes, { failOn: 'error' });
     const meta = await image.metadata();

@@ -55,3 +55,19 @@ export function fmt(v: number): string {
 export async function svgToPng(svg: string): Promise<Buffer> {
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
+
+/** Places complete SVG documents side by side in one document (e.g. two scatter plots to compare). */
+export function svgRow(documents: readonly string[]): string {
+  let x = 0;
+  let height = 0;
+  const parts = documents.map((doc) => {
+    const size = /<svg[^>]*\bwidth="(\d+(?:\.\d+)?)"[^>]*\bheight="(\d+(?:\.\d+)?)"/.exec(doc);
+    if (!size) throw new Error('svgRow: each document needs numeric width and height on its root <svg>');
+    const [w, h] = [Number(size[1]), Number(size[2])];
+    const placed = doc.replace(/^\s*(<\?xml[^>]*>\s*)?<svg\b/, `<svg x="${x}" y="0"`);
+    x += w;
+    height = Math.max(height, h);
+    return placed;
+  });
+  return svgDocument(x, height, parts);
+}

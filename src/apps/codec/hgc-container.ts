@@ -64,85 +64,108 @@ export function encodeHgc(file: HgcFile): Uint8Array {
 
 /**
  * Parses and verifies a .hgc file. Every way a file can be wrong ends in a HourglassError
- * naming `source`: not an .hgc file, a newer format version, truncation (the header says
- * how long the file must be), extra bytes, or a checksum mismatch (corruption).
+ * naming `source`: not an .hgc file, truncation (the header says how long the file must
+ * be), extra bytes, damage (the CRC-32 does not match), or a newer format version. The
+ * checksum is verified before any header value is trusted, so a damaged byte is reported
+ * as damage rather than as whatever the damaged field happens to say.
  */
 export function decodeHgc(bytes: Uint8Array, source: string): HgcFile {
   const bad = (what: string): HourglassError => new HourglassError('BAD_FILE', `${source}: ${what}`);
-  const truncated = (): HourglassError =>
+  const tooShort = (): HourglassError =>
     bad(`the file is truncated (${bytes.length} bytes, too short for its header); it was probably cut short while copying`);
   if (bytes.length < HGC_MAGIC.length || HGC_MAGIC.some((b, i) => bytes[i] !== b)) {
-    if (bytes.length < HGC_MAGIC.length && HGC_MAGIC.subarray(0, bytes.length).every((b, i) => bytes[i] === b))
-      throw truncated();
+    if (bytes.length < HGC_MAGIC.length && HGC_MAGIC.subarray(0, bytes.length).every((b, i) => bytes[i] === b)) throw tooShort();
     throw bad('not an .hgc file (it does not start with the .hgc magic bytes); compress files with hourglass compress');
   }
+  const header = parseHeader(bytes);
+  const intact =
+    bytes.length >= HGC_MAGIC.length + CHECKSUM_BYTES &&
+    new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - CHECKSUM_BYTES, true) ===
+      crc32(bytes.subarray(0, bytes.length - CHECKSUM_BYTES));
+  if (!intact) {
+    // Explain the failure as precisely as the (untrusted) header allows.
+    if (header === null) throw tooShort();
+    if (bytes.length < header.end)
+      throw bad(`the file is truncated: its header announces ${header.end} bytes but it has ${bytes.length}; it was probably cut short while copying (or its header is damaged)`);
+    if (bytes.length > header.end)
+      throw bad(`the file has ${bytes.length - header.end} unexpected bytes after its end; it is corrupted or two files were joined`);
+    throw bad('the file is corrupted (its CRC-32 checksum does not match its content)');
+  }
+  if (header === null || header.version === 0) throw bad('the header is not valid although the checksum matches; the file was not written by hourglass');
+  if (header.version > HGC_VERSION)
+    throw bad(`the file has .hgc format version ${header.version}; this hourglass reads up to version ${HGC_VERSION}: upgrade hourglass`);
+  if (header.end !== bytes.length) throw bad(`the header announces ${header.end} bytes but the file has ${bytes.length}; the file was not written by hourglass`);
+  if (header.coderId >= ENTROPY_CODERS.length) throw bad(`unknown entropy coder ${header.coderId}; the file was written by a newer hourglass`);
+  if (header.bits < 1 || header.bits > 16) throw bad(`invalid bit depth ${header.bits}`);
+  if (header.latentSize < 1) throw bad('the latent size is 0');
+  if (header.shape.length > MAX_RANK || header.shape.some((d) => d < 1 || d > MAX_DIM))
+    throw bad(`invalid sample shape [${header.shape.join(', ')}]`);
+  return {
+    version: header.version,
+    coder: ENTROPY_CODERS[header.coderId],
+    bits: header.bits,
+    modelHash: header.modelHash,
+    count: header.count,
+    latentSize: header.latentSize,
+    sampleShape: header.shape.length === 0 ? null : header.shape,
+    payload: bytes.slice(header.payloadStart, header.payloadStart + header.payloadLength),
+  };
+}
+
+interface RawHeader {
+  version: number;
+  coderId: number;
+  bits: number;
+  modelHash: Uint8Array;
+  count: number;
+  latentSize: number;
+  shape: number[];
+  payloadStart: number;
+  payloadLength: number;
+  /** Length the whole file must have. */
+  end: number;
+}
+
+/** Reads the header fields without judging them; null when the bytes end (or a field runs on) before the header does. */
+function parseHeader(bytes: Uint8Array): RawHeader | null {
   let at = HGC_MAGIC.length;
+  let short = false;
   const byte = (): number => {
-    if (at >= bytes.length) throw truncated();
+    if (at >= bytes.length) {
+      short = true;
+      return 0;
+    }
     return bytes[at++];
   };
-  const varint = (what: string): number => {
+  const varint = (): number => {
     let value = 0;
     for (let shift = 0; shift < 35; shift += 7) {
       const b = byte();
       value += (b & 0x7f) * 2 ** shift;
       if ((b & 0x80) === 0) return value;
     }
-    throw bad(`the ${what} field is not a valid number; the file is corrupted`);
+    short = true; // a number that never ends: nothing after it can be read
+    return 0;
   };
-
   const version = byte();
-  if (version === 0) throw bad('format version 0 is not valid; the file is corrupted');
-  if (version > HGC_VERSION) throw bad(`the file has .hgc format version ${version}; this hourglass reads up to version ${HGC_VERSION}: upgrade hourglass`);
   const coderId = byte();
   const bits = byte();
-  if (at + MODEL_HASH_BYTES > bytes.length) throw truncated();
   const modelHash = bytes.slice(at, at + MODEL_HASH_BYTES);
   at += MODEL_HASH_BYTES;
-  const count = varint('sample count');
-  const latentSize = varint('latent size');
-  const rank = varint('sample rank');
-  if (rank > MAX_RANK) throw corruptOrTruncated(bytes, bad, `a sample rank of ${rank}`);
+  if (at > bytes.length) return null;
+  const count = varint();
+  const latentSize = varint();
+  const rank = varint();
   const shape: number[] = [];
-  for (let i = 0; i < rank; i++) {
-    const d = varint('sample shape');
-    if (d < 1 || d > MAX_DIM) throw corruptOrTruncated(bytes, bad, `a sample dimension of ${d}`);
-    shape.push(d);
-  }
-  const payloadLength = varint('payload length');
-  const expected = at + payloadLength + CHECKSUM_BYTES;
-  if (bytes.length < expected)
-    throw bad(`the file is truncated: its header announces ${expected} bytes but it has ${bytes.length}; it was probably cut short while copying`);
-  if (bytes.length > expected) throw bad(`the file has ${bytes.length - expected} unexpected bytes after its end; it is corrupted or two files were joined`);
-  const stored = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - CHECKSUM_BYTES, true);
-  if (crc32(bytes.subarray(0, bytes.length - CHECKSUM_BYTES)) !== stored)
-    throw bad('the file is corrupted (its CRC-32 checksum does not match its content)');
-  // Only now, with the checksum verified, are the header values trusted.
-  if (coderId >= ENTROPY_CODERS.length) throw bad(`unknown entropy coder ${coderId}; the file was written by a newer hourglass`);
-  if (bits < 1 || bits > 16) throw bad(`invalid bit depth ${bits}`);
-  if (latentSize < 1) throw bad('the latent size is 0');
-  return {
-    version,
-    coder: ENTROPY_CODERS[coderId],
-    bits,
-    modelHash,
-    count,
-    latentSize,
-    sampleShape: rank === 0 ? null : shape,
-    payload: bytes.slice(at, at + payloadLength),
-  };
+  for (let i = 0; i < Math.min(rank, MAX_RANK + 1) && !short; i++) shape.push(varint());
+  const payloadLength = varint();
+  if (short) return null;
+  return { version, coderId, bits, modelHash, count, latentSize, shape, payloadStart: at, payloadLength, end: at + payloadLength + CHECKSUM_BYTES };
 }
 
 /** Header bytes of a file without its payload: the fixed per-file cost of the format. */
 export function hgcOverheadBytes(header: HgcHeader): number {
   return encodeHgc({ ...header, payload: new Uint8Array(0) }).length;
-}
-
-/** Implausible header values can be damage or a cut: tell which when the checksum allows it. */
-function corruptOrTruncated(bytes: Uint8Array, bad: (what: string) => HourglassError, what: string): HourglassError {
-  const stored = bytes.length >= CHECKSUM_BYTES ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bytes.length - CHECKSUM_BYTES, true) : -1;
-  const intact = stored === crc32(bytes.subarray(0, Math.max(0, bytes.length - CHECKSUM_BYTES)));
-  return bad(intact ? `the header holds ${what}, which this hourglass cannot read` : `the header holds ${what}; the file is corrupted or truncated`);
 }
 
 function writeVarint(out: number[], value: number): void {

@@ -28,8 +28,8 @@ export interface DenoiserOptions {
 }
 
 /** Defaults chosen on Fashion-MNIST at sigma 0.3: a wide code, since a denoiser need not compress much. */
-export const DENSE_DENOISER_HIDDEN = [1024, 512] as const;
-export const DENSE_DENOISER_BOTTLENECK = 256;
+export const DENSE_DENOISER_HIDDEN = [1024] as const;
+export const DENSE_DENOISER_BOTTLENECK = 512;
 export const CONV_DENOISER_FILTERS = [32, 64] as const;
 
 /** fit() options for a denoiser: the corruption and the validation noise are its own. */

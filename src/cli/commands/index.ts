@@ -3,12 +3,14 @@ import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
 import { reconstructCommand } from './reconstruct.js';
 import { demoCommand } from './demo.js';
+import { compareCommand } from './compare.js';
 import { encodeCommand } from './encode.js';
 import { finetuneCommand } from './finetune.js';
 import { classifyCommand } from './classify.js';
+import { finetuneBenchCommand } from './finetune-bench.js';
 import { denoiseTrainCommand } from './denoise-train.js';
 import { denoiseApplyCommand } from './denoise-apply.js';
 import { denoiseBenchCommand } from './denoise-bench.js';
 
 /** Every CLI command, in the order `hourglass --help` lists them. */
-export const commands: readonly Command[] = [demoCommand, trainCommand, evalCommand, reconstructCommand, encodeCommand, finetuneCommand, classifyCommand, denoiseTrainCommand, denoiseApplyCommand, denoiseBenchCommand];
+export const commands: readonly Command[] = [demoCommand, trainCommand, evalCommand, reconstructCommand, compareCommand, encodeCommand, finetuneCommand, finetuneBenchCommand, classifyCommand, denoiseTrainCommand, denoiseApplyCommand, denoiseBenchCommand];

@@ -1,0 +1,155 @@
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { invalid } from '../../core/errors.js';
+import { sliceRows } from '../../core/tensor.js';
+import { opt, type Command, type OptionValues } from '../command.js';
+import { DATA_HELP, loadData } from '../datasets.js';
+import { ProgressPrinter } from '../progress.js';
+import { describeModel } from '../describe.js';
+import { Autoencoder } from '../../models/autoencoder.js';
+import { buildAutoencoder } from '../../models/build.js';
+import { Codec, checkCoder } from '../../apps/codec/codec.js';
+import { ENTROPY_CODERS } from '../../apps/codec/hgc-container.js';
+import { checkBits } from '../../apps/codec/latent-quantizer.js';
+import { trainCodec, type CodecTrainingOptions } from '../../apps/codec/train-codec.js';
+import { measureCodec } from '../../apps/codec/rate-distortion.js';
+
+/** Test images used for the rate/PSNR line printed after training or calibrating (one file per image). */
+const REPORT_IMAGES = 1000;
+
+export const codecTrainCommand: Command = {
+  name: 'codec train',
+  summary: 'train an autoencoder for compression (quantisation noise on the bottleneck) and calibrate its codec',
+  options: [
+    { name: 'data', type: 'string', description: `training data: ${DATA_HELP}`, default: 'fashion-mnist' },
+    { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
+    { name: 'limit', type: 'number', description: 'use only the first N training samples' },
+    { name: 'arch', type: 'string', description: 'architecture: dense or conv', default: 'dense' },
+    { name: 'hidden', type: 'list', description: 'dense: encoder hidden widths (decoder mirrors them)', default: [512, 256] },
+    { name: 'filters', type: 'list', description: 'conv: filters per conv+pool stage', default: [32, 64] },
+    { name: 'bottleneck', type: 'number', description: 'latent values per sample', default: 64 },
+    { name: 'bits', type: 'number', description: 'default bits per latent value (1-12); also the training noise level', default: 4 },
+    { name: 'noise', type: 'string', description: "bottleneck noise while training: 'bits' (one step at --bits), 'none', or a range of depths like 2-6", default: 'bits' },
+    { name: 'decoder-epochs', type: 'number', description: 'extra epochs training the decoder alone on quantised codes', default: 0 },
+    { name: 'clip', type: 'number', description: 'fraction of training codes outside the quantisation range at each end', default: 0.001 },
+    { name: 'coder', type: 'string', description: `default entropy coder: ${ENTROPY_CODERS.join(', ')}`, default: 'range' },
+    { name: 'epochs', type: 'number', description: 'training epochs', default: 20 },
+    { name: 'batch-size', type: 'number', description: 'mini-batch size', default: 128 },
+    { name: 'lr', type: 'number', description: 'learning rate (Adam)', default: 1e-3 },
+    { name: 'seed', type: 'number', description: 'random seed', default: 0 },
+    { name: 'out', type: 'string', description: 'codec model file to write (.safetensors)', required: true },
+    { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
+    { name: 'progress', type: 'flag', description: 'live progress line (default on a terminal)' },
+  ],
+  async run(o) {
+    const out = opt.string(o, 'out') as string;
+    await checkOutput(out, opt.flag(o, 'overwrite'));
+    const bits = checkBits(opt.number(o, 'bits') as number);
+    const coder = checkCoder(opt.string(o, 'coder') as string);
+    const noise = parseNoise(opt.string(o, 'noise') as string);
+    const epochs = opt.number(o, 'epochs') as number;
+    const data = await loadData(opt.string(o, 'data') as string, 'train', { limit: opt.number(o, 'limit'), dataDir: opt.string(o, 'data-dir') });
+    const model = buildAutoencoder({
+      arch: opt.string(o, 'arch') as string,
+      inputShape: data.x.shape.slice(1),
+      hidden: opt.list(o, 'hidden'),
+      filters: opt.list(o, 'filters'),
+      bottleneck: opt.number(o, 'bottleneck'),
+      outputActivation: data.imageShape ? 'sigmoid' : 'linear',
+      seed: opt.number(o, 'seed'),
+    });
+    log(`hourglass: training a ${model.preset} codec autoencoder on ${data.source} (${data.x.shape[0]} samples), noise ${opt.string(o, 'noise')}, ${bits}-bit default -> ${out}`);
+    log(describeModel(model));
+    const printer = new ProgressPrinter(process.stderr, (o.progress as boolean | undefined) ?? process.stderr.isTTY === true);
+    const options: CodecTrainingOptions = {
+      bits,
+      noise,
+      coder,
+      clip: opt.number(o, 'clip'),
+      decoderEpochs: opt.number(o, 'decoder-epochs'),
+      fit: {
+        epochs,
+        batchSize: opt.number(o, 'batch-size'),
+        learningRate: opt.number(o, 'lr'),
+        seed: opt.number(o, 'seed'),
+        onBatchEnd: printer.batch,
+        onEpochEnd: (r) => printer.epoch(r, epochs),
+      },
+    };
+    const { codec } = await trainCodec(model, data.x, options);
+    await codec.save(out);
+    log(`hourglass: wrote ${out} (model hash ${codec.hashHex})`);
+    await reportOnTestImages(codec, o);
+  },
+};
+
+export const codecCalibrateCommand: Command = {
+  name: 'codec calibrate',
+  summary: 'make a codec from a trained autoencoder: learn quantisation ranges and entropy-coder statistics from training codes',
+  options: [
+    { name: 'model', type: 'string', description: "autoencoder model file (e.g. from 'hourglass train')", required: true },
+    { name: 'data', type: 'string', description: `data the model was trained on: ${DATA_HELP}`, default: 'fashion-mnist' },
+    { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
+    { name: 'limit', type: 'number', description: 'use only the first N training samples' },
+    { name: 'bits', type: 'number', description: 'default bits per latent value (1-12)', default: 4 },
+    { name: 'clip', type: 'number', description: 'fraction of training codes outside the quantisation range at each end', default: 0.001 },
+    { name: 'coder', type: 'string', description: `default entropy coder: ${ENTROPY_CODERS.join(', ')}`, default: 'range' },
+    { name: 'out', type: 'string', description: 'codec model file to write (.safetensors)', required: true },
+    { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
+  ],
+  async run(o) {
+    const out = opt.string(o, 'out') as string;
+    const modelPath = opt.string(o, 'model') as string;
+    if (path.resolve(out) !== path.resolve(modelPath)) await checkOutput(out, opt.flag(o, 'overwrite'));
+    else if (!opt.flag(o, 'overwrite')) throw invalid(`--out is the input model ${modelPath}: pass --overwrite to add the codec calibration to it in place`);
+    const bits = checkBits(opt.number(o, 'bits') as number);
+    const coder = checkCoder(opt.string(o, 'coder') as string);
+    const model = await Autoencoder.load(modelPath);
+    const data = await loadData(opt.string(o, 'data') as string, 'train', { limit: opt.number(o, 'limit'), dataDir: opt.string(o, 'data-dir') });
+    const calibration = Codec.calibrate(model, data.x, { clip: opt.number(o, 'clip') });
+    const codec = new Codec(model, calibration, { bits, coder, training: { calibratedOn: data.source, samples: data.x.shape[0] } });
+    await codec.save(out);
+    log(`hourglass: calibrated ${modelPath} on ${data.source} (${data.x.shape[0]} samples, ${model.latentSize} latent values); wrote ${out} (model hash ${codec.hashHex})`);
+    await reportOnTestImages(codec, o);
+  },
+};
+
+/** For Fashion-MNIST, the size and quality of single-image files on test images, at a few depths around the default. */
+async function reportOnTestImages(codec: Codec, o: OptionValues): Promise<void> {
+  if (opt.string(o, 'data') !== 'fashion-mnist') return;
+  const test = await loadData('fashion-mnist', 'test', { limit: REPORT_IMAGES, dataDir: opt.string(o, 'data-dir') });
+  const images = sliceRows(test.x, 0, test.x.shape[0]);
+  const depths = [...new Set([codec.bits - 1, codec.bits, codec.bits + 1])].filter((b) => b >= 1 && b <= 12);
+  for (const bits of depths) {
+    const p = measureCodec('codec', codec.with({ bits }), images);
+    log(
+      `  ${bits} bits: ${p.bytesPerImage.toFixed(1)} bytes per image (${p.bitsPerPixel.toFixed(3)} bpp), PSNR ${p.psnr.toFixed(2)} dB, SSIM ${p.ssim.toFixed(3)}` +
+        `  (first ${images.shape[0]} test images, one .hgc file each)`,
+    );
+  }
+}
+
+function parseNoise(text: string): CodecTrainingOptions['noise'] {
+  if (text === 'bits' || text === 'none') return text;
+  const m = /^(\d+)-(\d+)$/.exec(text);
+  if (m) {
+    const lo = Number(m[1]);
+    const hi = Number(m[2]);
+    if (lo >= 1 && hi >= lo && hi <= 12) return [lo, hi];
+  }
+  throw invalid(`--noise must be 'bits', 'none' or a range of bit depths like 2-6 (1-12), got '${text}'`);
+}
+
+async function checkOutput(file: string, overwrite: boolean): Promise<void> {
+  if (overwrite) return;
+  try {
+    await access(file);
+  } catch {
+    return;
+  }
+  throw invalid(`${file} already exists: choose another --out or pass --overwrite`);
+}
+
+function log(line: string): void {
+  process.stdout.write(line + '\n');
+}

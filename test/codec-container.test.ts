@@ -1,0 +1,148 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+import { HourglassError } from '../src/core/errors.js';
+import { Rng } from '../src/core/rng.js';
+import { tensor, type Tensor } from '../src/core/tensor.js';
+import { denseAutoencoder } from '../src/models/dense-preset.js';
+import { Codec } from '../src/apps/codec/codec.js';
+import { decodeHgc, encodeHgc, ENTROPY_CODERS, hgcOverheadBytes } from '../src/apps/codec/hgc-container.js';
+import { dequantize, quantize } from '../src/apps/codec/latent-quantizer.js';
+
+function images(n: number, seed: number): Tensor {
+  const rng = new Rng(seed);
+  const x = tensor([n, 1, 8, 8]);
+  for (let i = 0; i < x.data.length; i++) x.data[i] = rng.uniform();
+  return x;
+}
+
+function smallCodec(seed = 0, bits = 5): Codec {
+  const model = denseAutoencoder({ inputShape: [1, 8, 8], hidden: [16], bottleneck: 6, seed });
+  return new Codec(model, Codec.calibrate(model, images(300, 100 + seed)), { bits });
+}
+
+function assertHourglassError(run: () => unknown, code: string, pattern: RegExp): void {
+  assert.throws(run, (e: unknown) => {
+    assert.ok(e instanceof HourglassError, `expected a HourglassError, got ${(e as Error)?.stack ?? String(e)}`);
+    assert.equal(e.code, code, e.message);
+    assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+test('codec: decode(encode(x)) is the decoder applied to the quantised codes, with every entropy coder', () => {
+  const codec = smallCodec();
+  const x = images(20, 1);
+  const codes = codec.model.encode(x);
+  for (const bits of [1, 3, 8, 12]) {
+    const expected = codec.model.decode(dequantize(quantize(codes, codec.calibration, bits), codec.calibration, bits, codes.shape));
+    for (const coder of ENTROPY_CODERS) {
+      const decoded = codec.with({ bits, coder }).decode(codec.with({ bits, coder }).encode(x));
+      assert.deepEqual(decoded.shape, [20, 1, 8, 8]);
+      assert.deepEqual(decoded.data, expected.data, `${coder} at ${bits} bits`);
+    }
+  }
+});
+
+test('codec: a file is self-describing; any codec of the same model and calibration decodes it', () => {
+  const codec = smallCodec();
+  const x = images(3, 2);
+  const bytes = codec.with({ bits: 7, coder: 'brotli' }).encode(x);
+  const file = decodeHgc(bytes, 'x.hgc');
+  assert.equal(file.bits, 7);
+  assert.equal(file.coder, 'brotli');
+  assert.equal(file.count, 3);
+  assert.equal(file.latentSize, 6);
+  assert.deepEqual(codec.decode(bytes).data, codec.with({ bits: 7 }).decode(bytes).data);
+});
+
+test('codec: samples given flat keep their shape through the file', () => {
+  const codec = smallCodec();
+  const x = images(4, 3);
+  const flat = { shape: [4, 64], data: x.data };
+  const decoded = codec.decode(codec.encode(flat));
+  assert.deepEqual(decoded.shape, [4, 64]);
+  assert.deepEqual(decoded.data, codec.decode(codec.encode(x)).data);
+  assertHourglassError(() => codec.encode({ shape: [2, 63], data: new Float32Array(126) }), 'SHAPE_MISMATCH', /63 values per sample .* takes 64/);
+});
+
+test('container: the per-file overhead of one image is 23 bytes', () => {
+  const codec = smallCodec();
+  assert.equal(hgcOverheadBytes(codec.header(1)), 23);
+  const bytes = codec.encode(images(1, 4));
+  assert.equal(bytes.length, 23 + decodeHgc(bytes, 'x').payload.length);
+});
+
+test('container: decoding with another model is refused with both hashes in the message', () => {
+  const bytes = smallCodec(0).encode(images(2, 5));
+  const other = smallCodec(1);
+  assertHourglassError(() => other.decode(bytes, 'x.hgc'), 'MODEL_MISMATCH', /x\.hgc was compressed with another model \(model hash [0-9a-f]{16}; this model's is [0-9a-f]{16}\)/);
+  // Same weights, different calibration: also another model as far as decoding goes.
+  const base = smallCodec(0);
+  const recalibrated = new Codec(base.model, Codec.calibrate(base.model, images(300, 999)), { bits: 5 });
+  assertHourglassError(() => recalibrated.decode(bytes, 'x.hgc'), 'MODEL_MISMATCH', /another model/);
+});
+
+test('container: every truncation is reported as truncation', () => {
+  const codec = smallCodec();
+  const bytes = codec.encode(images(3, 6));
+  for (let length = 0; length < bytes.length; length++)
+    assertHourglassError(() => codec.decode(bytes.subarray(0, length), 'x.hgc'), 'BAD_FILE', length === 0 ? /not an \.hgc file|truncated/ : /truncated/);
+});
+
+test('container: every flipped bit is detected, never decoded into garbage', () => {
+  const codec = smallCodec();
+  const bytes = codec.encode(images(3, 7));
+  for (let at = 0; at < bytes.length; at++)
+    for (let bit = 0; bit < 8; bit++) {
+      const damaged = bytes.slice();
+      damaged[at] ^= 1 << bit;
+      assert.throws(
+        () => codec.decode(damaged, 'x.hgc'),
+        (e: unknown) => e instanceof HourglassError && e.code === 'BAD_FILE' && /x\.hgc: /.test(e.message),
+        `byte ${at}, bit ${bit}`,
+      );
+    }
+});
+
+test('container: appended bytes, foreign files and newer versions are refused clearly', () => {
+  const codec = smallCodec();
+  const bytes = codec.encode(images(1, 8));
+  assertHourglassError(() => codec.decode(Uint8Array.from([...bytes, 0]), 'x.hgc'), 'BAD_FILE', /1 unexpected bytes after its end/);
+  assertHourglassError(() => codec.decode(new TextEncoder().encode('\x89PNG\r\n\x1a\n....'), 'x.png'), 'BAD_FILE', /x\.png: not an \.hgc file/);
+  const newer = bytes.slice();
+  newer[4] = 2;
+  new DataView(newer.buffer).setUint32(newer.length - 4, crc32(newer.subarray(0, newer.length - 4)), true);
+  assertHourglassError(() => codec.decode(newer, 'x.hgc'), 'BAD_FILE', /format version 2; this hourglass reads up to version 1: upgrade hourglass/);
+});
+
+test('container: header fields round-trip, including explicit shapes and large counts', () => {
+  const header = { version: 1, coder: 'range' as const, bits: 12, modelHash: Uint8Array.from({ length: 8 }, (_, i) => i * 31), count: 300000, latentSize: 200, sampleShape: [3, 1000, 17] };
+  const payload = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
+  const back = decodeHgc(encodeHgc({ ...header, payload }), 'y.hgc');
+  assert.deepEqual({ ...back, payload: [...back.payload] }, { ...header, payload: [...payload] });
+});
+
+test('codec: save and load keep the hash; a plain autoencoder needs calibrating first', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'hourglass-codec-'));
+  try {
+    const codec = smallCodec();
+    const file = path.join(dir, 'codec.safetensors');
+    await codec.save(file);
+    const loaded = await Codec.load(file);
+    assert.equal(loaded.hashHex, codec.hashHex);
+    assert.equal(loaded.bits, 5);
+    const x = images(2, 9);
+    assert.deepEqual(loaded.decode(codec.encode(x)).data, codec.decode(codec.encode(x)).data);
+    assert.equal((await Codec.load(file, { bits: 3 })).bits, 3);
+
+    const plain = path.join(dir, 'plain.safetensors');
+    await codec.model.save(plain);
+    await assert.rejects(Codec.load(plain), (e: unknown) => e instanceof HourglassError && /without codec calibration; run 'hourglass codec calibrate/.test(e.message));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

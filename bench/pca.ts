@@ -31,8 +31,14 @@ export interface PcaBenchResult {
   sklearn: SklearnResult;
   /** Median fit time of scikit-learn divided by hourglass's, per solver. */
   speedup: Record<Solver, number>;
-  /** Largest |hourglass / scikit-learn - 1| over ks, per solver. */
+  /**
+   * Largest |hourglass / scikit-learn full - 1| over ks, per hourglass solver: the exact
+   * solution is the reference for both, since scikit-learn's randomized test MSE itself moves
+   * by up to 3e-4 with its random_state at k = 64.
+   */
   mseRelativeDifference: Record<Solver, number>;
+  /** Largest |hourglass randomized / scikit-learn randomized - 1| over ks, for information. */
+  randomizedVsSklearnRandomized: number;
   /** scikit-learn's test MSE on this data (the brief's reference values). */
   mseTargets: Record<string, number>;
   pass: { speedRandomized: boolean; speedFull: boolean; mse: boolean };
@@ -75,8 +81,9 @@ export async function benchPca({ reps = 3, timedK = 32, ks = [2, 8, 32, 64] } = 
   const mseRelativeDifference = {} as Record<Solver, number>;
   for (const solver of SOLVERS) {
     speedup[solver] = median(sklearn.fitSeconds[solver]) / median(hourglass[solver].fitSeconds);
-    mseRelativeDifference[solver] = Math.max(...ks.map((k) => Math.abs(hourglass[solver].testMse[k] / sklearn.testMse[solver][k] - 1)));
+    mseRelativeDifference[solver] = Math.max(...ks.map((k) => Math.abs(hourglass[solver].testMse[k] / sklearn.testMse.full[k] - 1)));
   }
+  const randomizedVsSklearnRandomized = Math.max(...ks.map((k) => Math.abs(hourglass.randomized.testMse[k] / sklearn.testMse.randomized[k] - 1)));
 
   const threads = os.cpus().length;
   const timeRows = [
@@ -91,20 +98,32 @@ export async function benchPca({ reps = 3, timedK = 32, ks = [2, 8, 32, 64] } = 
   ];
   console.log(table(['fit k=' + timedK + ` (${threads} cores)`, 'median s', 'runs s', 'hourglass speed-up', 'target'], timeRows));
   console.log('');
+  const relative = (a: number, b: number): string => (a / b - 1).toExponential(1);
   const mseRows = ks.map((k) => {
     const key = String(k);
-    const worst = Math.max(...SOLVERS.map((s) => Math.abs(hourglass[s].testMse[key] / sklearn.testMse[s][key] - 1)));
+    const exact = sklearn.testMse.full[key];
     return [
       `k=${k}`,
       ...SOLVERS.map((s) => hourglass[s].testMse[key].toFixed(6)),
       ...SOLVERS.map((s) => sklearn.testMse[s][key].toFixed(6)),
       MSE_TARGETS[key]?.toFixed(5) ?? '',
-      worst.toExponential(1),
+      relative(hourglass.full.testMse[key], exact),
+      relative(hourglass.randomized.testMse[key], exact),
+      relative(sklearn.testMse.randomized[key], exact),
     ];
   });
-  console.log(table(['test MSE', 'hourglass full', 'hourglass randomized', 'sklearn full', 'sklearn randomized', 'expected', 'max rel. diff'], mseRows));
+  console.log(
+    table(
+      ['test MSE', 'hourglass full', 'hourglass randomized', 'sklearn full', 'sklearn randomized', 'expected', 'hg full vs sk full', 'hg rand vs sk full', 'sk rand vs sk full'],
+      mseRows,
+    ),
+  );
   const mseOk = SOLVERS.every((s) => mseRelativeDifference[s] <= MSE_TOLERANCE);
-  console.log(`MSE agreement with scikit-learn (same solver) within ${MSE_TOLERANCE}: ${mseOk ? 'ok' : 'MISSED'}`);
+  console.log(
+    `test MSE within ${MSE_TOLERANCE} (relative) of scikit-learn's exact solution: full ${mseRelativeDifference.full.toExponential(1)}, ` +
+      `randomized ${mseRelativeDifference.randomized.toExponential(1)}: ${mseOk ? 'ok' : 'MISSED'} ` +
+      `(hourglass randomized vs scikit-learn randomized: ${randomizedVsSklearnRandomized.toExponential(1)})`,
+  );
 
   const result: PcaBenchResult = {
     name: 'pca',
@@ -114,6 +133,7 @@ export async function benchPca({ reps = 3, timedK = 32, ks = [2, 8, 32, 64] } = 
     sklearn,
     speedup,
     mseRelativeDifference,
+    randomizedVsSklearnRandomized,
     mseTargets: MSE_TARGETS,
     pass: { speedRandomized: speedup.randomized >= SPEED_TARGETS.randomized, speedFull: speedup.full >= SPEED_TARGETS.full, mse: mseOk },
   };

@@ -2,11 +2,15 @@
 // run. Timings on a shared machine are noisy: read the ratios and medians, not single times.
 import { benchAutoencoder } from './autoencoder.js';
 import { benchFinetune } from './finetune.js';
+import { benchDenoise } from './denoise.js';
+import { benchCodec } from './codec.js';
 
 const benches: Record<string, () => Promise<unknown>> = {
   dense: () => benchAutoencoder('dense', { epochs: 20, singleThreadEpochs: 3 }),
   conv: () => benchAutoencoder('conv', { epochs: 10, singleThreadEpochs: 1 }),
   finetune: () => benchFinetune(),
+  denoise: () => benchDenoise(),
+  codec: () => benchCodec(),
 };
 
 const wanted = process.argv.slice(2);

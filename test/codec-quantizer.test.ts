@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../src/core/rng.js';
 import { tensor } from '../src/core/tensor.js';
-import { calibrateLatent, dequantize, levelCounts, quantize, checkCalibration } from '../src/apps/codec/latent-quantizer.js';
+import { calibrateLatent, dequantize, levelCount, levelCounts, quantize, checkCalibration, STEP_MODES } from '../src/apps/codec/latent-quantizer.js';
 import { packBits, unpackBits } from '../src/apps/codec/latent-coders.js';
 
 function randomCodes(n: number, size: number, seed: number) {
@@ -14,23 +14,47 @@ function randomCodes(n: number, size: number, seed: number) {
   return codes;
 }
 
-test('quantisation round trip: in-range values come back within half a step, at every bit depth', () => {
+test('quantisation round trip: in-range values come back within half a step, at every bit depth and step mode', () => {
   const codes = randomCodes(2000, 6, 1);
-  const cal = calibrateLatent(codes, 0);
-  for (let bits = 1; bits <= 12; bits++) {
-    const back = dequantize(quantize(codes, cal, bits), cal, bits, codes.shape);
-    for (let i = 0; i < codes.data.length; i++) {
-      const d = i % 6;
-      const step = (cal.hi[d] - cal.lo[d]) / 2 ** bits;
-      // float32 rounding of the reconstruction adds a hair to the bound.
-      assert.ok(Math.abs(back.data[i] - codes.data[i]) <= step / 2 + 1e-5 * (1 + Math.abs(codes.data[i])), `bits ${bits}, value ${i}: ${codes.data[i]} -> ${back.data[i]}`);
+  for (const step of STEP_MODES) {
+    const cal = calibrateLatent(codes, { clip: 0, step });
+    const widest = Math.max(...cal.hi.map((h, d) => h - cal.lo[d]));
+    for (let bits = 1; bits <= 12; bits++) {
+      const back = dequantize(quantize(codes, cal, bits), cal, bits, codes.shape);
+      for (let i = 0; i < codes.data.length; i++) {
+        const d = i % 6;
+        const width = cal.hi[d] - cal.lo[d];
+        const size = step === 'shared' ? widest / 2 ** bits : width / 2 ** bits;
+        // A dimension narrower than one shared step has a single level, its range's centre.
+        const bound = levelCount(cal, d, bits) === 1 ? width / 2 : size / 2;
+        // float32 rounding of the reconstruction adds a hair to the bound.
+        assert.ok(Math.abs(back.data[i] - codes.data[i]) <= bound + 1e-5 * (1 + Math.abs(codes.data[i])), `${step}, bits ${bits}, value ${i}: ${codes.data[i]} -> ${back.data[i]}`);
+      }
     }
   }
 });
 
+test('shared step: dimensions get levels in proportion to their range, never more than 2^bits', () => {
+  const codes = randomCodes(2000, 6, 7);
+  const cal = calibrateLatent(codes, { clip: 0, step: 'shared' });
+  const widths = cal.hi.map((h, d) => h - cal.lo[d]);
+  const widest = Math.max(...widths);
+  for (const bits of [2, 6, 10]) {
+    for (let d = 0; d < 6; d++) {
+      const levels = levelCount(cal, d, bits);
+      assert.ok(levels <= 2 ** bits);
+      if (widths[d] === widest) assert.equal(levels, 2 ** bits);
+      if (widths[d] > 0) assert.equal(levels, Math.max(1, Math.ceil((widths[d] / widest) * 2 ** bits)));
+      else assert.equal(levels, 1);
+    }
+  }
+  const perDimension = calibrateLatent(codes, { clip: 0, step: 'per-dimension' });
+  assert.equal(levelCount(perDimension, 0, 6), 64);
+});
+
 test('quantisation: values outside the calibrated range are clamped to the end levels; constant dimensions decode exactly', () => {
   const codes = randomCodes(2000, 4, 2);
-  const cal = calibrateLatent(codes, 0.01);
+  const cal = calibrateLatent(codes, { clip: 0.01 });
   const outside = tensor([2, 4], Float32Array.of(-1e6, -1e6, -1e6, 0.25, 1e6, 1e6, 1e6, 0.25));
   const symbols = quantize(outside, cal, 5);
   assert.deepEqual([...symbols], [0, 0, 0, 0, 31, 31, 31, 0]);
@@ -42,24 +66,27 @@ test('quantisation: values outside the calibrated range are clamped to the end l
   assert.ok(below >= 10 && below <= 30, `${below} of 2000 below lo`);
 });
 
-test('quantisation: bins of a coarser depth are unions of finer bins, so one histogram gives every depth', () => {
+test('quantisation: levels of a coarser depth are unions of finer levels, so one histogram gives every depth', () => {
   const codes = randomCodes(3000, 3, 3);
-  const cal = calibrateLatent(codes, 0.001);
-  for (let bits = 1; bits <= 8; bits++) {
+  for (const step of STEP_MODES) {
+    const cal = calibrateLatent(codes, { clip: 0.001, step });
     const fine = quantize(codes, cal, 8);
-    const coarse = quantize(codes, cal, bits);
-    for (let i = 0; i < fine.length; i++) assert.equal(coarse[i], fine[i] >> (8 - bits));
-    // The counts derived from the stored histogram are the counts of the codes themselves.
-    for (let d = 0; d < 3; d++) {
-      const direct = new Array(2 ** bits).fill(0);
-      for (let i = d; i < coarse.length; i += 3) direct[coarse[i]]++;
-      assert.deepEqual(levelCounts(cal, d, bits), direct);
+    for (let bits = 1; bits <= 8; bits++) {
+      const coarse = quantize(codes, cal, bits);
+      for (let i = 0; i < fine.length; i++) assert.equal(coarse[i], fine[i] >> (8 - bits), `${step}, ${bits} bits, value ${i}`);
+      // The counts derived from the stored histogram are the counts of the codes themselves.
+      for (let d = 0; d < 3; d++) {
+        const direct = new Array(levelCount(cal, d, bits)).fill(0);
+        for (let i = d; i < coarse.length; i += 3) direct[coarse[i]]++;
+        if (direct.length === 1) assert.equal(levelCounts(cal, d, bits).length, 1);
+        else assert.deepEqual(levelCounts(cal, d, bits), direct, `${step}, ${bits} bits, dimension ${d}`);
+      }
     }
+    // Finer than the histogram: each bin's count repeated over the levels it splits into.
+    const counts10 = levelCounts(cal, 0, 10);
+    assert.equal(counts10.length, levelCount(cal, 0, 10));
+    assert.equal(counts10[4 * 10 + 3], cal.histograms[0][10]);
   }
-  // Finer than the histogram: each bin's count repeated over the levels it splits into.
-  const counts10 = levelCounts(cal, 0, 10);
-  assert.equal(counts10.length, 1024);
-  assert.equal(counts10[4 * 100 + 3], cal.histograms[0][100]);
 });
 
 test('calibration survives JSON and is checked when read back', () => {

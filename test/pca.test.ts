@@ -295,6 +295,26 @@ test('Fashion-MNIST, k = 8 on 5,000 / 1,000 images: scikit-learn reconstruction 
     assert.ok(Math.abs(mse / f.test_mse - 1) < 1e-4, `${solver}: test MSE ${mse} vs scikit-learn ${f.test_mse}`);
     assertClose(pca.explainedVariance, f.explained_variance, 1e-5, `${solver}: explained variance`);
     assertClose(pca.explainedVarianceRatio, f.explained_variance_ratio, 1e-5, `${solver}: ratio`);
+    // 5,000 rows are split between threads: the projections' variances must still add up.
+    assertClose(columnVariances(pca.transform(train.images)), pca.explainedVariance, 1e-4, `${solver}: projection variances`);
+  }
+  // The streaming operator (one pass over the data per product) finds the same components.
+  const mean = Float64Array.from(new PCA({ nComponents: 1, solver: 'full' }).fit(train.images).mean);
+  const data = { x: train.images.data, n: f.train_limit, d: 784, mean };
+  const streamed = fitRandomized(data, { k: 8, oversamples: 10, powerIterations: 7, seed: 0, operator: 'data' });
+  assertClose(Array.from(streamed.eigenvalues, (v) => v / (f.train_limit - 1)), f.explained_variance, 1e-5, 'streamed: explained variance');
+});
+
+test('more features than samples: row Gram path and streamed randomized agree on larger data', () => {
+  // 800 rows of 3,000 features: enough rows for the streaming kernels to split them between threads.
+  const x = randomData(new Rng(12), 800, 3000, 8, 0.05);
+  const full = new PCA({ nComponents: 5, solver: 'full' }).fit(x);
+  const randomized = new PCA({ nComponents: 5, solver: 'randomized', seed: 4 }).fit(x);
+  assertClose(randomized.explainedVariance, full.explainedVariance, 1e-5, 'explained variance');
+  for (let c = 0; c < 5; c++) {
+    const cos = dot(full.components.data, randomized.components.data, c * 3000, c * 3000, 3000);
+    assert.ok(cos > 0.9999, `component ${c}: cosine ${cos}`);
+    assert.ok(Math.abs(dot(full.components.data, full.components.data, c * 3000, c * 3000, 3000) - 1) < 1e-5, `|w${c}| = 1`);
   }
 });
 

@@ -48,15 +48,16 @@ void checkSgemm(const Napi::Env& env, dnnl_status_t status) {
   if (status != dnnl_success) fail(env, "dnnl_sgemm failed with status " + std::to_string(status));
 }
 
-// Row blocks small enough to stay in the last-level cache while sgemm reuses them.
+// Row blocks small enough to stay in cache while sgemm reuses them (per thread).
 int64_t rowBlock(int64_t d) {
-  const int64_t budget = INT64_C(1) << 22;  // floats, 16 MB
-  return std::max<int64_t>(1, std::min<int64_t>(4096, budget / std::max<int64_t>(d, 1)));
+  const int64_t budget = INT64_C(1) << 21;  // floats, 8 MB
+  return std::max<int64_t>(1, std::min<int64_t>(2048, budget / std::max<int64_t>(d, 1)));
 }
 
-// out[r, j] = X[start + r, j] - mean[j] for r in [0, rows).
-void centerRows(const float* X, int64_t d, const double* mean, int64_t start, int64_t rows, float* out) {
-#pragma omp parallel for schedule(static) if (rows * d >= (INT64_C(1) << 16))
+// out[r, j] = X[start + r, j] - mean[j] for r in [0, rows). Parallel only when the caller
+// is not already one thread of a row partition.
+void centerRows(const float* X, int64_t d, const double* mean, int64_t start, int64_t rows, float* out, bool parallel) {
+#pragma omp parallel for schedule(static) if (parallel && rows * d >= (INT64_C(1) << 16))
   for (int64_t r = 0; r < rows; r++) {
     const float* x = X + (start + r) * d;
     float* y = out + r * d;
@@ -68,6 +69,41 @@ void centerRows(const float* X, int64_t d, const double* mean, int64_t start, in
 void accumulate(double* sum, const float* part, int64_t count) {
 #pragma omp parallel for schedule(static) if (count >= (INT64_C(1) << 16))
   for (int64_t i = 0; i < count; i++) sum[i] += part[i];
+}
+
+void accumulateDoubles(double* sum, const double* part, size_t count) {
+  for (size_t i = 0; i < count; i++) sum[i] += part[i];
+}
+
+// The streaming kernels below split the rows of X into one contiguous range per thread and
+// run everything in a single parallel region: each thread centres its own blocks, calls
+// sgemm (single-threaded inside the region) and accumulates privately; the partial sums
+// are added at the end. One barrier per call instead of several per block keeps them fast
+// when the machine is oversubscribed, where a thread waiting at a barrier for a
+// descheduled partner loses a whole time slice. With one thread (small n, or
+// OMP_NUM_THREADS=1) the body runs outside any region and sgemm threads itself.
+// Threads for n rows: no more than one per half block, so small inputs stay on one.
+int rowWorkers(int64_t n, int64_t block) {
+  int64_t byWork = std::max<int64_t>(1, n / std::max<int64_t>(block / 2, 64));
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), byWork)));
+}
+
+// Calls body(worker, begin, end, parallel) on disjoint row ranges covering [0, n). The body
+// must not throw; it returns dnnl_success or the first failing status.
+template <class Body>
+dnnl_status_t forRowRanges(int64_t n, int workers, Body&& body) {
+  if (workers <= 1) return body(0, int64_t{0}, n, true);
+  std::vector<dnnl_status_t> status(static_cast<size_t>(workers), dnnl_success);
+#pragma omp parallel num_threads(workers)
+  {
+    int w = omp_get_thread_num(), count = omp_get_num_threads();
+    int64_t begin = n * w / count, end = n * (w + 1) / count;
+    // Ranges follow the team actually granted, so a smaller team still covers every row.
+    status[static_cast<size_t>(w)] = body(w, begin, end, false);
+  }
+  for (dnnl_status_t s : status)
+    if (s != dnnl_success) return s;
+  return dnnl_success;
 }
 
 // columnMeans(X, n, d, mean: Float64Array[d]) -> -1 when every value is finite, else the
@@ -154,22 +190,34 @@ Napi::Value CenteredCovariance(const Napi::CallbackInfo& info) {
   if (n == 0 || d == 0) return env.Undefined();
   int64_t block = rowBlock(d);
   int64_t panels = d >= 512 ? 4 : d >= 128 ? 2 : 1;
-  std::vector<float> centred(static_cast<size_t>(std::min(block, n) * d));
-  std::vector<float> part(static_cast<size_t>(d * d));
-  for (int64_t start = 0; start < n; start += block) {
-    int64_t rows = std::min(block, n - start);
-    centerRows(X.data, d, mean.data, start, rows, centred.data());
-    for (int64_t p = 0; p < panels; p++) {
-      int64_t j0 = d * p / panels, j1 = d * (p + 1) / panels;
-      // part[0:j1, j0:j1] = centred[:, 0:j1]^T centred[:, j0:j1]
-      checkSgemm(env, dnnl_sgemm('T', 'N', j1, j1 - j0, rows, 1.0f, centred.data(), d, centred.data() + j0, d, 0.0f,
-                                 part.data() + j0, d));
-      float* src = part.data();
-      double* dst = out.data;
-#pragma omp parallel for schedule(static) if (j1 * (j1 - j0) >= (INT64_C(1) << 16))
-      for (int64_t i = 0; i < j1; i++)
-        for (int64_t j = j0; j < j1; j++) dst[i * d + j] += src[i * d + j];
+  // Private d x d sums cost 12 d^2 bytes per thread: beyond d = 4096 the threads share sgemm instead.
+  int workers = d <= 4096 ? rowWorkers(n, block) : 1;
+  size_t square = static_cast<size_t>(d * d);
+  std::vector<float> centred(static_cast<size_t>(workers) * std::min(block, n) * d);
+  std::vector<float> parts(static_cast<size_t>(workers) * square);
+  std::vector<double> sums(static_cast<size_t>(workers - 1) * square, 0.0);
+  dnnl_status_t status = forRowRanges(n, workers, [&](int w, int64_t begin, int64_t end, bool parallel) {
+    float* buffer = centred.data() + static_cast<size_t>(w) * std::min(block, n) * d;
+    float* part = parts.data() + static_cast<size_t>(w) * square;
+    double* sum = w == 0 ? out.data : sums.data() + static_cast<size_t>(w - 1) * square;
+    for (int64_t start = begin; start < end; start += block) {
+      int64_t rows = std::min(block, end - start);
+      centerRows(X.data, d, mean.data, start, rows, buffer, parallel);
+      for (int64_t p = 0; p < panels; p++) {
+        int64_t j0 = d * p / panels, j1 = d * (p + 1) / panels;
+        // part[0:j1, j0:j1] = buffer[:, 0:j1]^T buffer[:, j0:j1]
+        dnnl_status_t s = dnnl_sgemm('T', 'N', j1, j1 - j0, rows, 1.0f, buffer, d, buffer + j0, d, 0.0f, part + j0, d);
+        if (s != dnnl_success) return s;
+        for (int64_t i = 0; i < j1; i++)
+          for (int64_t j = j0; j < j1; j++) sum[i * d + j] += part[i * d + j];
+      }
     }
+    return dnnl_success;
+  });
+  checkSgemm(env, status);
+  for (int w = 1; w < workers; w++) {
+    const double* sum = sums.data() + static_cast<size_t>(w - 1) * square;
+    for (size_t i = 0; i < square; i++) out.data[i] += sum[i];
   }
   // The upper triangle (i <= j) is complete; mirror it.
   for (int64_t i = 0; i < d; i++)
@@ -222,16 +270,27 @@ Napi::Value CenteredGramTimes(const Napi::CallbackInfo& info) {
   if (n == 0 || d == 0 || l == 0) return env.Undefined();
   std::vector<float> z(Z.data, Z.data + d * l);
   int64_t block = rowBlock(d);
-  std::vector<float> centred(static_cast<size_t>(std::min(block, n) * d));
-  std::vector<float> projected(static_cast<size_t>(std::min(block, n) * l));
-  std::vector<float> part(static_cast<size_t>(d * l));
-  for (int64_t start = 0; start < n; start += block) {
-    int64_t rows = std::min(block, n - start);
-    centerRows(X.data, d, mean.data, start, rows, centred.data());
-    checkSgemm(env, dnnl_sgemm('N', 'N', rows, l, d, 1.0f, centred.data(), d, z.data(), l, 0.0f, projected.data(), l));
-    checkSgemm(env, dnnl_sgemm('T', 'N', d, l, rows, 1.0f, centred.data(), d, projected.data(), l, 0.0f, part.data(), l));
-    accumulate(out.data, part.data(), d * l);
-  }
+  int workers = rowWorkers(n, block);
+  size_t rowsMax = static_cast<size_t>(std::min(block, n)), panel = static_cast<size_t>(d * l);
+  std::vector<float> centred(workers * rowsMax * d), projected(workers * rowsMax * l), parts(workers * panel);
+  std::vector<double> sums(static_cast<size_t>(workers - 1) * panel, 0.0);
+  dnnl_status_t status = forRowRanges(n, workers, [&](int w, int64_t begin, int64_t end, bool parallel) {
+    float* buffer = centred.data() + w * rowsMax * d;
+    float* y = projected.data() + w * rowsMax * l;
+    float* part = parts.data() + w * panel;
+    double* sum = w == 0 ? out.data : sums.data() + (w - 1) * panel;
+    for (int64_t start = begin; start < end; start += block) {
+      int64_t rows = std::min(block, end - start);
+      centerRows(X.data, d, mean.data, start, rows, buffer, parallel);
+      dnnl_status_t s = dnnl_sgemm('N', 'N', rows, l, d, 1.0f, buffer, d, z.data(), l, 0.0f, y, l);
+      if (s == dnnl_success) s = dnnl_sgemm('T', 'N', d, l, rows, 1.0f, buffer, d, y, l, 0.0f, part, l);
+      if (s != dnnl_success) return s;
+      for (size_t i = 0; i < panel; i++) sum[i] += part[i];
+    }
+    return dnnl_success;
+  });
+  checkSgemm(env, status);
+  for (int w = 1; w < workers; w++) accumulateDoubles(out.data, sums.data() + (w - 1) * panel, panel);
   return env.Undefined();
 }
 HOURGLASS_EXPORT(centeredGramTimes, CenteredGramTimes);
@@ -250,16 +309,27 @@ Napi::Value CenteredTransposeTimes(const Napi::CallbackInfo& info) {
   std::fill(out.data, out.data + d * k, 0.0);
   if (n == 0 || d == 0 || k == 0) return env.Undefined();
   int64_t block = rowBlock(d);
-  std::vector<float> centred(static_cast<size_t>(std::min(block, n) * d));
-  std::vector<float> u(static_cast<size_t>(std::min(block, n) * k));
-  std::vector<float> part(static_cast<size_t>(d * k));
-  for (int64_t start = 0; start < n; start += block) {
-    int64_t rows = std::min(block, n - start);
-    centerRows(X.data, d, mean.data, start, rows, centred.data());
-    for (int64_t i = 0; i < rows * k; i++) u[i] = static_cast<float>(U.data[start * k + i]);
-    checkSgemm(env, dnnl_sgemm('T', 'N', d, k, rows, 1.0f, centred.data(), d, u.data(), k, 0.0f, part.data(), k));
-    accumulate(out.data, part.data(), d * k);
-  }
+  int workers = rowWorkers(n, block);
+  size_t rowsMax = static_cast<size_t>(std::min(block, n)), panel = static_cast<size_t>(d * k);
+  std::vector<float> centred(workers * rowsMax * d), coefficients(workers * rowsMax * k), parts(workers * panel);
+  std::vector<double> sums(static_cast<size_t>(workers - 1) * panel, 0.0);
+  dnnl_status_t status = forRowRanges(n, workers, [&](int w, int64_t begin, int64_t end, bool parallel) {
+    float* buffer = centred.data() + w * rowsMax * d;
+    float* u = coefficients.data() + w * rowsMax * k;
+    float* part = parts.data() + w * panel;
+    double* sum = w == 0 ? out.data : sums.data() + (w - 1) * panel;
+    for (int64_t start = begin; start < end; start += block) {
+      int64_t rows = std::min(block, end - start);
+      centerRows(X.data, d, mean.data, start, rows, buffer, parallel);
+      for (int64_t i = 0; i < rows * k; i++) u[i] = static_cast<float>(U.data[start * k + i]);
+      dnnl_status_t s = dnnl_sgemm('T', 'N', d, k, rows, 1.0f, buffer, d, u, k, 0.0f, part, k);
+      if (s != dnnl_success) return s;
+      for (size_t i = 0; i < panel; i++) sum[i] += part[i];
+    }
+    return dnnl_success;
+  });
+  checkSgemm(env, status);
+  for (int w = 1; w < workers; w++) accumulateDoubles(out.data, sums.data() + (w - 1) * panel, panel);
   return env.Undefined();
 }
 HOURGLASS_EXPORT(centeredTransposeTimes, CenteredTransposeTimes);
@@ -283,12 +353,20 @@ Napi::Value CenteredProject(const Napi::CallbackInfo& info) {
   }
   std::vector<double> mean(meanF.data, meanF.data + d);
   int64_t block = rowBlock(d);
-  std::vector<float> centred(static_cast<size_t>(std::min(block, n) * d));
-  for (int64_t start = 0; start < n; start += block) {
-    int64_t rows = std::min(block, n - start);
-    centerRows(X.data, d, mean.data(), start, rows, centred.data());
-    checkSgemm(env, dnnl_sgemm('N', 'T', rows, k, d, 1.0f, centred.data(), d, W.data, d, 0.0f, out.data + start * k, k));
-  }
+  int workers = rowWorkers(n, block);
+  size_t rowsMax = static_cast<size_t>(std::min(block, n));
+  std::vector<float> centred(workers * rowsMax * d);
+  dnnl_status_t status = forRowRanges(n, workers, [&](int w, int64_t begin, int64_t end, bool parallel) {
+    float* buffer = centred.data() + w * rowsMax * d;
+    for (int64_t start = begin; start < end; start += block) {
+      int64_t rows = std::min(block, end - start);
+      centerRows(X.data, d, mean.data(), start, rows, buffer, parallel);
+      dnnl_status_t s = dnnl_sgemm('N', 'T', rows, k, d, 1.0f, buffer, d, W.data, d, 0.0f, out.data + start * k, k);
+      if (s != dnnl_success) return s;
+    }
+    return dnnl_success;
+  });
+  checkSgemm(env, status);
   return env.Undefined();
 }
 HOURGLASS_EXPORT(centeredProject, CenteredProject);

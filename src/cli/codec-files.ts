@@ -76,7 +76,9 @@ export async function writeSamples(file: string, x: Tensor): Promise<void> {
   const bytes = toBytes(x.data);
   const pixels = Buffer.alloc(sizeOf(sample));
   for (let p = 0; p < plane; p++) for (let c = 0; c < channels; c++) pixels[p * channels + c] = bytes[c * plane + p];
-  const png = await sharp(pixels, { raw: { width, height, channels: channels as 1 | 3 } }).png().toBuffer();
+  const image = sharp(pixels, { raw: { width, height, channels: channels as 1 | 3 } });
+  // Without an explicit colour space sharp writes one-channel data as an RGB PNG.
+  const png = await (channels === 1 ? image.toColourspace('b-w') : image).png().toBuffer();
   await writeFileAtomic(file, png);
 }
 

@@ -17,7 +17,11 @@ export interface PcaOptions {
   seed?: number;
   /** Extra sketch columns of the randomized solver (default 10). */
   oversamples?: number;
-  /** Power iterations of the randomized solver (default: 7 when k < 10% of min(n, d), else 4, as scikit-learn). */
+  /**
+   * Power iterations of the randomized solver. Default: scikit-learn's (7 when k < 10% of
+   * min(n, d), else 4) when it streams the data; twice that when it works on the covariance
+   * matrix (many samples, moderate d), where an iteration no longer touches the data.
+   */
   powerIterations?: number;
 }
 
@@ -54,6 +58,14 @@ const ROW_BLOCK = 4096;
  *
  * Signs: in each component the entry of largest magnitude is positive (scikit-learn's
  * svd_flip on the components, its rule from release 1.5 on).
+ *
+ * Solvers: 'full' is exact (centred covariance, or the n x n Gram matrix when features
+ * outnumber samples, then LAPACK's symmetric eigensolver); 'randomized' is a seeded
+ * randomized range finder, see pca-solvers.ts. A fraction nComponents picks the smallest k
+ * whose cumulative explained variance ratio exceeds it, as scikit-learn does.
+ *
+ * Zero variance (constant columns, rank-deficient data) is fine: such components get
+ * explained variance 0, and whitening leaves them unscaled rather than dividing by zero.
  */
 export class PCA {
   readonly whiten: boolean;
@@ -125,13 +137,7 @@ export class PCA {
     if (solver === 'full') {
       result = fitFull(data, fraction ? { fraction: this.requested } : { count: this.requested });
     } else {
-      const k = this.requested;
-      result = fitRandomized(data, {
-        k,
-        oversamples: this.oversamples,
-        powerIterations: this.powerIterations ?? (k < 0.1 * m ? 7 : 4),
-        seed: this.seed,
-      });
+      result = fitRandomized(data, { k: this.requested, oversamples: this.oversamples, powerIterations: this.powerIterations, seed: this.seed });
     }
 
     const explainedVariance = new Float64Array(result.k);

@@ -28,14 +28,18 @@ export const DEFAULT_SMOOTHING_SIGMA = 1.5;
 export interface AnomalyDetectorOptions {
   /** The scorer: an autoencoder (dense or convolutional), or PCA as the baseline. */
   model: Autoencoder | PCA;
-  /** How a reconstruction becomes a score (default 'mse'). */
-  score?: ScoreKind;
+  /**
+   * How a reconstruction becomes a score (default 'mse'). Several kinds (e.g. ['smoothed-mse',
+   * 'ssim']) are each standardised by their normal scores and summed: they fail on different
+   * anomalies, so the sum ranks better than either.
+   */
+  score?: ScoreKind | readonly ScoreKind[];
   /** Gaussian sigma in pixels for 'smoothed-mse' (default 1.5). */
   smoothingSigma?: number;
   /**
-   * Weight of the latent term. 0 (default): the score is the reconstruction score. Above 0:
-   * score = z(reconstruction) + latentWeight * z(Mahalanobis distance of the bottleneck code
-   * to the normal codes), each z standardised by the normal scores' mean and std.
+   * Weight of the latent term. 0 (default): no latent term. Above 0, the score becomes
+   * sum of z(reconstruction scores) + latentWeight * z(Mahalanobis distance of the bottleneck
+   * code to the normal codes), each z standardised by the normal scores' mean and std.
    */
   latentWeight?: number;
   /** How the decision threshold is set (default: contamination 0.1, as PyOD). */
@@ -64,14 +68,16 @@ export interface DetectorFitOptions extends FitOptions {
 export interface ScoreParts {
   /** The detector's score (higher = more anomalous). */
   score: Float32Array;
-  /** The reconstruction score of the chosen kind. */
-  reconstruction: Float32Array;
-  /** Squared Mahalanobis distance of the code, when the latent term is on. */
-  latent: Float32Array | null;
+  /** Each raw term by name: the score kinds, and 'latent' (squared Mahalanobis distance of the code) when on. */
+  components: Record<string, Float32Array>;
 }
 
 export interface Explanation {
-  /** Contribution of every value to the reconstruction score, shaped like the input (its mean is the reconstruction score). */
+  /**
+   * Contribution of every value to the reconstruction score, shaped like the input: its mean
+   * is the reconstruction score (with several score kinds, the sum of each kind's map divided
+   * by that kind's normal std, so its mean is the reconstruction part of the score up to a constant).
+   */
   map: Tensor;
   /** Reconstructions, in data units. */
   reconstruction: Tensor;
@@ -88,14 +94,17 @@ export interface DetectorEvaluation {
 
 interface NormalStatistics {
   score: ScoreStatistics;
-  reconstruction: ScoreStatistics;
-  latent: ScoreStatistics | null;
+  /** By component name, as in ScoreParts. */
+  components: Record<string, ScoreStatistics>;
 }
+
+/** The name of the latent term among the score components. */
+export const LATENT_COMPONENT = 'latent';
 
 interface DetectorArchitecture {
   model: WrappedModelDescription;
   sampleShape: number[];
-  score: ScoreKind;
+  score: ScoreKind[];
   smoothingSigma: number;
   dynamicRange: number;
   latentWeight: number;
@@ -108,6 +117,7 @@ interface DetectorRecord {
   statistics: NormalStatistics;
   normalSamples: number;
   calibrationSamples: number;
+  provenance?: Record<string, unknown> | null;
 }
 
 /**
@@ -118,16 +128,19 @@ interface DetectorRecord {
  * statistics.
  */
 export class AnomalyDetector {
-  readonly scoreKind: ScoreKind;
+  /** The reconstruction score kinds, in order. */
+  readonly scoreKinds: readonly ScoreKind[];
   readonly smoothingSigma: number;
   readonly latentWeight: number;
   private readonly wrapped: WrappedModel;
   private scaler: Scaler | null;
   private rule: ThresholdRule;
   private featureNames: string[] | null;
+  /** Free-form facts about the normal data (e.g. { data: 'fashion-mnist', normalClass: 3 }), saved with the detector for reports. */
+  provenance: Record<string, unknown> | null = null;
   private state: {
     sampleShape: Shape;
-    errorMap: ErrorMap;
+    errorMaps: ErrorMap[];
     dynamicRange: number;
     latent: LatentGaussian | null;
     statistics: NormalStatistics;
@@ -139,7 +152,10 @@ export class AnomalyDetector {
   constructor(options: AnomalyDetectorOptions) {
     if (typeof options !== 'object' || options === null) throw invalid('AnomalyDetector needs options, e.g. new AnomalyDetector({ model })');
     this.wrapped = new WrappedModel(options.model);
-    this.scoreKind = checkScoreKind(options.score ?? 'mse');
+    const kinds = Array.isArray(options.score) ? options.score : [options.score ?? 'mse'];
+    if (kinds.length === 0) throw invalid('score needs at least one score kind');
+    this.scoreKinds = kinds.map(checkScoreKind);
+    if (new Set(this.scoreKinds).size !== kinds.length) throw invalid(`score kinds must differ, got ${kinds.join(', ')}`);
     this.smoothingSigma = options.smoothingSigma ?? DEFAULT_SMOOTHING_SIGMA;
     if (!(this.smoothingSigma > 0 && this.smoothingSigma <= 64)) throw invalid(`smoothingSigma must be in (0, 64] pixels, got ${options.smoothingSigma}`);
     this.latentWeight = options.latentWeight ?? 0;
@@ -196,8 +212,9 @@ export class AnomalyDetector {
     const x = this.checkSamples(normal, 'normal data', sampleShape);
     if (x.shape[0] < 2) throw invalid(`normal data holds ${x.shape[0]} sample${x.shape[0] === 1 ? '' : 's'}; a detector needs at least 2 normal samples to learn from`);
     if (!(calibrationFraction >= 0 && calibrationFraction < 1)) throw invalid(`calibrationFraction must be in [0, 1), got ${calibrationFraction}`);
-    if (needsImages(this.scoreKind) && sampleShape.length !== 3)
-      throw invalid(`score '${this.scoreKind}' needs images [channels, height, width]; this data has samples of shape ${shapeToString(sampleShape)}: use 'mse' or 'mae'`);
+    for (const kind of this.scoreKinds)
+      if (needsImages(kind) && sampleShape.length !== 3)
+        throw invalid(`score '${kind}' needs images [channels, height, width]; this data has samples of shape ${shapeToString(sampleShape)}: use 'mse' or 'mae'`);
 
     let trainPart = x;
     let calibrationPart = x;
@@ -214,23 +231,22 @@ export class AnomalyDetector {
     else if (!(this.model instanceof Autoencoder) && !this.model.isFitted) throw invalid('trainModel: false needs a PCA that is already fitted');
 
     const dynamicRange = valueRange(scaledTrain.data);
-    const errorMap = this.makeErrorMap(sampleShape, dynamicRange);
+    const errorMaps = this.makeErrorMaps(sampleShape, dynamicRange);
     const latent = this.latentWeight > 0 ? this.fitLatent(scaledTrain) : null;
     const state = {
       sampleShape,
-      errorMap,
+      errorMaps,
       dynamicRange,
       latent,
-      statistics: { score: scoreStatistics([0]), reconstruction: scoreStatistics([0]), latent: null as ScoreStatistics | null },
+      statistics: { score: scoreStatistics([0]), components: {} as Record<string, ScoreStatistics> },
       threshold: 0,
       normalSamples: x.shape[0],
       calibrationSamples: calibrationFraction > 0 ? calibrationPart.shape[0] : 0,
     };
     this.state = state;
     const parts = this.rawParts(calibrationPart);
-    state.statistics.reconstruction = scoreStatistics(parts.reconstruction);
-    state.statistics.latent = parts.latent ? scoreStatistics(parts.latent) : null;
-    state.statistics.score = scoreStatistics(this.combine(parts).score);
+    for (const [name, values] of Object.entries(parts.components)) state.statistics.components[name] = scoreStatistics(values);
+    state.statistics.score = scoreStatistics(this.combine(parts.components).score);
     // max-F1 needs labelled data, which fit() does not have: start from the default rule
     // until calibrate() is called.
     if (this.rule.kind === 'max-f1') this.rule = DEFAULT_THRESHOLD_RULE;
@@ -243,10 +259,15 @@ export class AnomalyDetector {
     return this.scoreParts(x).score;
   }
 
-  /** The score and the reconstruction and latent terms it is made of. */
+  /** The score and the terms it is made of. */
   scoreParts(x: Tensor): ScoreParts {
     const s = this.fitted('score');
-    return this.combine(this.rawParts(this.checkSamples(x, 'input', s.sampleShape)));
+    return this.combine(this.rawParts(this.checkSamples(x, 'input', s.sampleShape)).components);
+  }
+
+  /** True when the score is a standardised sum (several kinds or a latent term) rather than one raw reconstruction score. */
+  get isComposite(): boolean {
+    return this.scoreKinds.length > 1 || this.latentWeight > 0;
   }
 
   /** Scores mapped into [0, 1] by the normal scores' distribution (0.5 = a typical normal sample, 1 = above every normal one). */
@@ -269,20 +290,10 @@ export class AnomalyDetector {
   explain(x: Tensor): Explanation {
     const s = this.fitted('explain');
     const input = this.checkSamples(x, 'input', s.sampleShape);
-    const n = input.shape[0];
-    const map = tensor(input.shape);
-    const reconstruction = tensor(input.shape);
-    const scores = this.score(input);
-    const per = sizeOf(s.sampleShape);
-    for (let lo = 0; lo < n; lo += SCORING_BATCH) {
-      const hi = Math.min(n, lo + SCORING_BATCH);
-      const scaled = this.toModelSpace(sliceRows(input, lo, hi));
-      const { reconstruction: rec } = this.wrapped.run(scaled, false);
-      map.data.set(s.errorMap.compute(scaled.data, rec, hi - lo), lo * per);
-      const inUnits = this.scaler ? this.scaler.inverseTransform(tensor(scaled.shape, rec)) : tensor(scaled.shape, rec);
-      reconstruction.data.set(inUnits.data, lo * per);
-    }
-    return { map, reconstruction, scores };
+    const parts = this.rawParts(input, true);
+    const scale = this.scaler;
+    const reconstruction = scale ? scale.inverseTransform(tensor(input.shape, parts.reconstructed!)) : tensor(input.shape, parts.reconstructed!);
+    return { map: tensor(input.shape, parts.map!), reconstruction, scores: this.combine(parts.components).score };
   }
 
   /** Sets the threshold by a rule on the normal scores (contamination, value, zscore); see calibrate() for max-F1. */
@@ -349,7 +360,7 @@ export class AnomalyDetector {
     const architecture: DetectorArchitecture = {
       model: { kind: this.wrapped.kind, architecture: wrappedFile.architecture },
       sampleShape: [...s.sampleShape],
-      score: this.scoreKind,
+      score: [...this.scoreKinds],
       smoothingSigma: this.smoothingSigma,
       dynamicRange: s.dynamicRange,
       latentWeight: this.latentWeight,
@@ -361,6 +372,7 @@ export class AnomalyDetector {
       statistics: s.statistics,
       normalSamples: s.normalSamples,
       calibrationSamples: s.calibrationSamples,
+      provenance: this.provenance,
     };
     return {
       kind: DETECTOR_KIND,
@@ -389,7 +401,7 @@ export class AnomalyDetector {
     try {
       detector = new AnomalyDetector({
         model: wrapped.model,
-        score: arch.score,
+        score: Array.isArray(arch.score) ? arch.score : [arch.score as unknown as ScoreKind],
         smoothingSigma: arch.smoothingSigma,
         latentWeight: arch.latentWeight ?? 0,
         threshold: record.rule ?? DEFAULT_THRESHOLD_RULE,
@@ -400,21 +412,22 @@ export class AnomalyDetector {
       if (e instanceof HourglassError) throw bad(e.message);
       throw e;
     }
+    detector.provenance = typeof record.provenance === 'object' && record.provenance !== null ? record.provenance : null;
     const stats = record.statistics as Partial<NormalStatistics> | undefined;
     if (!stats) throw bad('the statistics of the normal scores are missing');
     const sampleShape = [...arch.sampleShape];
     const dynamicRange = typeof arch.dynamicRange === 'number' && arch.dynamicRange > 0 ? arch.dynamicRange : 1;
     const latentDims = wrapped.latentSize;
+    const components: Record<string, ScoreStatistics> = {};
+    const expected = [...detector.scoreKinds, ...(detector.latentWeight > 0 ? [LATENT_COMPONENT] : [])];
+    const storedComponents = (stats.components ?? {}) as Record<string, unknown>;
+    for (const name of expected) components[name] = scoreStatisticsFromJSON(storedComponents[name], `${source} (${name})`);
     detector.state = {
       sampleShape,
-      errorMap: detector.makeErrorMap(sampleShape, dynamicRange),
+      errorMaps: detector.makeErrorMaps(sampleShape, dynamicRange),
       dynamicRange,
       latent: detector.latentWeight > 0 ? LatentGaussian.fromTensors(contents.tensors, LATENT_TENSOR_PREFIX, latentDims, source) : null,
-      statistics: {
-        score: scoreStatisticsFromJSON(stats.score, source),
-        reconstruction: scoreStatisticsFromJSON(stats.reconstruction, source),
-        latent: detector.latentWeight > 0 ? scoreStatisticsFromJSON(stats.latent, source) : null,
-      },
+      statistics: { score: scoreStatisticsFromJSON(stats.score, source), components },
       threshold: record.threshold,
       normalSamples: Number(record.normalSamples) || 0,
       calibrationSamples: Number(record.calibrationSamples) || 0,
@@ -444,14 +457,17 @@ export class AnomalyDetector {
     return x.shape.slice(1);
   }
 
-  private makeErrorMap(sampleShape: Shape, dynamicRange: number): ErrorMap {
-    return new ErrorMap({
-      kind: this.scoreKind,
-      features: sizeOf(sampleShape),
-      imageShape: sampleShape.length === 3 ? sampleShape : null,
-      smoothingSigma: this.smoothingSigma,
-      dynamicRange,
-    });
+  private makeErrorMaps(sampleShape: Shape, dynamicRange: number): ErrorMap[] {
+    return this.scoreKinds.map(
+      (kind) =>
+        new ErrorMap({
+          kind,
+          features: sizeOf(sampleShape),
+          imageShape: sampleShape.length === 3 ? sampleShape : null,
+          smoothingSigma: this.smoothingSigma,
+          dynamicRange,
+        }),
+    );
   }
 
   private toModelSpace(x: Tensor): Tensor {
@@ -469,34 +485,63 @@ export class AnomalyDetector {
     return LatentGaussian.fit(codes, n, d);
   }
 
-  /** Reconstruction and latent terms of checked samples, batch by batch. */
-  private rawParts(x: Tensor): { reconstruction: Float32Array; latent: Float32Array | null } {
+  /**
+   * The raw components of checked samples, batch by batch; with `explain`, also the error
+   * map and the reconstructions (model space).
+   */
+  private rawParts(x: Tensor, explain = false): { components: Record<string, Float32Array>; map?: Float32Array; reconstructed?: Float32Array } {
     const s = this.state!;
     const n = x.shape[0];
-    const reconstruction = new Float32Array(n);
+    const per = sizeOf(s.sampleShape);
+    const kinds = this.scoreKinds;
+    const values = kinds.map(() => new Float32Array(n));
     const latent = s.latent ? new Float32Array(n) : null;
+    const map = explain ? new Float32Array(n * per) : undefined;
+    const reconstructed = explain ? new Float32Array(n * per) : undefined;
+    // Each kind's map enters the explanation divided by its normal std, as its score enters a composite score.
+    const weights = kinds.map((kind) => (this.scoreKinds.length > 1 ? 1 / positive(s.statistics.components[kind]?.std) : 1));
     for (let lo = 0; lo < n; lo += SCORING_BATCH) {
       const hi = Math.min(n, lo + SCORING_BATCH);
+      const rows = hi - lo;
       const scaled = this.toModelSpace(sliceRows(x, lo, hi));
       const { reconstruction: rec, codes } = this.wrapped.run(scaled, latent !== null);
-      s.errorMap.scores(scaled.data, rec, hi - lo, reconstruction.subarray(lo, hi));
-      if (latent && codes) s.latent!.distances(codes, hi - lo, latent.subarray(lo, hi));
+      kinds.forEach((_, k) => {
+        const out = values[k].subarray(lo, hi);
+        if (!explain) {
+          s.errorMaps[k].scores(scaled.data, rec, rows, out);
+          return;
+        }
+        const m = s.errorMaps[k].compute(scaled.data, rec, rows);
+        const target = map!.subarray(lo * per, hi * per);
+        for (let r = 0; r < rows; r++) {
+          let sum = 0;
+          for (let j = r * per; j < (r + 1) * per; j++) {
+            sum += m[j];
+            target[j] += weights[k] * m[j];
+          }
+          out[r] = sum / per;
+        }
+      });
+      if (explain) reconstructed!.set(rec, lo * per);
+      if (latent && codes) s.latent!.distances(codes, rows, latent.subarray(lo, hi));
     }
-    return { reconstruction, latent };
+    const components: Record<string, Float32Array> = {};
+    kinds.forEach((kind, k) => (components[kind] = values[k]));
+    if (latent) components[LATENT_COMPONENT] = latent;
+    return { components, map, reconstructed };
   }
 
-  private combine(parts: { reconstruction: Float32Array; latent: Float32Array | null }): ScoreParts {
-    const { reconstruction, latent } = parts;
-    if (!latent) return { score: reconstruction, reconstruction, latent: null };
-    const stats = this.state!.statistics;
-    const r = stats.reconstruction;
-    const l = stats.latent!;
-    const rs = r.std > 0 ? r.std : 1;
-    const ls = l.std > 0 ? l.std : 1;
-    const w = this.latentWeight;
-    const score = new Float32Array(reconstruction.length);
-    for (let i = 0; i < score.length; i++) score[i] = (reconstruction[i] - r.mean) / rs + (w * (latent[i] - l.mean)) / ls;
-    return { score, reconstruction, latent };
+  private combine(components: Record<string, Float32Array>): ScoreParts {
+    if (!this.isComposite) return { score: components[this.scoreKinds[0]], components };
+    const stats = this.state!.statistics.components;
+    const n = components[this.scoreKinds[0]].length;
+    const score = new Float32Array(n);
+    for (const [name, values] of Object.entries(components)) {
+      const st = stats[name];
+      const weight = (name === LATENT_COMPONENT ? this.latentWeight : 1) / positive(st.std);
+      for (let i = 0; i < n; i++) score[i] += weight * (values[i] - st.mean);
+    }
+    return { score, components };
   }
 }
 
@@ -511,6 +556,11 @@ export function evaluateScores(labels: ArrayLike<number>, scores: ArrayLike<numb
     averagePrecision: averagePrecision(labels, scores),
     atThreshold: metricsAtThreshold(labels, scores, threshold),
   };
+}
+
+/** A standard deviation usable as a divisor: a constant component (std 0) is left unscaled. */
+function positive(std: number | undefined): number {
+  return std !== undefined && std > 0 ? std : 1;
 }
 
 function valueRange(data: Float32Array): number {

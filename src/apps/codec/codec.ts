@@ -3,7 +3,7 @@ import { sameShape, shapeToString, sizeOf, type Shape, type Tensor } from '../..
 import { Autoencoder } from '../../models/autoencoder.js';
 import { loadModelFile, saveModelFile, type ModelFileContents } from '../../io/model-file.js';
 import { decodeHgc, encodeHgc, ENTROPY_CODERS, type EntropyCoderName, type HgcHeader } from './hgc-container.js';
-import { calibrateLatent, checkBits, checkCalibration, dequantize, quantize, type LatentCalibration } from './latent-quantizer.js';
+import { calibrateLatent, checkBits, checkCalibration, dequantize, quantize, type LatentCalibration, type StepMode } from './latent-quantizer.js';
 import { LatentCoders } from './latent-coders.js';
 import { hashToHex, modelHash } from './model-hash.js';
 
@@ -59,8 +59,8 @@ export class Codec {
   }
 
   /** Learns quantisation ranges and histograms from the codes of training data x (data units, as given to the model). */
-  static calibrate(model: Autoencoder, x: Tensor, { clip = 0.001 }: { clip?: number } = {}): LatentCalibration {
-    return calibrateLatent(model.encode(x), clip);
+  static calibrate(model: Autoencoder, x: Tensor, options: { clip?: number; step?: StepMode } = {}): LatentCalibration {
+    return calibrateLatent(model.encode(x), options);
   }
 
   /** The same codec with another bit depth or entropy coder (the model and calibration are shared). */

@@ -5,16 +5,18 @@ import { HourglassError, invalid } from '../../core/errors.js';
  * The .hgc file: a small self-checking envelope around an entropy-coded latent.
  * Byte layout (docs/hgc-format.md is the reference):
  *
- *   magic "\x89HGC" | version u8 | coder u8 | bits u8 | model hash 8 bytes |
+ *   magic "\x89HGC" | version u8 | coder u8 | bits u8 | model hash 4 bytes |
  *   count varint | latent size varint | sample rank varint, dims varint... |
  *   payload length varint | payload | CRC-32 u32 little-endian of every byte before it
  *
  * Varints are unsigned LEB128. A sample rank of 0 means "the model's input shape".
+ * The model hash is short because every file carries it: it guards against decoding with
+ * the wrong model by mistake (a random mismatch passes with probability 2^-32), not against forgery.
  */
 
 export const HGC_MAGIC = Uint8Array.of(0x89, 0x48, 0x47, 0x43); // \x89 H G C
 export const HGC_VERSION = 1;
-export const MODEL_HASH_BYTES = 8;
+export const MODEL_HASH_BYTES = 4;
 const CHECKSUM_BYTES = 4;
 /** Bounds that keep a damaged header from asking for absurd allocations. */
 const MAX_RANK = 8;

@@ -1,7 +1,7 @@
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { HourglassError } from '../../core/errors.js';
 import type { EntropyCoderName } from './hgc-container.js';
-import { levelCounts, type LatentCalibration } from './latent-quantizer.js';
+import { levelCount, levelCounts, type LatentCalibration } from './latent-quantizer.js';
 import { AdaptiveFrequencyModel, RangeDecoder, RangeEncoder, StaticFrequencyModel, type FrequencyModel } from './range-coder.js';
 
 /**
@@ -44,6 +44,17 @@ export class LatentCoders {
 
   /** `count` symbols back from a payload; `source` names the file in errors. */
   decode(coder: EntropyCoderName, payload: Uint8Array, bits: number, count: number, source: string): Uint16Array {
+    const symbols = this.decodeSymbols(coder, payload, bits, count, source);
+    // The range coders only ever produce valid levels; the byte-oriented payloads are checked here.
+    const size = this.calibration.latentSize;
+    const levels = Array.from({ length: size }, (_, d) => levelCount(this.calibration, d, bits));
+    for (let i = 0; i < symbols.length; i++)
+      if (symbols[i] >= levels[i % size])
+        throw new HourglassError('BAD_FILE', `${source}: latent value ${i} is level ${symbols[i]}, beyond the ${levels[i % size]} levels of its dimension at ${bits} bits; the file is corrupted`);
+    return symbols;
+  }
+
+  private decodeSymbols(coder: EntropyCoderName, payload: Uint8Array, bits: number, count: number, source: string): Uint16Array {
     switch (coder) {
       case 'range':
         return rangeDecode(payload, count, this.models(bits));
@@ -72,7 +83,7 @@ export class LatentCoders {
   /** Fresh adaptive models for every file: the decoder must start from the same state as the encoder. */
   private adaptiveModels(bits: number): FrequencyModel[] {
     const models: FrequencyModel[] = [];
-    for (let d = 0; d < this.calibration.latentSize; d++) models.push(new AdaptiveFrequencyModel(2 ** bits));
+    for (let d = 0; d < this.calibration.latentSize; d++) models.push(new AdaptiveFrequencyModel(levelCount(this.calibration, d, bits)));
     return models;
   }
 }
@@ -107,12 +118,7 @@ function fromSymbolBytes(bytes: Uint8Array, bits: number, count: number, source:
   if (bytes.length !== count * width)
     throw new HourglassError('BAD_FILE', `${source}: the payload holds ${Math.floor(bytes.length / width)} latent values, the header announces ${count}; the file is corrupted`);
   const out = new Uint16Array(count);
-  const levels = 2 ** bits;
-  for (let i = 0; i < count; i++) {
-    const v = width === 1 ? bytes[i] : bytes[2 * i] | (bytes[2 * i + 1] << 8);
-    if (v >= levels) throw new HourglassError('BAD_FILE', `${source}: latent value ${i} is ${v}, beyond the ${levels} levels of ${bits}-bit quantisation; the file is corrupted`);
-    out[i] = v;
-  }
+  for (let i = 0; i < count; i++) out[i] = width === 1 ? bytes[i] : bytes[2 * i] | (bytes[2 * i + 1] << 8);
   return out;
 }
 

@@ -1,31 +1,44 @@
 import { HourglassError, invalid } from '../../core/errors.js';
 import type { Tensor } from '../../core/tensor.js';
 
-/** Bit depths a codec accepts: 2^bits quantisation levels per latent value. */
+/** Bit depths a codec accepts. */
 export const MIN_BITS = 1;
 export const MAX_BITS = 12;
 /**
  * Resolution of the stored per-dimension histograms. Levels at a coarser bit depth are unions
- * of these bins (see quantize), so one histogram serves every depth up to 8 bits exactly and
- * finer depths by splitting each bin evenly.
+ * of these bins (see quantize), so one histogram serves every depth up to this one exactly,
+ * and finer depths by splitting each bin evenly.
  */
 export const HISTOGRAM_BITS = 8;
 
 /**
+ * How the quantisation step is chosen at a bit depth b:
+ * - 'per-dimension': each dimension's range [lo, hi] is cut into 2^b equal levels, so every
+ *   dimension gets the same resolution relative to its own spread;
+ * - 'shared': one step for every dimension, the widest range divided by 2^b. Narrower
+ *   dimensions get fewer levels (a dimension half as wide, half as many), which spends bits
+ *   where the codes vary most, as transform coders do.
+ * In both, no dimension has more than 2^b levels, so a level always fits in b bits.
+ */
+export type StepMode = 'per-dimension' | 'shared';
+export const STEP_MODES: readonly StepMode[] = ['per-dimension', 'shared'];
+
+/**
  * What a codec learns from the training codes: for every latent dimension the range
  * [lo, hi] that quantisation covers, and a histogram of the training codes in that range
- * (from which the entropy coder's static probabilities are derived).
+ * at HISTOGRAM_BITS (from which the entropy coder's static probabilities are derived).
  */
 export interface LatentCalibration {
   /** Format of this record, for files written by later versions. */
   version: 1;
   latentSize: number;
+  step: StepMode;
   lo: number[];
   hi: number[];
   /** Fraction of the training codes left outside [lo, hi] at each end (they are clamped). */
   clip: number;
   histogramBits: number;
-  /** histograms[d][k]: training codes of dimension d in bin k of 2^histogramBits. */
+  /** histograms[d][k]: training codes of dimension d in level k at histogramBits. */
   histograms: number[][];
   samples: number;
 }
@@ -36,14 +49,20 @@ export function checkBits(bits: number): number {
   return bits;
 }
 
+export function checkStepMode(step: string): StepMode {
+  if (!(STEP_MODES as readonly string[]).includes(step)) throw invalid(`step must be one of ${STEP_MODES.join(', ')}, got '${step}'`);
+  return step as StepMode;
+}
+
 /**
  * Learns the ranges and histograms from codes [n, latentSize] of the training data. Each
  * range spans the codes between the `clip` and 1 - `clip` quantiles, so a few extreme codes
  * do not stretch the quantisation step of all the others.
  */
-export function calibrateLatent(codes: Tensor, clip = 0.001): LatentCalibration {
+export function calibrateLatent(codes: Tensor, { clip = 0.001, step = 'per-dimension' }: { clip?: number; step?: StepMode } = {}): LatentCalibration {
   if (codes.shape.length < 2 || codes.shape[0] < 1) throw invalid('calibration needs at least one code [n, latentSize]');
   if (!(clip >= 0 && clip < 0.5)) throw invalid(`clip must be in [0, 0.5), got ${clip}`);
+  checkStepMode(step);
   const n = codes.shape[0];
   const size = codes.data.length / n;
   const lo: number[] = [];
@@ -56,53 +75,86 @@ export function calibrateLatent(codes: Tensor, clip = 0.001): LatentCalibration 
       column[i] = v;
     }
     column.sort();
-    // Float32 values, so ranges round-trip exactly through JSON and the float32 codes.
+    // Float32 values, so ranges round-trip exactly through JSON.
     lo.push(Math.fround(quantile(column, clip)));
     hi.push(Math.fround(quantile(column, 1 - clip)));
   }
-  const calibration: LatentCalibration = { version: 1, latentSize: size, lo, hi, clip, histogramBits: HISTOGRAM_BITS, histograms: [], samples: n };
+  const calibration: LatentCalibration = { version: 1, latentSize: size, step, lo, hi, clip, histogramBits: HISTOGRAM_BITS, histograms: [], samples: n };
   const symbols = quantize(codes, calibration, HISTOGRAM_BITS);
-  const bins = 1 << HISTOGRAM_BITS;
   for (let d = 0; d < size; d++) {
-    const h = new Array<number>(bins).fill(0);
+    const h = new Array<number>(levelCount(calibration, d, HISTOGRAM_BITS)).fill(0);
     for (let i = 0; i < n; i++) h[symbols[i * size + d]]++;
     calibration.histograms.push(h);
   }
   return calibration;
 }
 
+/** The span cut into 2^bits levels for dimension d: its own width, or the widest one's. */
+function span(calibration: LatentCalibration, d: number): number {
+  if (calibration.step === 'per-dimension') return calibration.hi[d] - calibration.lo[d];
+  let widest = 0;
+  for (let j = 0; j < calibration.latentSize; j++) widest = Math.max(widest, calibration.hi[j] - calibration.lo[j]);
+  return widest;
+}
+
+/** Levels of dimension d at `bits`: 2^bits per dimension, or as many steps as its range needs with a shared step (at least 1). */
+export function levelCount(calibration: LatentCalibration, d: number, bits: number): number {
+  const width = calibration.hi[d] - calibration.lo[d];
+  const s = span(calibration, d);
+  if (!(width > 0) || !(s > 0)) return 1;
+  if (calibration.step === 'per-dimension') return 2 ** bits;
+  return Math.max(1, Math.min(2 ** bits, Math.ceil((width / s) * 2 ** bits)));
+}
+
 /**
- * Uniform scalar quantisation of codes [n, latentSize]: dimension d's range [lo, hi] is cut
- * into 2^bits equal bins and each value becomes the index of its bin (values outside the
- * range are clamped to the end bins). Bins of depth b are unions of bins of depth b + 1,
- * which is what lets one stored histogram serve every depth.
+ * Uniform scalar quantisation of codes [n, latentSize]: value v of dimension d becomes the
+ * level floor((v - lo) / step), clamped to the dimension's levels (values outside the range
+ * land in the end levels). The step at depth b is twice the step at b + 1 and levels are
+ * anchored at lo, so levels of depth b are unions of levels of depth b + 1: that is what
+ * lets one stored histogram serve every depth.
  */
 export function quantize(codes: Tensor, calibration: LatentCalibration, bits: number): Uint16Array {
   checkBits(bits);
   const size = calibration.latentSize;
   if (codes.data.length % size !== 0) throw invalid(`codes hold ${codes.data.length} values, not a whole number of ${size}-value latents`);
-  const levels = 2 ** bits;
+  const scale = new Float64Array(size);
+  const levels = new Uint32Array(size);
+  for (let d = 0; d < size; d++) {
+    levels[d] = levelCount(calibration, d, bits);
+    const s = span(calibration, d);
+    scale[d] = levels[d] > 1 ? 2 ** bits / s : 0;
+  }
   const out = new Uint16Array(codes.data.length);
   for (let i = 0; i < codes.data.length; i++) {
     const d = i % size;
-    const width = calibration.hi[d] - calibration.lo[d];
-    if (!(width > 0)) continue; // a constant dimension carries no information: always bin 0
-    const k = Math.floor(((codes.data[i] - calibration.lo[d]) / width) * levels);
-    out[i] = k < 0 ? 0 : k >= levels ? levels - 1 : k;
+    if (levels[d] === 1) continue; // a constant dimension carries no information: always level 0
+    const k = Math.floor((codes.data[i] - calibration.lo[d]) * scale[d]);
+    out[i] = k < 0 ? 0 : k >= levels[d] ? levels[d] - 1 : k;
   }
   return out;
 }
 
-/** Each bin index back to its bin's centre: within half a bin of the original value when that was inside the range. */
+/** Each level back to the centre of its interval (the last level ends at hi): within half a step of any value that was inside the range. */
 export function dequantize(symbols: Uint16Array, calibration: LatentCalibration, bits: number, shape: readonly number[]): Tensor {
   checkBits(bits);
   const size = calibration.latentSize;
-  const levels = 2 ** bits;
+  const step = new Float64Array(size);
+  const levels = new Uint32Array(size);
+  for (let d = 0; d < size; d++) {
+    levels[d] = levelCount(calibration, d, bits);
+    step[d] = levels[d] > 1 ? span(calibration, d) / 2 ** bits : 0;
+  }
   const data = new Float32Array(symbols.length);
   for (let i = 0; i < symbols.length; i++) {
     const d = i % size;
-    const width = calibration.hi[d] - calibration.lo[d];
-    data[i] = width > 0 ? calibration.lo[d] + ((symbols[i] + 0.5) / levels) * width : calibration.lo[d];
+    const lo = calibration.lo[d];
+    if (levels[d] === 1) {
+      data[i] = lo + (calibration.hi[d] - lo) / 2;
+      continue;
+    }
+    const start = lo + symbols[i] * step[d];
+    const end = Math.min(calibration.hi[d], start + step[d]);
+    data[i] = (start + end) / 2;
   }
   return { shape: [...shape], data };
 }
@@ -116,9 +168,11 @@ export function levelCounts(calibration: LatentCalibration, d: number, bits: num
   checkBits(bits);
   const hist = calibration.histograms[d];
   const histBits = calibration.histogramBits;
-  const levels = 2 ** bits;
+  const levels = levelCount(calibration, d, bits);
   const counts = new Array<number>(levels).fill(0);
-  if (bits <= histBits) {
+  if (levels === 1) {
+    counts[0] = calibration.samples;
+  } else if (bits <= histBits) {
     const shift = histBits - bits;
     for (let k = 0; k < hist.length; k++) counts[k >> shift] += hist[k];
   } else {
@@ -134,14 +188,20 @@ export function checkCalibration(value: unknown, latentSize: number, source: str
   const c = value as LatentCalibration;
   if (!c || typeof c !== 'object') throw bad('is missing');
   if (c.version !== 1) throw bad(`has version ${String(c.version)}, this hourglass reads version 1`);
-  if (c.latentSize !== latentSize) throw new HourglassError('MODEL_MISMATCH', `${source}: the codec calibration is for ${c.latentSize} latent values but the model's bottleneck has ${latentSize}`);
+  if (c.latentSize !== latentSize)
+    throw new HourglassError('MODEL_MISMATCH', `${source}: the codec calibration is for ${c.latentSize} latent values but the model's bottleneck has ${latentSize}`);
+  if (!(STEP_MODES as readonly unknown[]).includes(c.step)) throw bad(`has an unknown step mode ${JSON.stringify(c.step)}`);
   const finiteList = (a: unknown): a is number[] => Array.isArray(a) && a.length === latentSize && a.every((v) => typeof v === 'number' && Number.isFinite(v));
   if (!finiteList(c.lo) || !finiteList(c.hi)) throw bad(`needs ${latentSize} finite lo and hi values`);
   if (c.lo.some((v, d) => v > c.hi[d])) throw bad('has a range with lo > hi');
-  if (!Number.isInteger(c.histogramBits) || c.histogramBits < 1 || c.histogramBits > 12) throw bad(`has an invalid histogram resolution ${String(c.histogramBits)}`);
-  const bins = 2 ** c.histogramBits;
-  if (!Array.isArray(c.histograms) || c.histograms.length !== latentSize || c.histograms.some((h) => !Array.isArray(h) || h.length !== bins || h.some((v) => !Number.isInteger(v) || v < 0)))
-    throw bad(`needs ${latentSize} histograms of ${bins} non-negative integer counts`);
+  if (c.histogramBits !== HISTOGRAM_BITS) throw bad(`has histograms at ${String(c.histogramBits)} bits; this hourglass uses ${HISTOGRAM_BITS}`);
+  if (!Number.isInteger(c.samples) || c.samples < 1) throw bad('has no sample count');
+  if (
+    !Array.isArray(c.histograms) ||
+    c.histograms.length !== latentSize ||
+    c.histograms.some((h, d) => !Array.isArray(h) || h.length !== levelCount(c, d, c.histogramBits) || h.some((v) => !Number.isInteger(v) || v < 0))
+  )
+    throw bad(`needs ${latentSize} histograms of non-negative integer counts, one per level at ${HISTOGRAM_BITS} bits`);
   return c;
 }
 

@@ -5,7 +5,7 @@ import { meanPsnr } from '../../metrics/psnr.js';
 import { meanSsim } from '../../metrics/ssim.js';
 import type { PCA } from '../../models/pca.js';
 import type { Codec } from './codec.js';
-import { decodeHgc, encodeHgc, type EntropyCoderName } from './hgc-container.js';
+import { decodeHgc, encodeHgc, MODEL_HASH_BYTES, type EntropyCoderName } from './hgc-container.js';
 import { LatentCoders } from './latent-coders.js';
 import { dequantize, quantize, type LatentCalibration } from './latent-quantizer.js';
 
@@ -59,7 +59,7 @@ export function measurePcaCodec(method: string, pca: PCA, calibration: LatentCal
   const k = calibration.latentSize;
   const coders = new LatentCoders(calibration);
   // A stand-in model hash: what matters here is the header's size, which does not depend on its value.
-  const modelHash = new Uint8Array(8);
+  const modelHash = new Uint8Array(MODEL_HASH_BYTES);
   const codes = pca.transform(images);
   const decoded = new Float32Array(images.data.length);
   let bytes = 0;

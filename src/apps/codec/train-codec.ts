@@ -7,7 +7,7 @@ import { fit, type FitOptions, type TrainingRecord } from '../../train/fit.js';
 import type { Network } from '../../train/network.js';
 import { Codec, DEFAULT_CODER } from './codec.js';
 import type { EntropyCoderName } from './hgc-container.js';
-import { calibrateLatent, checkBits, dequantize, quantize } from './latent-quantizer.js';
+import { calibrateLatent, checkBits, dequantize, quantize, type StepMode } from './latent-quantizer.js';
 import { QuantizationNoiseNetwork } from './quantization-noise.js';
 
 export interface CodecTrainingOptions {
@@ -18,6 +18,12 @@ export interface CodecTrainingOptions {
    * one step at `bits`; a [min, max] pair draws a depth per batch; 'none' trains a plain autoencoder.
    */
   noise?: 'bits' | 'none' | readonly [number, number];
+  /** Quantisation step mode of the codec (and of the training noise); see StepMode. */
+  step?: StepMode;
+  /** Weight of the estimated rate in the training loss (see QuantizationNoiseNetwork); 0 by default. */
+  rateWeight?: number;
+  /** Epochs after the main training at a fifth of its learning rate (with noise). */
+  annealEpochs?: number;
   /** Epochs of decoder-only training on the quantised training codes after the main training (0: none). */
   decoderEpochs?: number;
   /** Fraction of training codes left outside the quantisation range at each end. */
@@ -41,25 +47,38 @@ export interface CodecTrainingResult {
  */
 export async function trainCodec(model: Autoencoder, x: Tensor, options: CodecTrainingOptions): Promise<CodecTrainingResult> {
   const bits = checkBits(options.bits);
-  const { noise = 'bits', decoderEpochs = 0, clip = 0.001, coder = DEFAULT_CODER } = options;
+  const { noise = 'bits', decoderEpochs = 0, clip = 0.001, coder = DEFAULT_CODER, step = 'per-dimension', rateWeight = 0, annealEpochs = 0 } = options;
   const fitOptions = options.fit ?? {};
+  if (!Number.isInteger(annealEpochs) || annealEpochs < 0) throw invalid(`anneal epochs must be a non-negative integer, got ${annealEpochs}`);
   if (!Number.isInteger(decoderEpochs) || decoderEpochs < 0) throw invalid(`decoder epochs must be a non-negative integer, got ${decoderEpochs}`);
-  let training: TrainingRecord;
-  if (noise === 'none') {
-    training = await model.fit(x, fitOptions);
-  } else {
-    // Scaling as Autoencoder.fit does it, then the noisy network in its place.
-    if (model.scaler && !model.scaler.fitted) model.scaler.fit(x);
-    const scaled = model.scaler ? model.scaler.transform(x) : x;
-    const validationData = fitOptions.validationData
-      ? { x: model.scaler ? model.scaler.transform(fitOptions.validationData.x) : fitOptions.validationData.x }
-      : undefined;
-    const depth = noise === 'bits' ? bits : noise;
-    const network = new QuantizationNoiseNetwork(model, depth, new Rng((fitOptions.seed ?? 0) ^ 0x5eed));
-    training = await fit(network, scaled, null, { ...fitOptions, validationData });
-    model.training = training;
+  // Scaling as Autoencoder.fit does it, then the (noisy) network in the model's place.
+  if (model.scaler && !model.scaler.fitted) model.scaler.fit(x);
+  const scaled = model.scaler ? model.scaler.transform(x) : x;
+  const validationData = fitOptions.validationData
+    ? { x: model.scaler ? model.scaler.transform(fitOptions.validationData.x) : fitOptions.validationData.x }
+    : undefined;
+  const network: Network =
+    noise === 'none' ? model : new QuantizationNoiseNetwork(model, { bits: noise === 'bits' ? bits : noise, step, rateWeight }, new Rng((fitOptions.seed ?? 0) ^ 0x5eed));
+  let training = await fit(network, scaled, null, { ...fitOptions, validationData });
+  if (annealEpochs > 0) {
+    // A few epochs at a fifth of the learning rate settle Adam's noisy last steps.
+    const annealed = await fit(network, scaled, null, {
+      ...fitOptions,
+      validationData,
+      epochs: annealEpochs,
+      learningRate: (fitOptions.learningRate ?? 1e-3) / 5,
+      seed: (fitOptions.seed ?? 0) + 1,
+    });
+    const offset = training.epochs.length;
+    training = {
+      ...annealed,
+      epochs: [...training.epochs, ...annealed.epochs.map((e) => ({ ...e, epoch: e.epoch + offset }))],
+      bestEpoch: annealed.bestEpoch + offset,
+      seconds: training.seconds + annealed.seconds,
+    };
   }
-  const calibration = calibrateLatent(model.encode(x), clip);
+  model.training = training;
+  const calibration = calibrateLatent(model.encode(x), { clip, step });
 
   let decoderTraining: TrainingRecord | null = null;
   if (decoderEpochs > 0) {
@@ -77,6 +96,9 @@ export async function trainCodec(model: Autoencoder, x: Tensor, options: CodecTr
   const record = {
     bits,
     noise: noise === 'bits' ? bits : noise === 'none' ? null : [...noise],
+    step,
+    rateWeight,
+    annealEpochs,
     decoderEpochs,
     clip,
     epochs: training.epochs.length,

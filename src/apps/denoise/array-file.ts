@@ -29,8 +29,8 @@ export function arrayFormatOf(file: string): 'npy' | 'idx' | null {
 
 /**
  * Reads images from a .npy or .idx[.gz] file. Shapes: [n, h, w] (grey), [n, c, h, w]
- * (c = 1 or 3), [h, w] (one grey image), or [n, features] when `imageShape` says how to fold
- * the features (e.g. Fashion-MNIST rows of 784 pixels). uint8 arrays are divided by 255;
+ * (c = 1 or 3), or rows [n, c * h * w] of flattened images of `imageShape` (e.g. Fashion-MNIST
+ * rows of 784 pixels). uint8 arrays are divided by 255;
  * other arrays must already be in [0, 1].
  */
 export async function readImageArray(file: string, imageShape?: Shape): Promise<ImageArrayFile> {
@@ -73,12 +73,14 @@ export async function writeImageArray(file: string, images: Tensor, like: ImageA
 function foldImages(shape: number[], file: string, imageShape?: Shape): number[] {
   if (shape.length === 4 && (shape[1] === 1 || shape[1] === 3)) return shape;
   if (shape.length === 3) return [shape[0], 1, shape[1], shape[2]];
-  if (shape.length === 2 && imageShape && shape[1] === imageShape[0] * imageShape[1] * imageShape[2]) return [shape[0], ...imageShape];
-  if (shape.length === 2) return [1, 1, shape[0], shape[1]];
-  throw new HourglassError(
-    'SHAPE_MISMATCH',
-    `${file} has shape ${shapeToString(shape)}; image arrays are [n, h, w], [n, c, h, w] with c = 1 or 3, [h, w]${imageShape ? `, or [n, ${imageShape[0] * imageShape[1] * imageShape[2]}] rows of this model's images` : ''}`,
-  );
+  const per = imageShape ? imageShape[0] * imageShape[1] * imageShape[2] : 0;
+  if (shape.length === 2 && imageShape && shape[1] === per) return [shape[0], ...imageShape];
+  if (shape.length === 2 && imageShape)
+    throw new HourglassError(
+      'SHAPE_MISMATCH',
+      `${file} has shape ${shapeToString(shape)}: rows of ${shape[1]} values, but this model's images have ${per} (${imageShape.join('x')}); give images as [n, h, w] or [n, c, h, w] (one image: [1, h, w])`,
+    );
+  throw new HourglassError('SHAPE_MISMATCH', `${file} has shape ${shapeToString(shape)}; image arrays are [n, h, w] (grey) or [n, c, h, w] with c = 1 or 3`);
 }
 
 /** The dtype string of a .npy header, e.g. '<f4' or '|u1'. */

@@ -16,8 +16,10 @@ export interface DenoiseDataOptions {
   testLimit?: number;
   /** Fraction held out as test images when the source has no test split. */
   testSplit?: number;
-  /** Folder images are cut into square patches of this size. */
+  /** Folder images are cut into square patches of this size... */
   patchSize?: number;
+  /** ...this many pixels apart (default half a patch). */
+  patchStride?: number;
   /** Folder images: grey, rgb, or auto (grey unless some image has colour). */
   color?: ColorMode;
   seed?: number;
@@ -42,8 +44,10 @@ export async function loadDenoiseData(o: DenoiseDataOptions): Promise<DenoiseDat
     return { train: train.images, test: test.images, source: 'fashion-mnist/train', testSource: 'fashion-mnist/test' };
   }
   let all: Tensor;
-  if (await isDirectory(o.data)) all = await folderPatches(o.data, o.patchSize ?? 32, o.color ?? 'auto');
-  else if (isArrayPath(o.data)) all = (await readImageArray(o.data)).images;
+  if (await isDirectory(o.data)) all = await folderPatches(o.data, o.patchSize ?? 32, o.color ?? 'auto', o.patchStride);
+  else if (isArrayPath(o.data)) {
+    all = (await readImageArray(o.data)).images;
+  }
   else throw new HourglassError('FILE_NOT_FOUND', `--data ${o.data}: not an existing folder, nor a .npy or .idx file; use ${DENOISE_DATA_HELP}`);
   const split = o.testSplit ?? 0.1;
   if (!(split > 0 && split < 1)) throw invalid(`--test-split must be in (0, 1), got ${split}`);
@@ -63,9 +67,14 @@ export async function loadDenoiseData(o: DenoiseDataOptions): Promise<DenoiseDat
   };
 }
 
-/** Every image of a folder cut into non-overlapping size x size patches (the ragged right and bottom edges are dropped). */
-export async function folderPatches(dir: string, size: number, color: ColorMode): Promise<Tensor> {
+/**
+ * Every image of a folder cut into size x size patches, `stride` apart (default half a patch,
+ * so the model also sees content off the patch grid, as it will in overlapping tiles). A
+ * ragged strip at the right and bottom edges narrower than the stride is left out.
+ */
+export async function folderPatches(dir: string, size: number, color: ColorMode, stride = Math.max(1, Math.floor(size / 2))): Promise<Tensor> {
   if (!Number.isInteger(size) || size < 11) throw invalid(`--patch-size must be an integer of at least 11 (the SSIM window), got ${size}`);
+  if (!Number.isInteger(stride) || stride < 1) throw invalid(`patch stride must be a positive integer, got ${stride}`);
   const files = await listImages(dir);
   const images: Tensor[] = [];
   for (const file of files) images.push(await readImage(file, color));
@@ -75,14 +84,14 @@ export async function folderPatches(dir: string, size: number, color: ColorMode)
   images.forEach((im, i) => {
     const [, , h, w] = im.shape;
     if (h < size || w < size) throw new HourglassError('BAD_DATA', `${files[i]} is ${w}x${h}, smaller than the ${size}x${size} patches; lower --patch-size`);
-    count += Math.floor(h / size) * Math.floor(w / size);
+    count += (Math.floor((h - size) / stride) + 1) * (Math.floor((w - size) / stride) + 1);
   });
   const out = tensor([count, channels, size, size]);
   let k = 0;
   for (const im of images) {
     const [, c, h, w] = im.shape;
-    for (let py = 0; py + size <= h; py += size)
-      for (let px = 0; px + size <= w; px += size) {
+    for (let py = 0; py + size <= h; py += stride)
+      for (let px = 0; px + size <= w; px += stride) {
         for (let ch = 0; ch < channels; ch++) {
           const src = Math.min(ch, c - 1) * h * w;
           for (let y = 0; y < size; y++) {

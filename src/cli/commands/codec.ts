@@ -8,6 +8,7 @@ import { ProgressPrinter } from '../progress.js';
 import { describeModel } from '../describe.js';
 import { Autoencoder } from '../../models/autoencoder.js';
 import { buildAutoencoder } from '../../models/build.js';
+import { StandardScaler } from '../../data/scaler.js';
 import { Codec, checkCoder } from '../../apps/codec/codec.js';
 import { ENTROPY_CODERS } from '../../apps/codec/hgc-container.js';
 import { checkBits } from '../../apps/codec/latent-quantizer.js';
@@ -55,7 +56,9 @@ export const codecTrainCommand: Command = {
       hidden: opt.list(o, 'hidden'),
       filters: opt.list(o, 'filters'),
       bottleneck: opt.number(o, 'bottleneck'),
+      // Images in [0, 1] as they are; table columns standardised, as 'hourglass train' does.
       outputActivation: data.imageShape ? 'sigmoid' : 'linear',
+      scaler: data.imageShape ? null : new StandardScaler(),
       seed: opt.number(o, 'seed'),
     });
     log(`hourglass: training a ${model.preset} codec autoencoder on ${data.source} (${data.x.shape[0]} samples), noise ${opt.string(o, 'noise')}, ${bits}-bit default -> ${out}`);

@@ -24,13 +24,13 @@ export const compressCommand: Command = {
     const input = opt.string(o, 'in') as string;
     const out = opt.string(o, 'out') as string;
     if (path.resolve(input) === path.resolve(out)) throw invalid('--out must differ from --in: compressing in place would destroy the input');
+    sampleFileKind(input, 'input');
     const bits = opt.number(o, 'bits');
     const coderName = opt.string(o, 'coder');
     const codec = await Codec.load(opt.string(o, 'model') as string, {
       bits: bits === undefined ? undefined : checkBits(bits),
       coder: coderName === undefined ? undefined : checkCoder(coderName),
     });
-    sampleFileKind(input, 'input');
     const x = await readSamples(input, codec.model.inputShape);
     const bytes = codec.encode(x);
     await writeFileAtomic(out, bytes);

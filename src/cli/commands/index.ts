@@ -11,6 +11,9 @@ import { finetuneBenchCommand } from './finetune-bench.js';
 import { denoiseTrainCommand } from './denoise-train.js';
 import { denoiseApplyCommand } from './denoise-apply.js';
 import { denoiseBenchCommand } from './denoise-bench.js';
+import { compressCommand, decompressCommand } from './compress.js';
+import { codecTrainCommand, codecCalibrateCommand } from './codec.js';
+import { codecBenchCommand } from './codec-bench.js';
 
 /** Every CLI command, in the order `hourglass --help` lists them. */
-export const commands: readonly Command[] = [demoCommand, trainCommand, evalCommand, reconstructCommand, compareCommand, encodeCommand, finetuneCommand, finetuneBenchCommand, classifyCommand, denoiseTrainCommand, denoiseApplyCommand, denoiseBenchCommand];
+export const commands: readonly Command[] = [demoCommand, trainCommand, evalCommand, reconstructCommand, compareCommand, encodeCommand, finetuneCommand, finetuneBenchCommand, classifyCommand, denoiseTrainCommand, denoiseApplyCommand, denoiseBenchCommand, compressCommand, decompressCommand, codecTrainCommand, codecCalibrateCommand, codecBenchCommand];

@@ -1,0 +1,91 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { invalid } from '../../core/errors.js';
+import { sliceRows } from '../../core/tensor.js';
+import { formatFloat32 } from '../../data/csv.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
+import { opt, type Command } from '../command.js';
+import { DATA_HELP, loadData } from '../datasets.js';
+import { AnomalyDetector } from '../../apps/anomaly/anomaly-detector.js';
+import { scoreCsvFile } from '../../apps/anomaly/score-csv.js';
+import { errorHeatmap } from '../../apps/anomaly/anomaly-report.js';
+
+export const detectScoreCommand: Command = {
+  name: 'detect score',
+  summary: 'score data with a detector: a CSV of row, score, normalised score, flag and what contributed',
+  options: [
+    { name: 'model', type: 'string', description: 'detector file (from detect fit)', required: true },
+    { name: 'in', type: 'string', description: `data to score: ${DATA_HELP}; a CSV is streamed in chunks`, required: true },
+    { name: 'out', type: 'string', description: 'scores CSV to write', default: 'scores.csv' },
+    { name: 'split', type: 'string', description: 'Fashion-MNIST split: train or test', default: 'test' },
+    { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
+    { name: 'top', type: 'number', description: 'tables: name the N features contributing most to each score', default: 3 },
+    { name: 'maps', type: 'string', description: 'images: write an error heat map PNG of each flagged image into this directory' },
+    { name: 'maps-all', type: 'flag', description: 'with --maps: a heat map for every image, not only the flagged ones' },
+    { name: 'chunk-rows', type: 'number', description: 'CSV rows scored at a time', default: 4096 },
+  ],
+  async run(o) {
+    const detector = await AnomalyDetector.load(opt.string(o, 'model') as string);
+    const input = opt.string(o, 'in') as string;
+    const out = opt.string(o, 'out') as string;
+    const top = opt.number(o, 'top') as number;
+    const chunkRows = opt.number(o, 'chunk-rows') as number;
+    if (!Number.isInteger(chunkRows) || chunkRows < 1) throw invalid(`--chunk-rows must be a positive integer, got ${chunkRows}`);
+    const log = (line: string): void => void process.stdout.write(line + '\n');
+
+    if (detector.imageShape === null) {
+      if (!input.toLowerCase().endsWith('.csv')) throw invalid(`this detector scores table rows: give a .csv file to --in, got ${input}`);
+      if (opt.string(o, 'maps')) throw invalid('--maps draws heat maps of images; this detector scores table rows (see the top features columns instead)');
+      const summary = await scoreCsvFile(detector, input, out, { chunkRows, topFeatures: top });
+      log(
+        `hourglass: scored ${summary.rows.toLocaleString('en-US')} rows in ${summary.seconds.toFixed(1)}s (${Math.round(summary.rowsPerSecond).toLocaleString('en-US')} rows/s); ` +
+          `${summary.flagged.toLocaleString('en-US')} flagged above ${formatFloat32(detector.threshold)}; wrote ${out}`,
+      );
+      return;
+    }
+
+    const split = opt.string(o, 'split') === 'train' ? 'train' : 'test';
+    const data = await loadData(input, split, { dataDir: opt.string(o, 'data-dir') });
+    const started = performance.now();
+    const scores = detector.score(data.x);
+    const seconds = (performance.now() - started) / 1000;
+    const normalized = detector.normalize(scores);
+    const threshold = detector.threshold;
+    const mapsDir = opt.string(o, 'maps');
+    const mapFiles = new Map<number, string>();
+    if (mapsDir) {
+      const all = opt.flag(o, 'maps-all');
+      const rows = [...scores.keys()].filter((i) => all || scores[i] > threshold);
+      const pictures: [string, Buffer][] = [];
+      for (let lo = 0; lo < rows.length; lo += 256) {
+        const batch = rows.slice(lo, lo + 256);
+        const x = data.x;
+        const per = x.data.length / x.shape[0];
+        const picked = { shape: [batch.length, ...x.shape.slice(1)], data: new Float32Array(batch.length * per) };
+        batch.forEach((r, i) => picked.data.set(sliceRows(x, r, r + 1).data, i * per));
+        const explanation = detector.explain(picked);
+        for (let i = 0; i < batch.length; i++) {
+          const file = path.join(mapsDir, `row-${batch[i]}.png`);
+          pictures.push([file, await errorHeatmap(picked, explanation.map, i)]);
+          mapFiles.set(batch[i], file);
+        }
+      }
+      await mkdir(mapsDir, { recursive: true });
+      for (const [file, png] of pictures) await writeFileAtomic(file, png);
+    }
+    const lines = [`row,score,normalized_score,flag${mapsDir ? ',map_file' : ''}`];
+    let flagged = 0;
+    for (let i = 0; i < scores.length; i++) {
+      const flag = scores[i] > threshold ? 1 : 0;
+      flagged += flag;
+      const cells = [String(i), formatFloat32(scores[i]), formatFloat32(normalized[i]), String(flag)];
+      if (mapsDir) cells.push(mapFiles.get(i) ?? '');
+      lines.push(cells.join(','));
+    }
+    await writeFileAtomic(out, lines.join('\n') + '\n');
+    log(
+      `hourglass: scored ${scores.length.toLocaleString('en-US')} images of ${data.source} in ${seconds.toFixed(2)}s (${Math.round(scores.length / seconds).toLocaleString('en-US')} images/s); ` +
+        `${flagged.toLocaleString('en-US')} flagged above ${formatFloat32(threshold)}; wrote ${out}${mapsDir ? ` and ${mapFiles.size} heat maps in ${mapsDir}` : ''}`,
+    );
+  },
+};

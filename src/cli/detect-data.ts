@@ -1,0 +1,115 @@
+import { HourglassError, invalid } from '../core/errors.js';
+import { gatherRows, type Tensor } from '../core/tensor.js';
+import { Rng } from '../core/rng.js';
+import { readNumericCsv } from '../data/csv.js';
+import { readNpy } from '../data/npy.js';
+import { loadData, type LoadedData } from './datasets.js';
+
+/** Normal data for `detect fit`, and labelled validation data when the threshold is chosen by F1. */
+export interface NormalData {
+  x: Tensor;
+  source: string;
+  columns: string[] | null;
+  imageShape: number[] | null;
+  /** The class taken as normal, when the data set is labelled. */
+  normalClass: number | null;
+  className: string | null;
+  validation: { x: Tensor; labels: Uint8Array; source: string } | null;
+}
+
+export interface NormalDataOptions {
+  data: string;
+  dataDir?: string;
+  limit?: number;
+  normalClass?: number;
+  labels?: string;
+  /** Labelled validation data (a file) and its labels; or, for a labelled data set, the fraction held out. */
+  validation?: string;
+  validationLabels?: string;
+  validationSplit: number;
+  needValidation: boolean;
+}
+
+/** Loads the normal data: a whole file, or one class of a labelled set (Fashion-MNIST, or a file with --labels). */
+export async function loadNormalData(o: NormalDataOptions): Promise<NormalData> {
+  const all = await loadData(o.data, 'train', { limit: o.limit, dataDir: o.dataDir });
+  const labels = all.labels ?? (o.labels ? await readLabels(o.labels, all.x.shape[0]) : null);
+  if (o.normalClass !== undefined && !labels)
+    throw invalid(`--normal-class needs a labelled data set: fashion-mnist, or a data file with --labels FILE`);
+  if (o.labels && all.labels) throw invalid('--labels is for data files; fashion-mnist has its own labels');
+
+  let x = all.x;
+  let source = all.source;
+  let validation: NormalData['validation'] = null;
+  let className: string | null = null;
+  if (o.normalClass !== undefined) {
+    const k = o.normalClass;
+    const classes = all.classNames?.length ?? Math.max(...labels!) + 1;
+    if (!Number.isInteger(k) || k < 0 || k >= classes) throw invalid(`--normal-class must be an integer from 0 to ${classes - 1}, got ${k}`);
+    className = all.classNames?.[k] ?? null;
+    // With max-F1 and no validation file, part of the labelled training data (every class) is held out.
+    let trainRows = Uint32Array.from({ length: x.shape[0] }, (_, i) => i);
+    if (o.needValidation && !o.validation) {
+      if (!(o.validationSplit > 0 && o.validationSplit < 1)) throw invalid(`--validation-split must be in (0, 1), got ${o.validationSplit}`);
+      const order = new Rng(0x7a1d).permutation(x.shape[0]);
+      const held = Math.round(x.shape[0] * o.validationSplit);
+      const heldRows = order.slice(0, held).sort();
+      trainRows = order.slice(held).sort();
+      validation = {
+        x: gatherRows(x, heldRows),
+        labels: Uint8Array.from(heldRows, (i) => (labels![i] === k ? 0 : 1)),
+        source: `${o.validationSplit} of ${source} held out (every class; ${className ?? `class ${k}`} normal)`,
+      };
+    }
+    const normalRows = trainRows.filter((i) => labels![i] === k);
+    if (normalRows.length === 0) throw invalid(`${source} has no samples of class ${k}: the normal set is empty`);
+    x = gatherRows(x, normalRows);
+    source = `${source} class ${k}${className ? ` '${className}'` : ''}`;
+  }
+  if (o.validation) {
+    if (!o.validationLabels) throw invalid('--validation needs --validation-labels FILE (0 = normal, 1 = anomaly, one per sample)');
+    const v = await loadData(o.validation, 'test', { dataDir: o.dataDir });
+    validation = { x: v.x, labels: await readLabels(o.validationLabels, v.x.shape[0]), source: v.source };
+  } else if (o.needValidation && !validation) {
+    throw invalid('--max-f1 chooses the threshold on labelled validation data: give --validation FILE --validation-labels FILE, or use --normal-class with a labelled data set');
+  }
+  if (x.shape[0] === 0) throw new HourglassError('BAD_DATA', `${source}: the normal set is empty`);
+  return { x, source, columns: all.columns, imageShape: all.imageShape, normalClass: o.normalClass ?? null, className, validation };
+}
+
+/** Test data with anomaly labels for `detect report`: Fashion-MNIST's test split relative to a normal class, or a file with --labels. */
+export async function loadLabelledData(
+  spec: string,
+  { split, dataDir, limit, labels, normalClass }: { split: 'train' | 'test'; dataDir?: string; limit?: number; labels?: string; normalClass: number | null },
+): Promise<{ data: LoadedData; anomalyLabels: Uint8Array | null; classLabels: Uint8Array | null }> {
+  const data = await loadData(spec, split, { dataDir, limit });
+  if (data.labels) {
+    if (normalClass === null) return { data, anomalyLabels: null, classLabels: data.labels };
+    return { data, anomalyLabels: Uint8Array.from(data.labels, (l) => (l === normalClass ? 0 : 1)), classLabels: data.labels };
+  }
+  if (!labels) return { data, anomalyLabels: null, classLabels: null };
+  const values = await readLabels(labels, data.x.shape[0]);
+  if (normalClass !== null) return { data, anomalyLabels: Uint8Array.from(values, (l) => (l === normalClass ? 0 : 1)), classLabels: values };
+  for (let i = 0; i < values.length; i++)
+    if (values[i] > 1) throw invalid(`${labels}: label ${i} is ${values[i]}; anomaly labels are 0 (normal) or 1 (anomaly) — or pass --normal-class to treat them as classes`);
+  return { data, anomalyLabels: values, classLabels: null };
+}
+
+/** Integer labels, one per sample, from a one-column CSV (header optional) or an .npy file. */
+export async function readLabels(file: string, expected: number): Promise<Uint8Array> {
+  let values: Float32Array;
+  if (file.toLowerCase().endsWith('.npy')) values = (await readNpy(file)).data;
+  else {
+    const csv = await readNumericCsv(file);
+    if (csv.columns.length !== 1) throw new HourglassError('BAD_DATA', `${file}: a labels file has one column, this one has ${csv.columns.length} (${csv.columns.join(', ')})`);
+    values = csv.data.data;
+  }
+  if (values.length !== expected) throw new HourglassError('BAD_DATA', `${file} holds ${values.length} labels for ${expected} samples; give one label per sample`);
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isInteger(v) || v < 0 || v > 255) throw new HourglassError('BAD_DATA', `${file}: label ${i} is ${v}; labels are integers (0 = normal, 1 = anomaly, or class numbers)`);
+    out[i] = v;
+  }
+  return out;
+}

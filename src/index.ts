@@ -1,0 +1,40 @@
+// The public library API of hourglass.
+export { HourglassError, type ErrorCode } from './core/errors.js';
+export { tensor, zeros, reshape, sliceRows, gatherRows, sizeOf, type Tensor, type Shape } from './core/tensor.js';
+export { Rng } from './core/rng.js';
+
+export type { Layer, LayerConfig, Param, Buffer } from './layers/layer.js';
+export { Dense } from './layers/dense.js';
+export { Activation } from './layers/activation.js';
+export { Dropout } from './layers/dropout.js';
+export { Flatten, Reshape, Identity } from './layers/reshape.js';
+export { Conv2d } from './layers/conv2d.js';
+export { Conv2dTranspose } from './layers/conv2d-transpose.js';
+export { MaxPool2d } from './layers/max-pool2d.js';
+export { AvgPool2d } from './layers/avg-pool2d.js';
+export { Upsampling2d } from './layers/upsampling2d.js';
+export { BatchNorm2d } from './layers/batch-norm2d.js';
+export { Sequential } from './layers/sequential.js';
+export { layerFromConfig } from './layers/registry.js';
+
+export { fit, evaluateLoss, type FitOptions, type TrainingRecord, type EpochRecord, type BatchProgress, type EarlyStopping } from './train/fit.js';
+export { ReconstructionLoss, type Loss, type LossKind } from './train/loss.js';
+export { Optimizer, type OptimizerOptions } from './train/optimizer.js';
+export type { Network } from './train/network.js';
+
+export { Autoencoder, type AutoencoderArchitecture } from './models/autoencoder.js';
+export { denseAutoencoder, type DenseAutoencoderOptions } from './models/dense-preset.js';
+export { convAutoencoder, type ConvAutoencoderOptions } from './models/conv-preset.js';
+export { buildAutoencoder } from './models/build.js';
+export { PCA, type PcaOptions } from './models/pca.js';
+
+export { loadFashionMnist, FASHION_MNIST_CLASS_NAMES, type LabeledImages } from './data/fashion-mnist.js';
+export { readIdx, writeIdx } from './data/idx.js';
+export { readNumericCsv, streamNumericCsv, writeCsv } from './data/csv.js';
+export { readNpy, writeNpy } from './data/npy.js';
+export { MinMaxScaler, StandardScaler, scalerFromJSON, type Scaler } from './data/scaler.js';
+export { splitValidation, subset } from './data/dataset.js';
+export { syntheticData } from './data/synthetic.js';
+
+export { saveModelFile, loadModelFile, type ModelFileContents } from './io/model-file.js';
+export { compareBottlenecks, type CompareOptions, type CompareEntry } from './apps/compare.js';

@@ -1,0 +1,71 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../src/core/rng.js';
+import { sliceRows, type Tensor } from '../src/core/tensor.js';
+import { loadFashionMnist } from '../src/data/fashion-mnist.js';
+import { denseAutoencoder } from '../src/models/dense-preset.js';
+import { QuantizationNoiseNetwork } from '../src/apps/codec/quantization-noise.js';
+import { trainCodec } from '../src/apps/codec/train-codec.js';
+import { measureCodec } from '../src/apps/codec/rate-distortion.js';
+
+const data = await loadFashionMnist({ split: 'train', limit: 1200 });
+const train = sliceRows(data.images, 0, 1000);
+const test_ = sliceRows(data.images, 1000, 1200);
+
+const tinyModel = () => denseAutoencoder({ inputShape: [1, 28, 28], hidden: [32], bottleneck: 8, seed: 3 });
+
+test('noise network: evaluation mode is the plain autoencoder; training mode moves each code by at most half a step', () => {
+  const model = tinyModel();
+  const batch = sliceRows(train, 0, 64);
+  for (const step of ['per-dimension', 'shared'] as const) {
+    const net = new QuantizationNoiseNetwork(model, { bits: 3, step, rateWeight: 0 }, new Rng(1));
+    assert.deepEqual(net.forward(batch, false).data, model.forward(batch, false).data);
+    const code = Float32Array.from(model.encoder.forward(batch, false).data);
+    net.forward(batch, true);
+    const noisy = (net as unknown as { noisy: Tensor }).noisy.data;
+    const size = 8;
+    const ranges = Array.from({ length: size }, (_, d) => {
+      const column = Array.from({ length: 64 }, (_, i) => code[i * size + d]);
+      return Math.max(...column) - Math.min(...column);
+    });
+    const widest = Math.max(...ranges);
+    let moved = 0;
+    for (let i = 0; i < code.length; i++) {
+      const half = (step === 'shared' ? widest : ranges[i % size]) / 8 / 2;
+      assert.ok(Math.abs(noisy[i] - code[i]) <= half * (1 + 1e-5), `${step}: value ${i} moved ${noisy[i] - code[i]}, half step ${half}`);
+      if (noisy[i] !== code[i]) moved++;
+    }
+    assert.ok(moved > code.length * 0.9, 'noise is added to (almost) every value');
+    assert.ok(net.lastRate > 0);
+  }
+  assert.throws(() => new QuantizationNoiseNetwork(model, { bits: [5, 2], step: 'shared', rateWeight: 0 }, new Rng(0)), /bit depth/);
+  assert.throws(() => new QuantizationNoiseNetwork(model, { bits: 4, step: 'shared', rateWeight: -1 }, new Rng(0)), /rate weight/);
+});
+
+test('trainCodec: a rate weight buys smaller files with a shared step; annealing adds epochs', async () => {
+  const sizes: number[] = [];
+  for (const rateWeight of [0, 0.5]) {
+    const { codec, training } = await trainCodec(tinyModel(), train, {
+      bits: 4,
+      step: 'shared',
+      rateWeight,
+      annealEpochs: 1,
+      fit: { epochs: 3, batchSize: 64, seed: 0 },
+    });
+    assert.equal(training.epochs.length, 4);
+    assert.equal(codec.calibration.step, 'shared');
+    assert.equal(codec.training?.rateWeight, rateWeight);
+    const p = measureCodec('tiny', codec, test_);
+    assert.ok(p.psnr > 10 && p.psnr < 40, `PSNR ${p.psnr}`);
+    sizes.push(p.bytesPerImage);
+  }
+  assert.ok(sizes[1] < sizes[0] - 0.5, `bytes per image without and with the rate term: ${sizes.map((s) => s.toFixed(2)).join(', ')}`);
+});
+
+test('trainCodec: decoder-only epochs on quantised codes leave the encoder and its calibration unchanged', async () => {
+  const { codec } = await trainCodec(tinyModel(), train, { bits: 3, noise: 'none', decoderEpochs: 1, fit: { epochs: 1, batchSize: 64, seed: 0 } });
+  const again = await trainCodec(tinyModel(), train, { bits: 3, noise: 'none', fit: { epochs: 1, batchSize: 64, seed: 0 } });
+  assert.deepEqual(codec.model.encoder.params().map((p) => [...p.value.data]), again.codec.model.encoder.params().map((p) => [...p.value.data]));
+  assert.deepEqual(codec.calibration, again.codec.calibration);
+  assert.notDeepEqual(codec.model.decoder.params()[0].value.data, again.codec.model.decoder.params()[0].value.data);
+});

@@ -1,6 +1,7 @@
 // `npm run bench [name...]`: every benchmark, hourglass side by side with its reference, in one
 // run. Timings on a shared machine are noisy: read the ratios and medians, not single times.
 import { benchAutoencoder } from './autoencoder.js';
+import { benchPca } from './pca.js';
 import { benchFinetune } from './finetune.js';
 import { benchDenoise } from './denoise.js';
 import { benchCodec } from './codec.js';
@@ -8,6 +9,7 @@ import { benchCodec } from './codec.js';
 const benches: Record<string, () => Promise<unknown>> = {
   dense: () => benchAutoencoder('dense', { epochs: 20, singleThreadEpochs: 3 }),
   conv: () => benchAutoencoder('conv', { epochs: 10, singleThreadEpochs: 1 }),
+  pca: () => benchPca(),
   finetune: () => benchFinetune(),
   denoise: () => benchDenoise(),
   codec: () => benchCodec(),

@@ -4,6 +4,7 @@ import { evalCommand } from './eval.js';
 import { reconstructCommand } from './reconstruct.js';
 import { demoCommand } from './demo.js';
 import { compareCommand } from './compare.js';
+import { pcaCommand } from './pca.js';
 import { encodeCommand } from './encode.js';
 import { finetuneCommand } from './finetune.js';
 import { classifyCommand } from './classify.js';
@@ -16,4 +17,4 @@ import { codecTrainCommand, codecCalibrateCommand } from './codec.js';
 import { codecBenchCommand } from './codec-bench.js';
 
 /** Every CLI command, in the order `hourglass --help` lists them. */
-export const commands: readonly Command[] = [demoCommand, trainCommand, evalCommand, reconstructCommand, compareCommand, encodeCommand, finetuneCommand, finetuneBenchCommand, classifyCommand, denoiseTrainCommand, denoiseApplyCommand, denoiseBenchCommand, compressCommand, decompressCommand, codecTrainCommand, codecCalibrateCommand, codecBenchCommand];
+export const commands: readonly Command[] = [demoCommand, trainCommand, evalCommand, reconstructCommand, pcaCommand, compareCommand, encodeCommand, finetuneCommand, finetuneBenchCommand, classifyCommand, denoiseTrainCommand, denoiseApplyCommand, denoiseBenchCommand, compressCommand, decompressCommand, codecTrainCommand, codecCalibrateCommand, codecBenchCommand];

@@ -26,7 +26,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const found = findCommand(argv);
   if (!found) {
-    process.stderr.write(`hourglass: unknown command '${argv[0]}'\n\n${USAGE}`);
+    const close = commands.map((c) => c.name).filter((n) => n.startsWith(argv[0].slice(0, 3)));
+    process.stderr.write(`hourglass: unknown command '${argv.slice(0, 2).join(' ')}'${close.length ? ` (did you mean: ${close.join(', ')}?)` : ''}; run 'hourglass --help' for the list\n`);
     return 2;
   }
   if (found.args.includes('--help') || found.args.includes('-h')) {

@@ -38,34 +38,38 @@ export class GaussianSmoother {
   }
 
   smooth(src: Float32Array, planes: number, out: Float32Array = new Float32Array(src.length)): Float32Array {
-    const { h, w, kernel, radius, scratch } = this;
-    const size = h * w;
-    if (src.length !== planes * size) throw invalid(`smoothing: ${planes} planes of ${h}x${w} need ${planes * size} values, got ${src.length}`);
+    const size = this.h * this.w;
+    if (src.length !== planes * size) throw invalid(`smoothing: ${planes} planes of ${this.h}x${this.w} need ${planes * size} values, got ${src.length}`);
     if (out.length !== src.length) throw invalid(`smoothing: output holds ${out.length} values, input ${src.length}`);
-    for (let p = 0; p < planes; p++) {
-      const base = p * size;
-      for (let y = 0; y < h; y++) {
-        const row = base + y * w;
-        for (let x = 0; x < w; x++) {
-          const lo = Math.max(0, x - radius);
-          const hi = Math.min(w - 1, x + radius);
-          let acc = 0;
-          for (let t = lo; t <= hi; t++) acc += kernel[t - x + radius] * src[row + t];
-          scratch[y * w + x] = acc * this.rowWeights[x];
-        }
-      }
-      for (let y = 0; y < h; y++) {
-        const lo = Math.max(0, y - radius);
-        const hi = Math.min(h - 1, y + radius);
-        const norm = this.colWeights[y];
-        for (let x = 0; x < w; x++) {
-          let acc = 0;
-          for (let t = lo; t <= hi; t++) acc += kernel[t - y + radius] * scratch[t * w + x];
-          out[base + y * w + x] = acc * norm;
-        }
+    for (let p = 0; p < planes; p++) this.smoothPlane(src, p * size, out, p * size);
+    return out;
+  }
+
+  /** Smooths the h x w plane of `src` starting at `from` into `out` at `to` (no checks: callers own the layout). */
+  smoothPlane(src: Float32Array, from: number, out: Float32Array, to: number): void {
+    const { h, w, kernel, radius, scratch, rowWeights, colWeights } = this;
+    for (let y = 0; y < h; y++) {
+      const row = from + y * w;
+      for (let x = 0; x < w; x++) {
+        const lo = x < radius ? 0 : x - radius;
+        const hi = x + radius < w ? x + radius : w - 1;
+        let acc = 0;
+        for (let t = lo, k = lo - x + radius; t <= hi; t++, k++) acc += kernel[k] * src[row + t];
+        scratch[y * w + x] = acc * rowWeights[x];
       }
     }
-    return out;
+    for (let y = 0; y < h; y++) {
+      const lo = y < radius ? 0 : y - radius;
+      const hi = y + radius < h ? y + radius : h - 1;
+      const norm = colWeights[y];
+      const dst = to + y * w;
+      for (let x = 0; x < w; x++) out[dst + x] = 0;
+      for (let t = lo, k = lo - y + radius; t <= hi; t++, k++) {
+        const weight = kernel[k] * norm;
+        const line = t * w;
+        for (let x = 0; x < w; x++) out[dst + x] += weight * scratch[line + x];
+      }
+    }
   }
 
   /** 1 / (sum of the kernel weights inside the image) at each position of a line of `length`. */

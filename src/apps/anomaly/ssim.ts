@@ -24,30 +24,37 @@ export class SsimMap {
 
   /** SSIM at every pixel of `planes` image pairs (NCHW data: planes = n * c). */
   compute(x: Float32Array, y: Float32Array, planes: number, out: Float32Array = new Float32Array(x.length)): Float32Array {
-    if (x.length !== y.length) throw invalid(`SSIM: the two image batches hold ${x.length} and ${y.length} values`);
-    const n = x.length;
-    const xx = new Float32Array(n);
-    const yy = new Float32Array(n);
-    const xy = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      xx[i] = x[i] * x[i];
-      yy[i] = y[i] * y[i];
-      xy[i] = x[i] * y[i];
-    }
-    const s = this.smoother;
-    const mx = s.smooth(x, planes);
-    const my = s.smooth(y, planes);
-    const sxx = s.smooth(xx, planes, xx.slice());
-    const syy = s.smooth(yy, planes, yy.slice());
-    const sxy = s.smooth(xy, planes, xy.slice());
-    const { c1, c2 } = this;
-    for (let i = 0; i < n; i++) {
-      const ux = mx[i];
-      const uy = my[i];
-      const vx = sxx[i] - ux * ux;
-      const vy = syy[i] - uy * uy;
-      const cov = sxy[i] - ux * uy;
-      out[i] = ((2 * ux * uy + c1) * (2 * cov + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2));
+    if (x.length !== y.length || out.length !== x.length) throw invalid(`SSIM: the image batches hold ${x.length} and ${y.length} values, the output ${out.length}`);
+    const size = this.smoother.h * this.smoother.w;
+    if (x.length !== planes * size) throw invalid(`SSIM: ${planes} planes of ${this.smoother.h}x${this.smoother.w} need ${planes * size} values, got ${x.length}`);
+    // One plane at a time through small scratch buffers: scoring a large batch allocates nothing per image.
+    const products = [new Float32Array(size), new Float32Array(size), new Float32Array(size)];
+    const smoothed = [new Float32Array(size), new Float32Array(size), new Float32Array(size), new Float32Array(size), new Float32Array(size)];
+    const [xx, yy, xy] = products;
+    const [mx, my, sxx, syy, sxy] = smoothed;
+    const { c1, c2, smoother } = this;
+    for (let p = 0; p < planes; p++) {
+      const base = p * size;
+      for (let i = 0; i < size; i++) {
+        const a = x[base + i];
+        const b = y[base + i];
+        xx[i] = a * a;
+        yy[i] = b * b;
+        xy[i] = a * b;
+      }
+      smoother.smoothPlane(x, base, mx, 0);
+      smoother.smoothPlane(y, base, my, 0);
+      smoother.smoothPlane(xx, 0, sxx, 0);
+      smoother.smoothPlane(yy, 0, syy, 0);
+      smoother.smoothPlane(xy, 0, sxy, 0);
+      for (let i = 0; i < size; i++) {
+        const ux = mx[i];
+        const uy = my[i];
+        const vx = sxx[i] - ux * ux;
+        const vy = syy[i] - uy * uy;
+        const cov = sxy[i] - ux * uy;
+        out[base + i] = ((2 * ux * uy + c1) * (2 * cov + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2));
+      }
     }
     return out;
   }

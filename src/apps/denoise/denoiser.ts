@@ -140,7 +140,7 @@ export class Denoiser {
     const [n, c, h, w] = x.shape;
     const [mc, mh, mw] = this.imageShape;
     if (n < 1 || h < 1 || w < 1) throw invalid(`denoise: no images in a batch of shape ${shapeToString(x.shape)}`);
-    checkFinite(x);
+    checkUnitRange(x);
     if (c !== mc) {
       if (mc === 1) {
         // A grey model denoises each channel as a grey image: planes are contiguous in NCHW.
@@ -207,10 +207,10 @@ export function checkImageBatch(x: Tensor, imageShape: Shape, what: string): voi
   if (x.shape.length !== 4 || x.shape[1] !== c || x.shape[2] !== h || x.shape[3] !== w)
     throw shapeMismatch(`${what} have shape ${shapeToString(x.shape)}; this denoiser trains on [n, ${c}, ${h}, ${w}]`);
   if (x.shape[0] < 1) throw invalid(`${what}: none given`);
-  checkFinite(x, what);
+  checkUnitRange(x, what);
 }
 
-function checkFinite(x: Tensor, what = 'images'): void {
+function checkUnitRange(x: Tensor, what = 'images'): void {
   const per = sizeOf(x.shape.slice(1));
   for (let i = 0; i < x.data.length; i++) {
     const v = x.data[i];

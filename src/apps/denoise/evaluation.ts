@@ -106,11 +106,16 @@ export function formatDenoiseTable(results: readonly LevelResult[]): string {
   const cell = (s: Score) => `${s.psnr.toFixed(2)} / ${s.ssim === null ? '-' : s.ssim.toFixed(3)}`;
   const headers = ['noise', ...METHODS.map((m) => `${METHOD_LABELS[m]} PSNR / SSIM`), 'blur sigma', 'AE - best filter'];
   const rows = results.map((r) => {
-    const { margin } = marginOverFilters(r);
-    return [r.noise, ...METHODS.map((m) => cell(r.scores[m])), r.blurSigma.toFixed(2), `${margin >= 0 ? '+' : ''}${margin.toFixed(2)} dB`];
+    return [r.noise, ...METHODS.map((m) => cell(r.scores[m])), r.blurSigma.toFixed(2), formatDb(marginOverFilters(r).margin)];
   });
   const cells = [headers, ...rows];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** A signed difference in dB with two decimals; a difference that rounds to zero shows as +0.00. */
+export function formatDb(value: number): string {
+  const rounded = Math.round(value * 100) / 100;
+  return `${rounded >= 0 ? '+' : '-'}${Math.abs(rounded).toFixed(2)} dB`;
 }

@@ -11,7 +11,7 @@ import { describeModel } from '../describe.js';
 import { CORRUPTION_HELP, formatCorruption, parseCorruption } from '../../apps/denoise/corruption.js';
 import { CONV_DENOISER_FILTERS, DENSE_DENOISER_BOTTLENECK, DENSE_DENOISER_HIDDEN, Denoiser, type DenoiserArch } from '../../apps/denoise/denoiser.js';
 import { DENOISE_DATA_HELP, loadDenoiseData } from '../../apps/denoise/training-data.js';
-import { evaluateDenoising, formatDenoiseTable, marginOverFilters, sweepFor } from '../../apps/denoise/evaluation.js';
+import { evaluateDenoising, formatDb, formatDenoiseTable, marginOverFilters, sweepFor } from '../../apps/denoise/evaluation.js';
 import { writeDenoiseReport } from '../../apps/denoise/report.js';
 import type { ColorMode } from '../../apps/denoise/image-file.js';
 
@@ -107,7 +107,7 @@ export const denoiseTrainCommand: Command = {
       const { bestFilter, margin } = marginOverFilters(at);
       log(
         `\nhourglass: at ${at.noise} the autoencoder reaches ${at.scores.autoencoder.psnr.toFixed(2)} dB (noisy ${at.scores.noisy.psnr.toFixed(2)} dB), ` +
-          `${margin >= 0 ? `${margin.toFixed(2)} dB above` : `${(-margin).toFixed(2)} dB below`} the best classic filter (${bestFilter === 'median' ? 'median 3x3' : `Gaussian blur sigma ${at.blurSigma}`})`,
+          `${formatDb(margin)} against the best classic filter (${bestFilter === 'median' ? 'median 3x3' : `Gaussian blur sigma ${at.blurSigma}`})`,
       );
     }
     log(`hourglass: wrote ${path.join(dir, 'model.safetensors')}, ${files.join(', ')}`);

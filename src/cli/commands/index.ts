@@ -15,6 +15,10 @@ import { denoiseBenchCommand } from './denoise-bench.js';
 import { compressCommand, decompressCommand } from './compress.js';
 import { codecTrainCommand, codecCalibrateCommand } from './codec.js';
 import { codecBenchCommand } from './codec-bench.js';
+import { detectFitCommand } from './detect-fit.js';
+import { detectScoreCommand } from './detect-score.js';
+import { detectReportCommand } from './detect-report.js';
+import { detectBenchCommand } from './detect-bench.js';
 
 /** Every CLI command, in the order `hourglass --help` lists them. */
-export const commands: readonly Command[] = [demoCommand, trainCommand, evalCommand, reconstructCommand, pcaCommand, compareCommand, encodeCommand, finetuneCommand, finetuneBenchCommand, classifyCommand, denoiseTrainCommand, denoiseApplyCommand, denoiseBenchCommand, compressCommand, decompressCommand, codecTrainCommand, codecCalibrateCommand, codecBenchCommand];
+export const commands: readonly Command[] = [demoCommand, trainCommand, evalCommand, reconstructCommand, pcaCommand, compareCommand, encodeCommand, finetuneCommand, finetuneBenchCommand, classifyCommand, denoiseTrainCommand, denoiseApplyCommand, denoiseBenchCommand, compressCommand, decompressCommand, codecTrainCommand, codecCalibrateCommand, codecBenchCommand, detectFitCommand, detectScoreCommand, detectReportCommand, detectBenchCommand];

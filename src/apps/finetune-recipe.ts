@@ -1,22 +1,46 @@
+import { invalid } from '../core/errors.js';
+
 /**
- * Training settings for fine-tuning on N labelled samples. Few labels need many epochs
- * to take enough optimizer steps, many labels need few: the epoch count is chosen so that
- * every N gets about the same number of steps, within bounds. Measured on Fashion-MNIST
- * (docs/finetune.md); override any of them from the CLI or the API.
+ * Training settings for a classifier on N labelled samples, measured on Fashion-MNIST with
+ * 5,000 held-out training images as validation data (never the test split); see
+ * docs/finetune.md for the numbers behind each choice.
+ *
+ * - Epochs: few labels need many epochs to take enough optimizer steps, many labels need
+ *   few (from scratch, 20 epochs on 10,000 labels overfit: 84.8% vs 86.1% after 10).
+ *   1500 / sqrt(N) gives 150 epochs for 100 labels, 47 for 1,000, 15 for 10,000.
+ * - A pre-trained encoder is fine-tuned in two phases: the head alone first (a linear probe
+ *   on frozen features, at `probeLearningRate`), then everything at the lower
+ *   `learningRate`, so that the first large gradients of a random head do not wreck the
+ *   pre-trained features (+0.5 to +0.8 points over fine-tuning straight away at 100 labels).
+ * - Dropout 0.5 in the head: +0.6 points for the pre-trained encoder at 100 labels, neutral
+ *   from scratch.
  */
 export interface FineTuneRecipe {
+  /** Epochs of the main phase: fine-tuning, training from scratch, or training a head on frozen features. */
   epochs: number;
+  /** Head-only epochs before fine-tuning a pre-trained encoder (0: none). */
+  probeEpochs: number;
   batchSize: number;
+  /** Learning rate (Adam) when the encoder trains: fine-tuning and from scratch. */
   learningRate: number;
+  /** Learning rate (Adam) when only the head trains: frozen mode and the probe phase. */
+  probeLearningRate: number;
+  headHidden: number[];
+  headDropout: number;
   weightDecay: number;
 }
 
-export const RECIPE_STEPS = 1500;
-export const RECIPE_MIN_EPOCHS = 8;
-export const RECIPE_MAX_EPOCHS = 150;
-
 export function fineTuneRecipe(labelled: number): FineTuneRecipe {
-  const batchSize = labelled < 1000 ? 32 : 64;
-  const epochs = Math.min(RECIPE_MAX_EPOCHS, Math.max(RECIPE_MIN_EPOCHS, Math.round((RECIPE_STEPS * batchSize) / Math.max(1, labelled))));
-  return { epochs, batchSize, learningRate: 1e-3, weightDecay: 0 };
+  if (!Number.isInteger(labelled) || labelled < 1) throw invalid(`the number of labelled samples must be a positive integer, got ${labelled}`);
+  const epochs = Math.min(150, Math.max(8, Math.round(1500 / Math.sqrt(labelled))));
+  return {
+    epochs,
+    probeEpochs: Math.round((epochs * 2) / 3),
+    batchSize: labelled < 1000 ? 32 : 64,
+    learningRate: 3e-4,
+    probeLearningRate: 1e-3,
+    headHidden: [128],
+    headDropout: 0.5,
+    weightDecay: 0,
+  };
 }

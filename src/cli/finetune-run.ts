@@ -13,6 +13,7 @@ import { formatClassificationReport, type ClassificationMetrics } from '../metri
 import { confusionMatrixPlot } from '../report/confusion-matrix-plot.js';
 import { svgToPng } from '../report/svg.js';
 import { fineTuneRecipe } from '../apps/finetune-recipe.js';
+import { fineTuneClassifier } from '../apps/fine-tune.js';
 import { checkRunDirectory } from './train-run.js';
 import { classNamesFor, loadLabelledData, type LabelledData } from './labels.js';
 import { ProgressPrinter } from './progress.js';
@@ -30,14 +31,16 @@ export interface FinetuneRunOptions {
   classes?: number;
   mode: string;
   encoderLrScale: number;
-  /** Hidden widths of the head; [] for a linear head. */
-  head: number[];
-  headDropout: number;
+  /** Hidden widths of the head; [] for a linear head; default from the recipe. */
+  head?: number[];
+  headDropout?: number;
   encoderLayers?: number;
   init: string;
   epochs?: number;
+  probeEpochs?: number;
   batchSize?: number;
   lr?: number;
+  probeLr?: number;
   weightDecay?: number;
   seed: number;
   validationSplit?: number;
@@ -107,38 +110,52 @@ export async function finetuneRun(o: FinetuneRunOptions, log: (line: string) => 
   const y = indices ? Array.from(indices, (i) => train.labels[i]) : train.labels;
 
   const recipe = fineTuneRecipe(n);
+  const mode = o.mode as FineTuneMode;
   const epochs = o.epochs ?? recipe.epochs;
+  const schedule = {
+    epochs,
+    // A head-only warm-up helps pre-trained features only; from scratch there is nothing to protect.
+    probeEpochs: mode === 'frozen' ? 0 : (o.probeEpochs ?? (o.init === 'random' ? 0 : Math.round((epochs * recipe.probeEpochs) / recipe.epochs))),
+    learningRate: o.lr ?? recipe.learningRate,
+    probeLearningRate: o.probeLr ?? recipe.probeLearningRate,
+  };
   const batchSize = o.batchSize ?? recipe.batchSize;
-  const lr = o.lr ?? recipe.learningRate;
   const weightDecay = o.weightDecay ?? recipe.weightDecay;
   const model = Classifier.fromAutoencoder(pretrained, {
     classNames,
-    hidden: o.head,
-    dropout: o.headDropout,
-    mode: o.mode as FineTuneMode,
+    hidden: o.head ?? recipe.headHidden,
+    dropout: o.headDropout ?? recipe.headDropout,
+    mode,
     encoderLearningRateScale: o.encoderLrScale,
     weights: o.init as 'pretrained' | 'random',
     encoderLayers: o.encoderLayers,
     seed: o.seed,
   });
   const what = o.init === 'random' ? 'randomly initialised copy of the encoder of' : 'pre-trained encoder of';
+  const phases =
+    mode === 'frozen'
+      ? `${schedule.epochs} epochs at lr ${schedule.probeLearningRate}`
+      : `${schedule.probeEpochs > 0 ? `${schedule.probeEpochs} head-only epochs at lr ${schedule.probeLearningRate}, then ` : ''}${schedule.epochs} epochs at lr ${schedule.learningRate}`;
   log(
     `hourglass: fine-tuning the ${what} ${o.pretrained} (${model.mode}${model.mode === 'discriminative' ? `, encoder lr x${model.encoderLearningRateScale}` : ''}) ` +
-      `on ${n} labelled samples of ${train.source}${indices ? ' (class-balanced)' : ''}; ${epochs} epochs, batch ${batchSize}, lr ${lr} -> ${dir}`,
+      `on ${n} labelled samples of ${train.source}${indices ? ' (class-balanced)' : ''}; ${phases}, batch ${batchSize} -> ${dir}`,
   );
   log(`  features [${model.featureShape.join('x')}] -> head ${model.head.layers.map((l) => l.type).join(' ')} -> ${classNames.length} classes`);
 
   const printer = new ProgressPrinter(process.stderr, o.progress ?? process.stderr.isTTY === true);
-  const record = await model.fit(x, y, {
-    epochs,
+  let phaseEpochs = schedule.epochs;
+  const record = await fineTuneClassifier(model, x, y, schedule, {
     batchSize,
-    learningRate: lr,
     weightDecay,
     seed: o.seed,
     validationSplit: o.validationSplit,
     earlyStopping: o.patience !== undefined ? { patience: o.patience } : undefined,
     onBatchEnd: printer.batch,
-    onEpochEnd: (r) => printer.epoch(r, epochs),
+    onPhaseStart: (phase, epochs) => {
+      phaseEpochs = epochs;
+      if (schedule.probeEpochs > 0) process.stderr.write(phase === 'probe' ? 'head only (encoder frozen):\n' : 'fine-tuning everything:\n');
+    },
+    onEpochEnd: (r) => printer.epoch(r, phaseEpochs),
   });
   const metrics = model.evaluate(test.x, test.labels);
   await mkdir(dir, { recursive: true });
@@ -152,7 +169,8 @@ export async function finetuneRun(o: FinetuneRunOptions, log: (line: string) => 
     mode: model.mode,
     encoderLearningRateScale: model.encoderLearningRateScale,
     init: o.init,
-    head: o.head,
+    head: model.head.layers.map((l) => l.config()),
+    schedule: { ...schedule, batchSize, weightDecay },
     featureShape: model.featureShape,
     seed: o.seed,
     testAccuracy: metrics.accuracy,
@@ -161,7 +179,8 @@ export async function finetuneRun(o: FinetuneRunOptions, log: (line: string) => 
     perClass: metrics.perClass,
     confusion: metrics.confusion,
     classNames,
-    training: record,
+    training: record.main,
+    probeTraining: record.probe,
   };
   await writeFileAtomic(path.join(dir, 'metrics.json'), JSON.stringify(summary, null, 2) + '\n');
   const title = `${test.source}: accuracy ${(metrics.accuracy * 100).toFixed(2)}% (${n} labels, ${model.mode})`;

@@ -209,8 +209,8 @@ export class AnomalyDetector {
   async fit(normal: Tensor, options: DetectorFitOptions = {}): Promise<this> {
     const { trainModel = true, calibrationFraction = 0, ...fitOptions } = options;
     const sampleShape = this.expectedShape(normal);
+    if (normal.shape[0] < 2) throw invalid(`normal data holds ${normal.shape[0]} sample${normal.shape[0] === 1 ? '' : 's'}; a detector needs at least 2 normal samples to learn from`);
     const x = this.checkSamples(normal, 'normal data', sampleShape);
-    if (x.shape[0] < 2) throw invalid(`normal data holds ${x.shape[0]} sample${x.shape[0] === 1 ? '' : 's'}; a detector needs at least 2 normal samples to learn from`);
     if (!(calibrationFraction >= 0 && calibrationFraction < 1)) throw invalid(`calibrationFraction must be in [0, 1), got ${calibrationFraction}`);
     for (const kind of this.scoreKinds)
       if (needsImages(kind) && sampleShape.length !== 3)
@@ -405,7 +405,8 @@ export class AnomalyDetector {
         smoothingSigma: arch.smoothingSigma,
         latentWeight: arch.latentWeight ?? 0,
         threshold: record.rule ?? DEFAULT_THRESHOLD_RULE,
-        scaler: extra.scaler ? scalerFromJSON(extra.scaler) : null,
+        // An autoencoder carries the scaler in its own metadata; a PCA detector keeps it here.
+        scaler: wrapped.kind === 'pca' && extra.scaler ? scalerFromJSON(extra.scaler) : undefined,
         featureNames: Array.isArray(record.featureNames) ? record.featureNames.map(String) : null,
       });
     } catch (e) {

@@ -23,6 +23,8 @@ export const CODEC_BENCH_DEFAULTS = {
   step: 'per-dimension' as StepMode,
   rateWeight: 0,
   epochs: 20,
+  annealEpochs: 0,
+  decoderEpochs: 0,
   batchSize: 128,
   seed: 0,
   jpegQualities: [1, 5, 10, 20, 30, 50, 75, 90],
@@ -48,6 +50,9 @@ export interface CodecBenchmarkOptions {
   step: StepMode;
   rateWeight: number;
   epochs: number;
+  /** Extra epochs at a fifth of the learning rate, and decoder-only epochs on quantised codes (see trainCodec). */
+  annealEpochs: number;
+  decoderEpochs: number;
   batchSize: number;
   seed: number;
   jpegQualities: number[];
@@ -164,6 +169,8 @@ export async function runCodecBenchmark(o: CodecBenchmarkOptions): Promise<Codec
     step: o.step,
     rateWeight: o.rateWeight,
     epochs: o.epochs,
+    annealEpochs: o.annealEpochs,
+    decoderEpochs: o.decoderEpochs,
     batchSize: o.batchSize,
     seed: o.seed,
   };
@@ -193,7 +200,7 @@ export async function runCodecBenchmark(o: CodecBenchmarkOptions): Promise<Codec
 /** A trained codec from the models directory, or trained now and stored there. */
 async function trainedCodec(o: CodecBenchmarkOptions, train: Tensor, bottleneck: number, noise: boolean): Promise<Codec> {
   const shape = o.arch === 'conv' ? `f${o.filters.join('x')}` : `h${o.hidden.join('x')}`;
-  const name = `${o.arch}-${shape}-b${bottleneck}-${noise ? `n${o.trainBits}` : 'nonoise'}-${o.step}-r${o.rateWeight}-e${o.epochs}-bs${o.batchSize}-s${o.seed}-t${train.shape[0]}.safetensors`;
+  const name = `${o.arch}-${shape}-b${bottleneck}-${noise ? `n${o.trainBits}` : 'nonoise'}-${o.step}-r${o.rateWeight}-e${o.epochs}+${o.annealEpochs}+${o.decoderEpochs}-bs${o.batchSize}-s${o.seed}-t${train.shape[0]}.safetensors`;
   const file = path.join(o.modelsDir, name);
   if (await exists(file)) {
     o.log(`autoencoder ${bottleneck}${noise ? '' : ' (no noise)'}: reusing ${file}`);
@@ -206,10 +213,12 @@ async function trainedCodec(o: CodecBenchmarkOptions, train: Tensor, bottleneck:
     noise: noise ? 'bits' : 'none',
     step: o.step,
     rateWeight: noise ? o.rateWeight : 0,
+    annealEpochs: o.annealEpochs,
+    decoderEpochs: o.decoderEpochs,
     fit: { epochs: o.epochs, batchSize: o.batchSize, seed: o.seed },
   });
   await codec.save(file);
-  o.log(`autoencoder ${bottleneck}${noise ? '' : ' (no noise)'}: trained ${o.epochs} epochs in ${((performance.now() - start) / 1000).toFixed(0)} s -> ${file}`);
+  o.log(`autoencoder ${bottleneck}${noise ? '' : ' (no noise)'}: trained ${o.epochs} + ${o.annealEpochs} + ${o.decoderEpochs} epochs in ${((performance.now() - start) / 1000).toFixed(0)} s -> ${file}`);
   return codec;
 }
 

@@ -11,12 +11,12 @@ import { buildAutoencoder } from '../../models/build.js';
 import { StandardScaler } from '../../data/scaler.js';
 import { Codec, checkCoder } from '../../apps/codec/codec.js';
 import { ENTROPY_CODERS } from '../../apps/codec/hgc-container.js';
-import { checkBits } from '../../apps/codec/latent-quantizer.js';
+import { checkBits, checkStepMode } from '../../apps/codec/latent-quantizer.js';
 import { trainCodec, type CodecTrainingOptions } from '../../apps/codec/train-codec.js';
 import { measureCodec } from '../../apps/codec/rate-distortion.js';
 
 /** Test images used for the rate/PSNR line printed after training or calibrating (one file per image). */
-const REPORT_IMAGES = 1000;
+const REPORT_IMAGES = 500;
 
 export const codecTrainCommand: Command = {
   name: 'codec train',
@@ -31,6 +31,9 @@ export const codecTrainCommand: Command = {
     { name: 'bottleneck', type: 'number', description: 'latent values per sample', default: 64 },
     { name: 'bits', type: 'number', description: 'default bits per latent value (1-12); also the training noise level', default: 4 },
     { name: 'noise', type: 'string', description: "bottleneck noise while training: 'bits' (one step at --bits), 'none', or a range of depths like 2-6", default: 'bits' },
+    { name: 'step', type: 'string', description: 'quantisation step: per-dimension (2^bits levels per value) or shared (one step, levels follow each range)', default: 'per-dimension' },
+    { name: 'rate-weight', type: 'number', description: 'weight of the estimated bits in the training loss (useful with --step shared)', default: 0 },
+    { name: 'anneal-epochs', type: 'number', description: 'extra epochs at a fifth of the learning rate', default: 0 },
     { name: 'decoder-epochs', type: 'number', description: 'extra epochs training the decoder alone on quantised codes', default: 0 },
     { name: 'clip', type: 'number', description: 'fraction of training codes outside the quantisation range at each end', default: 0.001 },
     { name: 'coder', type: 'string', description: `default entropy coder: ${ENTROPY_CODERS.join(', ')}`, default: 'range' },
@@ -61,7 +64,8 @@ export const codecTrainCommand: Command = {
       scaler: data.imageShape ? null : new StandardScaler(),
       seed: opt.number(o, 'seed'),
     });
-    log(`hourglass: training a ${model.preset} codec autoencoder on ${data.source} (${data.x.shape[0]} samples), noise ${opt.string(o, 'noise')}, ${bits}-bit default -> ${out}`);
+    const noiseText = noise === 'none' ? 'no noise' : noise === 'bits' ? `noise of one ${bits}-bit step` : `noise of one step at ${noise[0]}-${noise[1]} bits`;
+    log(`hourglass: training a ${model.preset} codec autoencoder on ${data.source} (${data.x.shape[0]} samples) with ${noiseText} on the bottleneck -> ${out}`);
     log(describeModel(model));
     const printer = new ProgressPrinter(process.stderr, (o.progress as boolean | undefined) ?? process.stderr.isTTY === true);
     const options: CodecTrainingOptions = {
@@ -69,6 +73,9 @@ export const codecTrainCommand: Command = {
       noise,
       coder,
       clip: opt.number(o, 'clip'),
+      step: checkStepMode(opt.string(o, 'step') as string),
+      rateWeight: opt.number(o, 'rate-weight'),
+      annealEpochs: opt.number(o, 'anneal-epochs'),
       decoderEpochs: opt.number(o, 'decoder-epochs'),
       fit: {
         epochs,
@@ -96,6 +103,7 @@ export const codecCalibrateCommand: Command = {
     { name: 'limit', type: 'number', description: 'use only the first N training samples' },
     { name: 'bits', type: 'number', description: 'default bits per latent value (1-12)', default: 4 },
     { name: 'clip', type: 'number', description: 'fraction of training codes outside the quantisation range at each end', default: 0.001 },
+    { name: 'step', type: 'string', description: 'quantisation step: per-dimension or shared', default: 'per-dimension' },
     { name: 'coder', type: 'string', description: `default entropy coder: ${ENTROPY_CODERS.join(', ')}`, default: 'range' },
     { name: 'out', type: 'string', description: 'codec model file to write (.safetensors)', required: true },
     { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
@@ -109,7 +117,7 @@ export const codecCalibrateCommand: Command = {
     const coder = checkCoder(opt.string(o, 'coder') as string);
     const model = await Autoencoder.load(modelPath);
     const data = await loadData(opt.string(o, 'data') as string, 'train', { limit: opt.number(o, 'limit'), dataDir: opt.string(o, 'data-dir') });
-    const calibration = Codec.calibrate(model, data.x, { clip: opt.number(o, 'clip') });
+    const calibration = Codec.calibrate(model, data.x, { clip: opt.number(o, 'clip'), step: checkStepMode(opt.string(o, 'step') as string) });
     const codec = new Codec(model, calibration, { bits, coder, training: { calibratedOn: data.source, samples: data.x.shape[0] } });
     await codec.save(out);
     log(`hourglass: calibrated ${modelPath} on ${data.source} (${data.x.shape[0]} samples, ${model.latentSize} latent values); wrote ${out} (model hash ${codec.hashHex})`);
@@ -132,7 +140,7 @@ async function reportOnTestImages(codec: Codec, o: OptionValues): Promise<void> 
   }
 }
 
-function parseNoise(text: string): CodecTrainingOptions['noise'] {
+function parseNoise(text: string): NonNullable<CodecTrainingOptions['noise']> {
   if (text === 'bits' || text === 'none') return text;
   const m = /^(\d+)-(\d+)$/.exec(text);
   if (m) {

@@ -1,0 +1,51 @@
+import type { Tensor } from '../core/tensor.js';
+import type { Classifier, ClassifierFitOptions } from '../models/classifier.js';
+import type { TrainingRecord } from '../train/fit.js';
+
+export interface FineTuneSchedule {
+  epochs: number;
+  /** Head-only epochs before the encoder trains too; ignored in frozen mode. */
+  probeEpochs: number;
+  /** When the encoder trains. */
+  learningRate: number;
+  /** When only the head trains (frozen mode, probe phase). */
+  probeLearningRate: number;
+}
+
+export interface FineTuneRecord {
+  probe: TrainingRecord | null;
+  main: TrainingRecord;
+}
+
+/**
+ * Trains a classifier in its mode: frozen trains the head for `epochs` at the probe rate;
+ * full and discriminative first train the head alone for `probeEpochs` (a linear probe),
+ * then everything for `epochs` at `learningRate`. The model's mode is the same afterwards.
+ */
+export async function fineTuneClassifier(
+  model: Classifier,
+  x: Tensor,
+  labels: ArrayLike<number> | Tensor,
+  schedule: FineTuneSchedule,
+  options: Omit<ClassifierFitOptions, 'epochs' | 'learningRate'> & { onPhaseStart?: (phase: 'probe' | 'main', epochs: number) => void } = {},
+): Promise<FineTuneRecord> {
+  if (model.mode === 'frozen') {
+    options.onPhaseStart?.('main', schedule.epochs);
+    const main = await model.fit(x, labels, { ...options, epochs: schedule.epochs, learningRate: schedule.probeLearningRate });
+    return { probe: null, main };
+  }
+  let probe: TrainingRecord | null = null;
+  if (schedule.probeEpochs > 0) {
+    const mode = model.mode;
+    model.setMode('frozen');
+    options.onPhaseStart?.('probe', schedule.probeEpochs);
+    try {
+      probe = await model.fit(x, labels, { ...options, epochs: schedule.probeEpochs, learningRate: schedule.probeLearningRate });
+    } finally {
+      model.setMode(mode);
+    }
+  }
+  options.onPhaseStart?.('main', schedule.epochs);
+  const main = await model.fit(x, labels, { ...options, epochs: schedule.epochs, learningRate: schedule.learningRate });
+  return { probe, main };
+}

@@ -21,9 +21,9 @@ const TITLES = {
 };
 
 /**
- * hourglass (all cores) against PyTorch with its default threads, both for `epochs`
- * epochs (speed and quality), and PyTorch with one thread for `singleThreadEpochs`
- * epochs (speed only).
+ * hourglass against PyTorch, both on all cores for `epochs` epochs (speed and quality),
+ * and PyTorch with one thread for `singleThreadEpochs` epochs (speed only). PyTorch's
+ * thread count is set explicitly: its default here is one thread.
  */
 export async function benchAutoencoder(arch: 'dense' | 'conv', { epochs, singleThreadEpochs, batchSize = 256 }: { epochs: number; singleThreadEpochs: number; batchSize?: number }): Promise<void> {
   console.log(`\n## ${TITLES[arch]}, Fashion-MNIST, MSE, Adam 1e-3, batch ${batchSize}, ${epochs} epochs`);
@@ -39,7 +39,7 @@ export async function benchAutoencoder(arch: 'dense' | 'conv', { epochs, singleT
   const runs: WorkerResult[] = [];
   try {
     runs.push(await runJson<WorkerResult>(process.execPath, [path.join(distBench, 'autoencoder-worker.js'), arch, String(epochs), String(batchSize)]));
-    runs.push(await torch(0, epochs));
+    runs.push(await torch(os.cpus().length, epochs));
     runs.push(await torch(1, singleThreadEpochs));
   } finally {
     rmSync(orderFile, { force: true });

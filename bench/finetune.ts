@@ -5,15 +5,25 @@
 // Long (tens of minutes on two cores): run it alone, `npm run bench finetune`.
 import path from 'node:path';
 import { experimentTable, runFinetuneExperiment, type FinetuneExperimentResult } from '../src/apps/finetune-experiment.js';
+import type { PretrainArch } from '../src/apps/finetune-pretrain.js';
 import { repoRoot, writeResult } from './common.js';
 
-export async function benchFinetune({ pretrained = process.env.HOURGLASS_PRETRAINED }: { pretrained?: string } = {}): Promise<FinetuneExperimentResult> {
+// HOURGLASS_FINETUNE_ARCH=dense runs it with the dense preset (no all-labels line);
+// HOURGLASS_PRETRAINED=file reuses a pre-trained autoencoder.
+export async function benchFinetune({
+  pretrained = process.env.HOURGLASS_PRETRAINED,
+  arch = (process.env.HOURGLASS_FINETUNE_ARCH ?? 'auto') as PretrainArch,
+}: { pretrained?: string; arch?: PretrainArch } = {}): Promise<FinetuneExperimentResult> {
   console.log('\n## Fine-tuning a pre-trained encoder with few labels, Fashion-MNIST');
-  const outDir = path.join(repoRoot, 'bench/results/finetune');
-  const result = await runFinetuneExperiment({ outDir, pretrained, allLabels: true, log: (line) => console.log(line) });
-  console.log(`\npre-trained: ${result.pretrained.arch} autoencoder (${result.pretrained.description}), test MSE ${result.pretrained.testMse.toFixed(5)}`);
+  const dense = arch === 'dense';
+  const outDir = path.join(repoRoot, dense ? 'bench/results/finetune-dense' : 'bench/results/finetune');
+  const result = await runFinetuneExperiment({ outDir, pretrained, arch, allLabels: !dense, log: (line) => console.log(line) });
+  console.log(
+    `\npre-trained: ${result.pretrained.arch} autoencoder (${result.pretrained.description}), test MSE ${result.pretrained.testMse.toFixed(5)}; ` +
+      `the classifier takes its [${result.pretrained.classifierFeatures.join('x')}] features`,
+  );
   console.log(experimentTable(result));
-  const file = writeResult('finetune', result);
+  const file = writeResult(dense ? 'finetune-dense' : 'finetune', result);
   console.log(`(wrote ${path.relative(repoRoot, file)} and ${path.relative(repoRoot, outDir)}/accuracy-vs-labels.png)`);
   return result;
 }

@@ -5,6 +5,7 @@ import { benchPca } from './pca.js';
 import { benchFinetune } from './finetune.js';
 import { benchDenoise } from './denoise.js';
 import { benchCodec } from './codec.js';
+import { benchDetect } from './detect.js';
 
 const benches: Record<string, () => Promise<unknown>> = {
   dense: () => benchAutoencoder('dense', { epochs: 20, singleThreadEpochs: 3 }),
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   finetune: () => benchFinetune(),
   denoise: () => benchDenoise(),
   codec: () => benchCodec(),
+  detect: () => benchDetect(),
 };
 
 const wanted = process.argv.slice(2);

@@ -7,6 +7,7 @@ import { StandardScaler } from '../src/data/scaler.js';
 import { loadFashionMnist } from '../src/data/fashion-mnist.js';
 import { PCA } from '../src/models/pca.js';
 import { denseAutoencoder } from '../src/models/dense-preset.js';
+import { convAutoencoder } from '../src/models/conv-preset.js';
 import { AnomalyDetector } from '../src/apps/anomaly/anomaly-detector.js';
 import { auroc } from '../src/metrics/auroc.js';
 import { hourglassError, tempDir } from './support/data-files.js';
@@ -139,4 +140,19 @@ test('images: smoothed-mse + SSIM on a Fashion-MNIST subset, error maps shaped l
   // For a single score kind the map is exactly the per-pixel share of the score.
   const mean = explanation.map.data.subarray(0, 784).reduce((s, v) => s + v, 0) / 784;
   assert.ok(Math.abs(mean - explanation.scores[0]) < 1e-6 * Math.max(1, mean));
+});
+
+test('a convolutional autoencoder detector with a latent term saves and loads', async () => {
+  const train = await loadFashionMnist({ split: 'train', limit: 300 });
+  const model = convAutoencoder({ inputShape: [1, 28, 28], filters: [4, 8], bottleneck: 6, seed: 2 });
+  const detector = await new AnomalyDetector({ model, score: ['smoothed-mse', 'ssim'], latentWeight: 1 }).fit(train.images, { epochs: 1, batchSize: 50 });
+  const file = path.join(tempDir('conv-detector'), 'conv.safetensors');
+  await detector.save(file);
+  const loaded = await AnomalyDetector.load(file);
+  const x = gatherRows(train.images, [0, 1, 2, 3]);
+  assert.deepEqual([...loaded.score(x)], [...detector.score(x)]);
+  assert.equal(loaded.modelKind, 'autoencoder');
+  // A code too wide for a Gaussian is refused with the way out.
+  const wide = convAutoencoder({ inputShape: [1, 28, 28], filters: [8, 32], seed: 2 });
+  await assert.rejects(new AnomalyDetector({ model: wide, latentWeight: 1 }).fit(train.images, { epochs: 1, batchSize: 100 }), /at most 1024 values; this bottleneck has 1568.*--bottleneck/);
 });

@@ -14,6 +14,7 @@ import { StandardScaler } from '../src/data/scaler.js';
 import { CrossEntropyLoss, oneHot } from '../src/train/cross-entropy.js';
 import { classificationMetrics } from '../src/metrics/classification.js';
 import { loadModelFile, saveModelFile } from '../src/io/model-file.js';
+import { fit } from '../src/train/fit.js';
 import { loadFashionMnist } from '../src/data/fashion-mnist.js';
 import { balancedSample } from '../src/data/balanced-sample.js';
 import { hourglassError, tempDir } from './support/data-files.js';
@@ -145,6 +146,12 @@ test("fit's shape checks accept one-hot [n, classes] targets and reject bad labe
   await assert.rejects(model.fit(x, labels.slice(1), { epochs: 1 }), hourglassError('SHAPE_MISMATCH', /60 samples but 59 training labels/));
   await assert.rejects(model.fit(x, labels.map((l) => l * 2), { epochs: 1 }), hourglassError('BAD_DATA', /label 4 of sample 2 is not a class; with 3 classes/));
   await assert.rejects(model.fit(tensor([5, 7]), [0, 1, 2, 0, 1], { epochs: 1 }), hourglassError('SHAPE_MISMATCH', /7 values per sample.*expects 6/));
+  // The generic fit() trains a Classifier as any Network; its own check covers [n, classes] targets.
+  const loss = new CrossEntropyLoss();
+  const direct = await fit(model, x, oneHot(labels, 3), { epochs: 1, batchSize: 16, loss });
+  assert.equal(direct.options.loss, 'cross_entropy');
+  await assert.rejects(fit(model, x, tensor([60, 4]), { epochs: 1, loss }), hourglassError('SHAPE_MISMATCH', /targets have shape \[60, 4\], the network outputs \[60, 3\]/));
+  await assert.rejects(fit(model, x, tensor([59, 3]), { epochs: 1, loss }), hourglassError('SHAPE_MISMATCH', /targets have shape \[59, 3\]/));
 });
 
 test('save and load round-trip the classifier, its scaler and its predictions; load validates the file', async () => {

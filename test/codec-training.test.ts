@@ -7,12 +7,42 @@ import { denseAutoencoder } from '../src/models/dense-preset.js';
 import { QuantizationNoiseNetwork } from '../src/apps/codec/quantization-noise.js';
 import { trainCodec } from '../src/apps/codec/train-codec.js';
 import { measureCodec } from '../src/apps/codec/rate-distortion.js';
+import { PsnrLoss } from '../src/apps/codec/psnr-loss.js';
+import { meanPsnr } from '../src/metrics/psnr.js';
+import { tensor } from '../src/core/tensor.js';
 
 const data = await loadFashionMnist({ split: 'train', limit: 1200 });
 const train = sliceRows(data.images, 0, 1000);
 const test_ = sliceRows(data.images, 1000, 1200);
 
 const tinyModel = () => denseAutoencoder({ inputShape: [1, 28, 28], hidden: [32], bottleneck: 8, seed: 3 });
+
+test('PSNR loss: its value is minus the mean per-sample PSNR, and its gradient matches finite differences', () => {
+  const rng = new Rng(5);
+  const target = tensor([3, 10]);
+  const pred = tensor([3, 10]);
+  for (let i = 0; i < 30; i++) {
+    target.data[i] = rng.uniform();
+    pred.data[i] = target.data[i] + (rng.uniform() - 0.5) * (0.05 + 0.2 * Math.floor(i / 10));
+  }
+  const loss = new PsnrLoss(1e-12);
+  const perSample = new Float32Array(3);
+  assert.ok(Math.abs(loss.value(pred, target, perSample) + meanPsnr(target, pred)) < 1e-4);
+  const grad = tensor([3, 10]);
+  loss.gradient(pred, target, grad);
+  for (const j of [0, 7, 15, 29]) {
+    const h = 1e-3;
+    const at = pred.data[j];
+    pred.data[j] = at + h;
+    const up = loss.value(pred, target);
+    pred.data[j] = at - h;
+    const down = loss.value(pred, target);
+    pred.data[j] = at;
+    const numeric = (up - down) / (2 * h);
+    assert.ok(Math.abs(numeric - grad.data[j]) < 1e-2 * Math.max(1, Math.abs(numeric)), `value ${j}: analytic ${grad.data[j]}, numeric ${numeric}`);
+  }
+  assert.throws(() => new PsnrLoss(0), /positive MSE/);
+});
 
 test('noise network: evaluation mode is the plain autoencoder; training mode moves each code by at most half a step', () => {
   const model = tinyModel();
@@ -49,6 +79,7 @@ test('trainCodec: a rate weight buys smaller files with a shared step; annealing
       bits: 4,
       step: 'shared',
       rateWeight,
+      loss: 'mse',
       annealEpochs: 1,
       fit: { epochs: 3, batchSize: 64, seed: 0 },
     });

@@ -42,7 +42,7 @@ test('train -> encode -> finetune -> classify round trip on Fashion-MNIST', asyn
   assert.deepEqual(first, Array.from(z.data.subarray(0, 8)));
 
   const out = path.join(tmp, 'ft');
-  const ft = hourglass('finetune', '--pretrained', ae, '--labels', '200', '--mode', 'full', '--epochs', '10', '--head', '32', '--seed', '3', '--out', out, '--no-progress');
+  const ft = hourglass('finetune', '--pretrained', ae, '--labels', '200', '--mode', 'full', '--epochs', '10', '--head', '32', '--seed', '3', '--test-limit', '2000', '--out', out, '--no-progress');
   assert.equal(ft.code, 0, ft.stderr);
   assert.match(ft.stdout, /on 200 labelled samples of fashion-mnist\/train \(class-balanced\); 7 head-only epochs at lr 0\.001, then 10 epochs at lr 0\.0003, batch 32/);
   assert.match(ft.stderr, /head only \(encoder frozen\):\nEpoch 1\/7 [^]*Epoch 7\/7 [^]*fine-tuning everything:\nEpoch 1\/10 /);
@@ -51,23 +51,23 @@ test('train -> encode -> finetune -> classify round trip on Fashion-MNIST', asyn
   assert.deepEqual(readdirSync(out).sort(), ['confusion-matrix.png', 'metrics.json', 'model.safetensors']);
   const metrics = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8'));
   assert.equal(metrics.labelled, 200);
-  assert.equal(metrics.testSamples, 10000);
+  assert.equal(metrics.testSamples, 2000);
   assert.ok(metrics.testAccuracy > 0.35, `accuracy ${metrics.testAccuracy} (chance 0.1)`);
   assert.equal(metrics.confusion.length, 10);
   assert.equal(String.fromCharCode(...readFileSync(path.join(out, 'confusion-matrix.png')).subarray(1, 4)), 'PNG');
 
-  const cls = hourglass('classify', '--model', path.join(out, 'model.safetensors'), '--out', 'predictions.csv');
+  const cls = hourglass('classify', '--model', path.join(out, 'model.safetensors'), '--limit', '2000', '--out', 'predictions.csv');
   assert.equal(cls.code, 0, cls.stderr);
-  const printed = Number(/accuracy (\d+\.\d+)% on 10000 samples/.exec(cls.stdout)?.[1]);
+  const printed = Number(/accuracy (\d+\.\d+)% on 2000 samples/.exec(cls.stdout)?.[1]);
   assert.equal(printed, Number((metrics.testAccuracy * 100).toFixed(2)));
   const predictions = readFileSync(path.join(tmp, 'predictions.csv'), 'utf8').trim().split('\n');
   assert.equal(predictions[0], 'prediction,p0,p1,p2,p3,p4,p5,p6,p7,p8,p9,label');
-  assert.equal(predictions.length, 10001);
+  assert.equal(predictions.length, 2001);
   const row = predictions[1].split(',').map(Number);
   assert.ok(Math.abs(row.slice(1, 11).reduce((a, b) => a + b, 0) - 1) < 1e-5, 'probabilities sum to 1');
   assert.equal(row[0], row.slice(1, 11).indexOf(Math.max(...row.slice(1, 11))));
 
-  const frozen = hourglass('finetune', '--pretrained', ae, '--labels', '50', '--mode', 'frozen', '--head', 'linear', '--epochs', '3', '--out', path.join(tmp, 'ft-frozen'));
+  const frozen = hourglass('finetune', '--pretrained', ae, '--labels', '50', '--mode', 'frozen', '--head', 'linear', '--epochs', '3', '--test-limit', '500', '--out', path.join(tmp, 'ft-frozen'));
   assert.equal(frozen.code, 0, frozen.stderr);
   assert.match(frozen.stdout, /\(frozen\) on 50 labelled samples.*; 3 epochs at lr 0\.001, batch 32/);
   assert.doesNotMatch(frozen.stderr, /head only/);
@@ -104,4 +104,22 @@ test('finetune and classify reject bad input with one clear line', async () => {
     assert.doesNotMatch(r.stderr, /internal error|at .*\.js:\d+/, 'no stack trace');
   }
   for (const dir of ['e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8']) assert.ok(!existsSync(path.join(tmp, dir)), `${dir} not created`);
+});
+
+test('finetune bench: a tiny run writes the table, results and plot for all four methods', () => {
+  const out = path.join(tmp, 'bench');
+  const r = hourglass('finetune', 'bench', 'fashion-mnist', '--arch', 'dense', '--pretrain-epochs', '1', '--sizes', '20', '--seeds', '1',
+    '--train-limit', '400', '--test-limit', '200', '--no-all-labels', '--out', out);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Pre-training a dense autoencoder on 400 training images without labels, 1 epochs/);
+  assert.match(r.stdout, /\| 20 \| \d+\.\d ± 0\.0 \| \d+\.\d ± 0\.0 \| \d+\.\d ± 0\.0 \| \d+\.\d ± 0\.0 \| [+-]\d+\.\d \|/);
+  assert.deepEqual(readdirSync(out).sort(), ['accuracy-vs-labels.png', 'pretrained.safetensors', 'results.json', 'results.md']);
+  const result = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
+  assert.deepEqual(result.runs.map((run: { method: string }) => run.method), ['frozen', 'finetuned', 'scratch', 'pca']);
+  assert.ok(result.runs.every((run: { accuracy: number }) => run.accuracy > 0.2), 'every method beats chance (0.1)');
+  assert.equal(result.testImages, 200);
+
+  const other = hourglass('finetune', 'bench', 'mnist', '--out', path.join(tmp, 'bench2'));
+  assert.equal(other.code, 1);
+  assert.match(other.stderr, /runs on fashion-mnist only, got 'mnist'/);
 });

@@ -14,6 +14,7 @@ import { confusionMatrixPlot } from '../report/confusion-matrix-plot.js';
 import { svgToPng } from '../report/svg.js';
 import { fineTuneRecipe } from '../apps/finetune-recipe.js';
 import { fineTuneClassifier } from '../apps/fine-tune.js';
+import { featureLayers } from '../apps/finetune-pretrain.js';
 import { checkRunDirectory } from './train-run.js';
 import { classNamesFor, loadLabelledData, type LabelledData } from './labels.js';
 import { ProgressPrinter } from './progress.js';
@@ -26,6 +27,8 @@ export interface FinetuneRunOptions {
   testData?: string;
   testLabelFile?: string;
   testSplit: number;
+  /** Score on the first N test samples only (quick runs). */
+  testLimit?: number;
   /** Labelled training samples to use (class-balanced); all when undefined. */
   labels?: number;
   classes?: number;
@@ -97,7 +100,8 @@ export async function finetuneRun(o: FinetuneRunOptions, log: (line: string) => 
   const classNames = classNamesFor({ labels: allLabels, classNames: labelled.classNames }, o.classes);
   checkLabels(labelled.labels, classNames.length, o.labelFile ?? `${labelled.source} labels`);
   if (separateTest) checkLabels(separateTest.labels, classNames.length, o.testLabelFile ?? `${separateTest.source} labels`);
-  const { train, test } = separateTest ? { train: labelled, test: separateTest } : holdOut(labelled, o);
+  const { train, test: fullTest } = separateTest ? { train: labelled, test: separateTest } : holdOut(labelled, o);
+  const test = limitSamples(fullTest, o.testLimit);
 
   const available = train.x.shape[0];
   const n = o.labels ?? available;
@@ -128,7 +132,8 @@ export async function finetuneRun(o: FinetuneRunOptions, log: (line: string) => 
     mode,
     encoderLearningRateScale: o.encoderLrScale,
     weights: o.init as 'pretrained' | 'random',
-    encoderLayers: o.encoderLayers,
+    // Conv encoders with a dense waist: classify from the conv maps before it (measured better, docs/finetune.md).
+    encoderLayers: o.encoderLayers ?? featureLayers(pretrained),
     seed: o.seed,
   });
   const what = o.init === 'random' ? 'randomly initialised copy of the encoder of' : 'pre-trained encoder of';
@@ -198,6 +203,14 @@ async function loadSeparateTest(o: FinetuneRunOptions): Promise<LabelledData | n
   if (o.testData) return (await loadLabelledData(o.testData, 'test', { dataDir: o.dataDir, labelFile: o.testLabelFile })) as LabelledData;
   if (o.data === 'fashion-mnist') return (await loadLabelledData('fashion-mnist', 'test', { dataDir: o.dataDir })) as LabelledData;
   return null;
+}
+
+function limitSamples(data: LabelledData, limit: number | undefined): LabelledData {
+  if (limit === undefined) return data;
+  if (!Number.isInteger(limit) || limit < 1) throw invalid(`--test-limit must be a positive integer, got ${limit}`);
+  if (limit >= data.x.shape[0]) return data;
+  const idx = Uint32Array.from({ length: limit }, (_, i) => i);
+  return { ...data, x: gatherRows(data.x, idx), labels: data.labels.slice(0, limit), source: `${data.source} (first ${limit})` };
 }
 
 /** Holds out --test-split of a data file as test data, seeded. */

@@ -11,7 +11,7 @@ import { auroc } from '../../metrics/auroc.js';
 import { averagePrecision } from '../../metrics/average-precision.js';
 import { flagAbove, metricsAtThreshold, type ThresholdMetrics } from '../../metrics/threshold-metrics.js';
 import { ErrorMap } from './error-map.js';
-import { LatentGaussian } from './latent-gaussian.js';
+import { LatentGaussian, MAX_LATENT_DIMS } from './latent-gaussian.js';
 import { maxF1Threshold } from './max-f1-threshold.js';
 import { checkScoreKind, needsImages, type ScoreKind } from './score-kind.js';
 import { normalizedScore, scoreStatistics, scoreStatisticsFromJSON, type ScoreStatistics } from './score-statistics.js';
@@ -20,8 +20,17 @@ import { WRAPPED_TENSOR_PREFIX, WrappedModel, type WrappedModelDescription } fro
 
 export const DETECTOR_KIND = 'detector';
 const LATENT_TENSOR_PREFIX = 'latent.';
-/** Rows pushed through the model at once: bounds the memory of scoring any amount of data. */
-const SCORING_BATCH = 1024;
+/**
+ * Values (rows x features) pushed through the model at once: bounds the memory of scoring
+ * any amount of data (a few MB per layer buffer), while narrow tables still go in batches
+ * large enough that per-call overhead does not dominate (30 columns: 32,768 rows).
+ */
+const SCORING_BATCH_VALUES = 1 << 20;
+
+/** Rows per scoring batch for samples of `features` values. */
+export function scoringBatchRows(features: number): number {
+  return Math.max(64, Math.min(32768, Math.floor(SCORING_BATCH_VALUES / Math.max(1, features))));
+}
 /** Gaussian sigma (pixels) of the 'smoothed-mse' score: wide enough to merge a stroke's error, narrow enough to keep a missing part local. */
 export const DEFAULT_SMOOTHING_SIGMA = 1.5;
 
@@ -173,6 +182,10 @@ export class AnomalyDetector {
   get model(): Autoencoder | PCA {
     return this.wrapped.model;
   }
+  /** 'autoencoder' or 'pca'. */
+  get modelKind(): 'autoencoder' | 'pca' {
+    return this.wrapped.kind;
+  }
   get isFitted(): boolean {
     return this.state !== null;
   }
@@ -216,6 +229,11 @@ export class AnomalyDetector {
       if (needsImages(kind) && sampleShape.length !== 3)
         throw invalid(`score '${kind}' needs images [channels, height, width]; this data has samples of shape ${shapeToString(sampleShape)}: use 'mse' or 'mae'`);
 
+    // Before any training: a code too wide for the latent Gaussian would fail only after it.
+    if (this.latentWeight > 0 && this.wrapped.kind === 'autoencoder' && this.wrapped.latentSize > MAX_LATENT_DIMS)
+      throw invalid(
+        `the latent term models codes of at most ${MAX_LATENT_DIMS} values; this bottleneck has ${this.wrapped.latentSize}: give the autoencoder a smaller bottleneck (a conv autoencoder: a dense waist, --bottleneck) or set latentWeight to 0`,
+      );
     let trainPart = x;
     let calibrationPart = x;
     if (calibrationFraction > 0) {
@@ -227,8 +245,14 @@ export class AnomalyDetector {
     }
     if (this.scaler && !this.scaler.fitted) this.scaler.fit(trainPart);
     const scaledTrain = this.toModelSpace(trainPart);
-    if (trainModel) await this.wrapped.fit(scaledTrain, fitOptions);
-    else if (!(this.model instanceof Autoencoder) && !this.model.isFitted) throw invalid('trainModel: false needs a PCA that is already fitted');
+    if (trainModel) {
+      // The model trains in model space, so held-out validation data is scaled like the training data.
+      const validation = fitOptions.validationData;
+      const options = validation ? { ...fitOptions, validationData: { x: this.toModelSpace(this.checkSamples(validation.x, 'validation data', sampleShape)) } } : fitOptions;
+      await this.wrapped.fit(scaledTrain, options);
+    } else if (!(this.model instanceof Autoencoder) && !this.model.isFitted) {
+      throw invalid('trainModel: false needs a PCA that is already fitted');
+    }
 
     const dynamicRange = valueRange(scaledTrain.data);
     const errorMaps = this.makeErrorMaps(sampleShape, dynamicRange);
@@ -243,10 +267,17 @@ export class AnomalyDetector {
       normalSamples: x.shape[0],
       calibrationSamples: calibrationFraction > 0 ? calibrationPart.shape[0] : 0,
     };
+    // Scoring the normal data needs the new state; a failure there leaves the previous one.
+    const previous = this.state;
     this.state = state;
-    const parts = this.rawParts(calibrationPart);
-    for (const [name, values] of Object.entries(parts.components)) state.statistics.components[name] = scoreStatistics(values);
-    state.statistics.score = scoreStatistics(this.combine(parts.components).score);
+    try {
+      const parts = this.rawParts(calibrationPart);
+      for (const [name, values] of Object.entries(parts.components)) state.statistics.components[name] = scoreStatistics(values);
+      state.statistics.score = scoreStatistics(this.combine(parts.components).score);
+    } catch (e) {
+      this.state = previous;
+      throw e;
+    }
     // max-F1 needs labelled data, which fit() does not have: start from the default rule
     // until calibrate() is called.
     if (this.rule.kind === 'max-f1') this.rule = DEFAULT_THRESHOLD_RULE;
@@ -340,13 +371,17 @@ export class AnomalyDetector {
     if (x.data.length !== x.shape[0] * per) throw shapeMismatch(`${what}: shape ${shapeToString(x.shape)} needs ${x.shape[0] * per} values, got ${x.data.length}`);
     if (x.shape[0] === 0) throw invalid(`${what} is empty: there is nothing to score`);
     const d = x.data;
-    for (let i = 0; i < d.length; i++)
-      if (d[i] - d[i] !== 0) {
-        const row = Math.floor(i / per);
-        const col = i % per;
-        const where = this.featureNames && this.featureNames.length === per ? `column '${this.featureNames[col]}'` : `value ${col}`;
-        throw new HourglassError('BAD_DATA', `${what}: sample ${row}, ${where} is ${d[i]}; anomaly scores need finite numbers (fill in or drop missing values)`);
-      }
+    // v * 0 is 0 for every finite v and NaN otherwise: one cheap pass, and a search only when it fails.
+    let probe = 0;
+    for (let i = 0; i < d.length; i++) probe += d[i] * 0;
+    if (probe !== 0)
+      for (let i = 0; i < d.length; i++)
+        if (d[i] - d[i] !== 0) {
+          const row = Math.floor(i / per);
+          const col = i % per;
+          const where = this.featureNames && this.featureNames.length === per ? `column '${this.featureNames[col]}'` : `value ${col}`;
+          throw new HourglassError('BAD_DATA', `${what}: sample ${row}, ${where} is ${d[i]}; anomaly scores need finite numbers (fill in or drop missing values)`);
+        }
     return x;
   }
 
@@ -479,8 +514,9 @@ export class AnomalyDetector {
     const n = scaled.shape[0];
     const d = this.wrapped.latentSize;
     const codes = new Float32Array(n * d);
-    for (let lo = 0; lo < n; lo += SCORING_BATCH) {
-      const hi = Math.min(n, lo + SCORING_BATCH);
+    const batch = scoringBatchRows(sizeOf(scaled.shape.slice(1)));
+    for (let lo = 0; lo < n; lo += batch) {
+      const hi = Math.min(n, lo + batch);
       codes.set(this.wrapped.run(sliceRows(scaled, lo, hi), true).codes!, lo * d);
     }
     return LatentGaussian.fit(codes, n, d);
@@ -501,8 +537,9 @@ export class AnomalyDetector {
     const reconstructed = explain ? new Float32Array(n * per) : undefined;
     // Each kind's map enters the explanation divided by its normal std, as its score enters a composite score.
     const weights = kinds.map((kind) => (this.scoreKinds.length > 1 ? 1 / positive(s.statistics.components[kind]?.std) : 1));
-    for (let lo = 0; lo < n; lo += SCORING_BATCH) {
-      const hi = Math.min(n, lo + SCORING_BATCH);
+    const batch = scoringBatchRows(per);
+    for (let lo = 0; lo < n; lo += batch) {
+      const hi = Math.min(n, lo + batch);
       const rows = hi - lo;
       const scaled = this.toModelSpace(sliceRows(x, lo, hi));
       const { reconstruction: rec, codes } = this.wrapped.run(scaled, latent !== null);

@@ -1,4 +1,5 @@
 import { invalid } from '../../core/errors.js';
+import { lossForward } from '../../core/native/dense.js';
 import { GaussianSmoother } from './gaussian-smoothing.js';
 import { needsImages, type ScoreKind } from './score-kind.js';
 import { SsimMap } from './ssim.js';
@@ -75,16 +76,8 @@ export class ErrorMap {
   scores(x: Float32Array, reconstruction: Float32Array, n: number, out: Float32Array = new Float32Array(n)): Float32Array {
     const d = this.settings.features;
     if (this.settings.kind === 'mse' || this.settings.kind === 'mae') {
-      // The common case without the intermediate map: scoring large files stays allocation-free.
-      const squared = this.settings.kind === 'mse';
-      for (let r = 0; r < n; r++) {
-        let sum = 0;
-        for (let j = r * d, end = j + d; j < end; j++) {
-          const e = x[j] - reconstruction[j];
-          sum += squared ? e * e : Math.abs(e);
-        }
-        out[r] = sum / d;
-      }
+      // The common case, natively and without the intermediate map: scoring large files stays fast and allocation-free.
+      if (n > 0) lossForward(this.settings.kind, reconstruction.subarray(0, n * d), x.subarray(0, n * d), n, d, out.subarray(0, n));
       return out;
     }
     const map = this.compute(x, reconstruction, n);

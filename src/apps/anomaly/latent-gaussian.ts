@@ -1,6 +1,6 @@
 import { HourglassError, invalid } from '../../core/errors.js';
 import { tensor, type Tensor } from '../../core/tensor.js';
-import { symmetricEigen } from '../../core/native/linalg.js';
+import { centeredCovariance, centeredProject, columnMeans, symmetricEigen } from '../../core/native/linalg.js';
 
 /**
  * Eigenvalues below this fraction of the mean eigenvalue are raised to it: codes of a
@@ -8,6 +8,9 @@ import { symmetricEigen } from '../../core/native/linalg.js';
  * any tiny deviation there dominate the distance.
  */
 const EIGENVALUE_FLOOR = 1e-3;
+
+/** A d x d covariance is estimated and diagonalised at fit; beyond this the codes are too wide for a Gaussian on a few thousand samples. */
+export const MAX_LATENT_DIMS = 1024;
 
 /**
  * A Gaussian fitted to the bottleneck codes of the normal data; a sample's latent score is
@@ -32,19 +35,16 @@ export class LatentGaussian {
     if (!Number.isInteger(d) || d < 1) throw invalid(`latent codes need at least one dimension, got ${d}`);
     if (n < 2) throw invalid(`the latent Gaussian needs at least 2 normal samples, got ${n}`);
     if (codes.length !== n * d) throw invalid(`latent codes: ${n} x ${d} needs ${n * d} values, got ${codes.length}`);
+    if (d > MAX_LATENT_DIMS)
+      throw invalid(
+        `the latent term models codes of at most ${MAX_LATENT_DIMS} values; this bottleneck has ${d}: give the autoencoder a smaller bottleneck (a conv autoencoder: a dense waist, --bottleneck) or set latentWeight to 0`,
+      );
     const mean = new Float64Array(d);
-    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += codes[i * d + j];
-    for (let j = 0; j < d; j++) mean[j] /= n;
+    const bad = columnMeans(codes, n, d, mean);
+    if (bad >= 0) throw new HourglassError('BAD_DATA', `latent code ${Math.floor(bad / d)} holds ${codes[bad]}: the model produced non-finite codes`);
     const cov = new Float64Array(d * d);
-    const centred = new Float64Array(d);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < d; j++) centred[j] = codes[i * d + j] - mean[j];
-      for (let a = 0; a < d; a++) {
-        const ca = centred[a];
-        for (let b = a; b < d; b++) cov[a * d + b] += ca * centred[b];
-      }
-    }
-    for (let a = 0; a < d; a++) for (let b = a; b < d; b++) cov[b * d + a] = cov[a * d + b] /= n - 1;
+    centeredCovariance(codes, n, d, mean, cov);
+    for (let i = 0; i < cov.length; i++) cov[i] /= n - 1;
     const { values, vectors } = symmetricEigen(cov, d, d);
     let meanEigen = 0;
     for (const v of values) meanEigen += Math.max(0, v) / d;
@@ -61,16 +61,12 @@ export class LatentGaussian {
   distances(codes: Float32Array, n: number, out: Float32Array = new Float32Array(n)): Float32Array {
     const d = this.dims;
     if (codes.length !== n * d) throw invalid(`latent codes: ${n} x ${d} needs ${n * d} values, got ${codes.length}`);
-    const centred = new Float64Array(d);
+    if (n === 0) return out;
+    const projected = new Float32Array(n * d);
+    centeredProject(codes, n, d, this.mean, this.whitening, d, projected);
     for (let i = 0; i < n; i++) {
-      for (let j = 0; j < d; j++) centred[j] = codes[i * d + j] - this.mean[j];
       let sum = 0;
-      for (let c = 0; c < d; c++) {
-        let p = 0;
-        const row = c * d;
-        for (let j = 0; j < d; j++) p += this.whitening[row + j] * centred[j];
-        sum += p * p;
-      }
+      for (let c = i * d, end = c + d; c < end; c++) sum += projected[c] * projected[c];
       out[i] = sum;
     }
     return out;

@@ -58,7 +58,7 @@ export function thresholdFromNormalScores(rule: ThresholdRule, stats: ScoreStati
 export function describeThresholdRule(rule: ThresholdRule): string {
   switch (rule.kind) {
     case 'contamination':
-      return `contamination ${rule.contamination} (the ${Number(((1 - rule.contamination) * 100).toFixed(3))}th percentile of normal scores)`;
+      return `contamination ${rule.contamination}: the ${Number(((1 - rule.contamination) * 100).toFixed(3))}th percentile of normal scores`;
     case 'value':
       return `explicit value ${rule.value}`;
     case 'zscore':

@@ -54,8 +54,8 @@ export class WrappedModel {
   }
 
   /**
-   * Reconstruction (and codes when asked) of a batch in model space, in new arrays: the
-   * layers' own output buffers are reused by the next batch.
+   * Reconstruction (and codes when asked) of a batch in model space. The arrays may be the
+   * layers' own output buffers, overwritten by the next call: use or copy them before.
    */
   run(batch: Tensor, wantCodes: boolean): { reconstruction: Float32Array; codes: Float32Array | null } {
     if (this.model instanceof PCA) {
@@ -63,9 +63,9 @@ export class WrappedModel {
       const codes = this.model.transform(flat);
       return { reconstruction: this.model.inverseTransform(codes).data, codes: wantCodes ? codes.data : null };
     }
+    // The decoder does not write into its input, so the codes stay valid next to the reconstruction.
     const z = this.model.encoder.forward(batch, false);
-    const codes = wantCodes ? z.data.slice() : null;
-    return { reconstruction: this.model.decoder.forward(z, false).data.slice(), codes };
+    return { reconstruction: this.model.decoder.forward(z, false).data, codes: wantCodes ? z.data : null };
   }
 
   describe(): WrappedModelDescription {

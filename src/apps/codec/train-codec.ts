@@ -9,6 +9,7 @@ import { Codec, DEFAULT_CODER } from './codec.js';
 import type { EntropyCoderName } from './hgc-container.js';
 import { calibrateLatent, checkBits, dequantize, quantize, type StepMode } from './latent-quantizer.js';
 import { QuantizationNoiseNetwork } from './quantization-noise.js';
+import { PsnrLoss } from './psnr-loss.js';
 
 export interface CodecTrainingOptions {
   /** The codec's default bit depth. */
@@ -29,6 +30,8 @@ export interface CodecTrainingOptions {
   /** Fraction of training codes left outside the quantisation range at each end. */
   clip?: number;
   coder?: EntropyCoderName;
+  /** Training loss: 'psnr' (minus the mean per-image PSNR, what codecs are judged by; default) or 'mse'. */
+  loss?: 'psnr' | 'mse';
   /** Options of the main training (epochs, batch size, learning rate, ...), as for Autoencoder.fit. */
   fit?: FitOptions;
 }
@@ -47,8 +50,9 @@ export interface CodecTrainingResult {
  */
 export async function trainCodec(model: Autoencoder, x: Tensor, options: CodecTrainingOptions): Promise<CodecTrainingResult> {
   const bits = checkBits(options.bits);
-  const { noise = 'bits', decoderEpochs = 0, clip = 0.001, coder = DEFAULT_CODER, step = 'per-dimension', rateWeight = 0, annealEpochs = 0 } = options;
-  const fitOptions = options.fit ?? {};
+  const { noise = 'bits', decoderEpochs = 0, clip = 0.001, coder = DEFAULT_CODER, step = 'per-dimension', rateWeight = 0, annealEpochs = 0, loss = 'psnr' } = options;
+  if (loss !== 'psnr' && loss !== 'mse') throw invalid(`codec training loss must be psnr or mse, got '${String(loss)}'`);
+  const fitOptions: FitOptions = { ...options.fit, loss: loss === 'psnr' ? new PsnrLoss() : 'mse' };
   if (!Number.isInteger(annealEpochs) || annealEpochs < 0) throw invalid(`anneal epochs must be a non-negative integer, got ${annealEpochs}`);
   if (!Number.isInteger(decoderEpochs) || decoderEpochs < 0) throw invalid(`decoder epochs must be a non-negative integer, got ${decoderEpochs}`);
   // Scaling as Autoencoder.fit does it, then the (noisy) network in the model's place.
@@ -98,6 +102,7 @@ export async function trainCodec(model: Autoencoder, x: Tensor, options: CodecTr
     noise: noise === 'bits' ? bits : noise === 'none' ? null : [...noise],
     step,
     rateWeight,
+    loss,
     annealEpochs,
     decoderEpochs,
     clip,

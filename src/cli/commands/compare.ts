@@ -62,7 +62,7 @@ export const compareCommand: Command = {
     const labels = test.labels ? test.labels.subarray(0, testX.shape[0]) : null;
     await mkdir(dir, { recursive: true });
     const written = await writeCompareReport(dir, { entries, test: testX, labels, classNames: test.classNames, imageShape: train.imageShape, source: train.source, epochs });
-    process.stdout.write(`\nTest reconstruction MSE (${train.source}):\n${compareTable(entries)}\n\nwrote ${written.map((f) => path.join(dir, f)).join(', ')}\n`);
+    process.stdout.write(`\nTest reconstruction MSE on ${test.source} (${testX.shape[0]} samples; trained on ${train.source}):\n${compareTable(entries)}\n\nwrote ${written.map((f) => path.join(dir, f)).join(', ')}\n`);
   },
 };
 

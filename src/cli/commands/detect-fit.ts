@@ -23,7 +23,7 @@ export const detectFitCommand: Command = {
     { name: 'validation', type: 'string', description: 'labelled validation data for --max-f1 (a data file)' },
     { name: 'validation-labels', type: 'string', description: 'labels of --validation: 0 = normal, 1 = anomaly' },
     { name: 'validation-split', type: 'number', description: 'with --normal-class and --max-f1: fraction of the labelled data held out', default: 0.1 },
-    { name: 'calibration', type: 'number', description: 'fraction of the normal data held out to calibrate the threshold (default 0: training scores)', default: 0 },
+    { name: 'calibration', type: 'number', description: 'fraction of the normal data held out to calibrate the threshold (0: use the training scores)', default: 0 },
     { name: 'out', type: 'string', description: 'detector file to write', default: 'detector.safetensors' },
     { name: 'overwrite', type: 'flag', description: 'replace an existing detector file' },
     { name: 'progress', type: 'flag', description: 'live progress line (default on a terminal)' },

@@ -43,7 +43,7 @@ export const detectReportCommand: Command = {
       classNames: data.classNames,
       source: normalClass !== null ? `${data.source} (class ${normalClass}${data.classNames ? ` '${data.classNames[normalClass]}'` : ''} normal)` : data.source,
       top: opt.number(o, 'top') as number,
-      description: `${detector.model.constructor.name === 'PCA' ? 'PCA' : 'autoencoder'} detector, score ${detector.scoreKinds.join(' + ')}${detector.latentWeight > 0 ? ` + ${detector.latentWeight} x latent` : ''}`,
+      description: `${detector.modelKind === 'pca' ? 'PCA' : 'autoencoder'} detector, score ${detector.scoreKinds.join(' + ')}${detector.latentWeight > 0 ? ` + ${detector.latentWeight} x latent` : ''}`,
     });
     const log = (line: string): void => void process.stdout.write(line + '\n');
     log(`hourglass: ${data.x.shape[0].toLocaleString('en-US')} samples, ${report.flagged.toLocaleString('en-US')} flagged above ${detector.threshold.toPrecision(4)}`);

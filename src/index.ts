@@ -38,3 +38,16 @@ export { syntheticData } from './data/synthetic.js';
 
 export { saveModelFile, loadModelFile, type ModelFileContents } from './io/model-file.js';
 export { compareBottlenecks, type CompareOptions, type CompareEntry } from './apps/compare.js';
+export { Classifier } from './models/classifier.js';
+
+export { AnomalyDetector, type AnomalyDetectorOptions } from './apps/anomaly/anomaly-detector.js';
+export { scoreCsvFile } from './apps/anomaly/score-csv.js';
+export { Denoiser, type DenoiserOptions } from './apps/denoise/denoiser.js';
+export { parseCorruption, corrupt, corruptionTransform } from './apps/denoise/corruption.js';
+export { Codec } from './apps/codec/codec.js';
+export { encodeHgc, decodeHgc } from './apps/codec/hgc-container.js';
+
+export { auroc } from './metrics/auroc.js';
+export { averagePrecision } from './metrics/average-precision.js';
+export { psnr, meanPsnr } from './metrics/psnr.js';
+export { ssim, meanSsim } from './metrics/ssim.js';

@@ -7,7 +7,7 @@ import { auroc } from '../src/metrics/auroc.js';
 import { averagePrecision } from '../src/metrics/average-precision.js';
 import { rocCurve } from '../src/metrics/roc-curve.js';
 import { precisionRecallCurve } from '../src/metrics/precision-recall-curve.js';
-import { confusionMatrix, decisionMetrics } from '../src/metrics/confusion-matrix.js';
+import { binaryConfusionMatrix, decisionMetrics } from '../src/metrics/confusion-matrix.js';
 import { flagAbove, metricsAtThreshold } from '../src/metrics/threshold-metrics.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/metrics');
@@ -59,7 +59,7 @@ test('confusion matrix and precision / recall / F1 at a threshold (score > thres
   close(m.accuracy, 0.75);
   assert.deepEqual([...flagAbove([0.5, 0.50001, 0.2], 0.5)], [0, 1, 0]);
   // Nothing flagged: precision and F1 are 0 (scikit-learn's zero_division=0), not NaN.
-  const none = decisionMetrics(confusionMatrix([1, 0, 1], [0, 0, 0]));
+  const none = decisionMetrics(binaryConfusionMatrix([1, 0, 1], [0, 0, 0]));
   assert.deepEqual([none.precision, none.recall, none.f1], [0, 0, 0]);
 });
 
@@ -102,5 +102,5 @@ test('bad inputs are errors, not NaN', () => {
   assert.throws(() => auroc([0, 1], [1, NaN]), /score 1 is NaN/);
   assert.throws(() => auroc([0, 2], [1, 2]), /label 1 is 2; labels must be 0 \(normal\) or 1 \(anomaly\)/);
   assert.throws(() => auroc([0, 1, 1], [1, 2]), /3 labels but 2 scores/);
-  assert.throws(() => confusionMatrix([0, 1], [0, 0.5]), /prediction 1 is 0\.5/);
+  assert.throws(() => binaryConfusionMatrix([0, 1], [0, 0.5]), /prediction 1 is 0\.5/);
 });

@@ -9,7 +9,8 @@ export interface ConfusionMatrix {
   falseNegatives: number;
 }
 
-export function confusionMatrix(labels: ArrayLike<number>, predictions: ArrayLike<number>): ConfusionMatrix {
+/** Counts of 0/1 predictions against 0/1 labels (multi-class matrices: classification.ts). */
+export function binaryConfusionMatrix(labels: ArrayLike<number>, predictions: ArrayLike<number>): ConfusionMatrix {
   checkLabelled(labels, predictions, 'confusion matrix');
   const cm = { truePositives: 0, falsePositives: 0, trueNegatives: 0, falseNegatives: 0 };
   for (let i = 0; i < labels.length; i++) {

@@ -1,6 +1,6 @@
 import { invalid } from '../core/errors.js';
 import { checkLabelled } from './binary-labels.js';
-import { confusionMatrix, decisionMetrics, type ConfusionMatrix, type DecisionMetrics } from './confusion-matrix.js';
+import { binaryConfusionMatrix, decisionMetrics, type ConfusionMatrix, type DecisionMetrics } from './confusion-matrix.js';
 
 export interface ThresholdMetrics extends DecisionMetrics {
   threshold: number;
@@ -18,6 +18,6 @@ export function flagAbove(scores: ArrayLike<number>, threshold: number): Uint8Ar
 export function metricsAtThreshold(labels: ArrayLike<number>, scores: ArrayLike<number>, threshold: number): ThresholdMetrics {
   if (typeof threshold !== 'number' || Number.isNaN(threshold)) throw invalid(`threshold must be a number, got ${threshold}`);
   checkLabelled(labels, scores, 'metrics at threshold');
-  const confusion = confusionMatrix(labels, flagAbove(scores, threshold));
+  const confusion = binaryConfusionMatrix(labels, flagAbove(scores, threshold));
   return { threshold, confusion, ...decisionMetrics(confusion) };
 }

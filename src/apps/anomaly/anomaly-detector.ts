@@ -21,16 +21,17 @@ import { WRAPPED_TENSOR_PREFIX, WrappedModel, type WrappedModelDescription } fro
 export const DETECTOR_KIND = 'detector';
 const LATENT_TENSOR_PREFIX = 'latent.';
 /**
- * Values (rows x features) pushed through the model at once: bounds the memory of scoring
- * any amount of data (a few MB per layer buffer), while narrow tables still go in batches
- * large enough that per-call overhead does not dominate (30 columns: 32,768 rows).
+ * Values (rows x features) pushed through the model at once: at least 1024 rows (matrix
+ * products stay efficient), more for narrow tables, at most 32,768; the memory of scoring
+ * stays bounded however much data is scored.
  */
-const SCORING_BATCH_VALUES = 1 << 20;
+const SCORING_BATCH_VALUES = 1 << 16;
 
 /** Rows per scoring batch for samples of `features` values. */
 export function scoringBatchRows(features: number): number {
-  return Math.max(64, Math.min(32768, Math.floor(SCORING_BATCH_VALUES / Math.max(1, features))));
+  return Math.max(1024, Math.min(32768, Math.floor(SCORING_BATCH_VALUES / Math.max(1, features))));
 }
+
 /** Gaussian sigma (pixels) of the 'smoothed-mse' score: wide enough to merge a stroke's error, narrow enough to keep a missing part local. */
 export const DEFAULT_SMOOTHING_SIGMA = 1.5;
 

@@ -3,7 +3,7 @@ import type { Shape } from '../core/tensor.js';
 import { opt, type OptionSpec, type OptionValues } from './command.js';
 import { buildAutoencoder } from '../models/build.js';
 import { PCA } from '../models/pca.js';
-import { MinMaxScaler, StandardScaler, type Scaler } from '../data/scaler.js';
+import { scalerByName } from '../data/scaler.js';
 import { AnomalyDetector } from '../apps/anomaly/anomaly-detector.js';
 import { checkScoreKind, SCORE_KINDS, type ScoreKind } from '../apps/anomaly/score-kind.js';
 import type { ThresholdRule } from '../apps/anomaly/threshold-rule.js';
@@ -91,7 +91,7 @@ export function thresholdRule(o: OptionValues): ThresholdRule {
 /** A new, unfitted detector for samples of `sampleShape`. */
 export function makeDetector(spec: DetectorSpec, sampleShape: Shape, rule: ThresholdRule, featureNames: string[] | null = null): AnomalyDetector {
   const isImage = sampleShape.length === 3;
-  const scaler = makeScaler(spec.scaler ?? (isImage ? 'none' : 'standard'));
+  const scaler = scalerByName(spec.scaler ?? (isImage ? 'none' : 'standard'));
   const model =
     spec.modelType === 'pca'
       ? new PCA({ nComponents: spec.components, seed: spec.seed })
@@ -123,15 +123,3 @@ export function describeSpec(spec: DetectorSpec): string {
   return `${model}, score ${spec.score.join(' + ')}${latent}`;
 }
 
-function makeScaler(name: string): Scaler | null {
-  switch (name) {
-    case 'none':
-      return null;
-    case 'minmax':
-      return new MinMaxScaler();
-    case 'standard':
-      return new StandardScaler();
-    default:
-      throw invalid(`--scaler must be none, minmax or standard, got '${name}'`);
-  }
-}

@@ -7,7 +7,7 @@ import { Rng } from '../core/rng.js';
 import { checkLossKind } from '../train/loss.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { buildAutoencoder } from '../models/build.js';
-import { MinMaxScaler, StandardScaler, type Scaler } from '../data/scaler.js';
+import { scalerByName } from '../data/scaler.js';
 import { writeTrainingReport, type PcaBaseline } from '../report/training-report.js';
 import { loadData, type LoadedData } from './datasets.js';
 import { ProgressPrinter } from './progress.js';
@@ -58,7 +58,7 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
 
   const { train, test } = await loadTrainAndTest(o);
   const isImage = train.imageShape !== null;
-  const scaler = makeScaler(o.scaler ?? (isImage ? 'none' : 'standard'));
+  const scaler = scalerByName(o.scaler ?? (isImage ? 'none' : 'standard'));
   const model = buildAutoencoder({
     arch: o.arch,
     inputShape: train.x.shape.slice(1),
@@ -152,15 +152,3 @@ async function loadTrainAndTest(o: TrainRunOptions): Promise<{ train: LoadedData
   return { train: { ...train, x: pick(order.subarray(nTest)) }, test: testPart };
 }
 
-function makeScaler(name: string): Scaler | null {
-  switch (name) {
-    case 'none':
-      return null;
-    case 'minmax':
-      return new MinMaxScaler();
-    case 'standard':
-      return new StandardScaler();
-    default:
-      throw invalid(`--scaler must be none, minmax or standard, got '${name}'`);
-  }
-}

@@ -347,3 +347,19 @@ export function scalerFromJSON(json: unknown): Scaler | null {
   }
   throw bad(`unknown kind ${JSON.stringify(o.kind)} (expected 'minmax' or 'standard')`);
 }
+
+export const SCALER_NAMES = ['none', 'minmax', 'standard'] as const;
+
+/** The scaler a command-line name stands for: null for 'none', else a new, unfitted scaler. */
+export function scalerByName(name: string): Scaler | null {
+  switch (name) {
+    case 'none':
+      return null;
+    case 'minmax':
+      return new MinMaxScaler();
+    case 'standard':
+      return new StandardScaler();
+    default:
+      throw new HourglassError('INVALID_ARGUMENT', `--scaler must be none, minmax or standard, got '${name}'`);
+  }
+}

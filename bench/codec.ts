@@ -5,17 +5,12 @@
 // bench/results/codec/, trained codecs are cached in bench/results/codec/models/.
 import path from 'node:path';
 import { CODEC_BENCH_DEFAULTS, runCodecBenchmark, type CodecBenchmarkResult } from '../src/apps/codec/codec-benchmark.js';
-import { repoRoot, table, writeResult } from './common.js';
+import { repoRoot, writeResult } from './common.js';
 
 export async function benchCodec(): Promise<CodecBenchmarkResult> {
   console.log('\n## Learned compression, Fashion-MNIST: autoencoder codec vs PCA, JPEG and WebP');
   const outDir = path.join(repoRoot, 'bench/results/codec');
   const result = await runCodecBenchmark({ ...CODEC_BENCH_DEFAULTS, outDir, modelsDir: path.join(outDir, 'models'), log: (line) => console.log(line) });
-  console.log('\nAt equal PSNR, bytes of the learned codec / bytes of JPEG and of WebP (target: at most 0.5):');
-  const rows = result.ratios
-    .filter((r) => r.method.startsWith('autoencoder'))
-    .map((r) => [`${r.method}, ${r.setting}`, r.psnr.toFixed(2), r.bytesPerImage.toFixed(1), r.jpegRatio?.toFixed(2) ?? '-', r.webpRatio?.toFixed(2) ?? '-']);
-  console.log(table(['codec', 'PSNR dB', 'bytes/image', 'vs JPEG', 'vs WebP'], rows));
   const file = writeResult('codec', { name: 'codec', ...result });
   console.log(`(wrote ${path.relative(repoRoot, file)} and the tables and plots in ${path.relative(repoRoot, outDir)}/)`);
   return result;

@@ -15,20 +15,20 @@ import { trainCodec } from './train-codec.js';
 /** Settings of the published run (docs/compression.md); the CLI and bench/codec.ts start from these. */
 export const CODEC_BENCH_DEFAULTS = {
   arch: 'dense',
-  hidden: [512, 256],
+  hidden: [1024, 512],
   filters: [32, 64],
   bottlenecks: [32, 64, 128],
-  bits: [2, 3, 4, 5, 6],
-  trainBits: 4,
+  bits: [3, 4, 5, 6, 7],
+  trainBits: 6,
   step: 'per-dimension' as StepMode,
   rateWeight: 0,
-  epochs: 20,
-  annealEpochs: 0,
-  decoderEpochs: 0,
+  epochs: 60,
+  annealEpochs: 6,
+  decoderEpochs: 2,
   batchSize: 128,
   seed: 0,
   jpegQualities: [1, 5, 10, 20, 30, 50, 75, 90],
-  webpQualities: [1, 5, 10, 20, 30, 50, 75, 90],
+  webpQualities: [1, 2, 3, 5, 10, 20, 30, 50, 75, 90],
   compareNoise: true,
 };
 
@@ -158,6 +158,14 @@ export async function runCodecBenchmark(o: CodecBenchmarkOptions): Promise<Codec
         webpRatio: webpBytes === null ? null : p.bytesPerImage / webpBytes,
       };
     });
+
+  o.log('at equal PSNR, bytes of the autoencoder codec / bytes of JPEG and of WebP (target: at most 0.5 for both):');
+  for (const r of ratios.filter((x) => x.method.startsWith('autoencoder'))) {
+    const verdict = r.jpegRatio === null || r.webpRatio === null ? 'outside the JPEG/WebP curves' : r.jpegRatio <= 0.5 && r.webpRatio <= 0.5 ? 'target met' : 'target not met';
+    o.log(
+      `  ${`${r.method}, ${r.setting}`.padEnd(34)} PSNR ${r.psnr.toFixed(2)}  ${r.bytesPerImage.toFixed(1).padStart(6)} B   vs JPEG ${fmt(r.jpegRatio, 2).padStart(5)}   vs WebP ${fmt(r.webpRatio, 2).padStart(5)}   ${verdict}`,
+    );
+  }
 
   const settings = {
     arch: o.arch,

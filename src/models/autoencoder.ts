@@ -7,6 +7,7 @@ import { layerFromConfig } from '../layers/registry.js';
 import type { Network } from '../train/network.js';
 import { fit, type FitOptions, type TrainingRecord } from '../train/fit.js';
 import { ReconstructionLoss, type LossKind } from '../train/loss.js';
+import { loadWeightsInto } from '../io/load-weights.js';
 import { loadModelFile, saveModelFile, type ModelFileContents } from '../io/model-file.js';
 import { scalerFromJSON, type Scaler } from '../data/scaler.js';
 
@@ -172,17 +173,7 @@ export class Autoencoder implements Network {
     } catch (e) {
       throw new HourglassError('BAD_FILE', `${source}: ${(e as Error).message}`);
     }
-    const expected = [...model.params(), ...model.buffers()];
-    for (const { name, value } of expected) {
-      const stored = contents.tensors.get(name);
-      if (!stored) throw new HourglassError('BAD_FILE', `${source}: tensor '${name}' is missing`);
-      if (!sameShape(stored.shape, value.shape))
-        throw new HourglassError('MODEL_MISMATCH', `${source}: tensor '${name}' has shape ${shapeToString(stored.shape)}, the architecture needs ${shapeToString(value.shape)}`);
-      value.data.set(stored.data);
-    }
-    const known = new Set(expected.map((t) => t.name));
-    const unexpected = [...contents.tensors.keys()].filter((k) => !known.has(k));
-    if (unexpected.length) throw new HourglassError('BAD_FILE', `${source}: unexpected tensors ${unexpected.join(', ')}`);
+    loadWeightsInto([...model.params(), ...model.buffers()], contents.tensors, source);
     const extra = contents.extra ?? {};
     model.scaler = extra.scaler ? scalerFromJSON(extra.scaler) : null;
     model.training = (extra.training as TrainingRecord | null) ?? null;

@@ -12,6 +12,7 @@ import type { Network } from '../train/network.js';
 import { fit, type FitOptions, type TrainingRecord } from '../train/fit.js';
 import { CrossEntropyLoss, checkLabels, oneHot, softmax } from '../train/cross-entropy.js';
 import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification.js';
+import { loadWeightsInto } from '../io/load-weights.js';
 import { loadModelFile, saveModelFile, type ModelFileContents } from '../io/model-file.js';
 import { scalerFromJSON, type Scaler } from '../data/scaler.js';
 import type { Autoencoder } from './autoencoder.js';
@@ -303,17 +304,7 @@ export class Classifier implements Network {
     } catch (e) {
       throw new HourglassError('BAD_FILE', `${source}: ${(e as Error).message}`);
     }
-    const expected = [...model.params(), ...model.buffers()];
-    for (const { name, value } of expected) {
-      const stored = contents.tensors.get(name);
-      if (!stored) throw new HourglassError('BAD_FILE', `${source}: tensor '${name}' is missing`);
-      if (!sameShape(stored.shape, value.shape))
-        throw new HourglassError('MODEL_MISMATCH', `${source}: tensor '${name}' has shape ${shapeToString(stored.shape)}, the architecture needs ${shapeToString(value.shape)}`);
-      value.data.set(stored.data);
-    }
-    const known = new Set(expected.map((t) => t.name));
-    const unexpected = [...contents.tensors.keys()].filter((k) => !known.has(k));
-    if (unexpected.length) throw new HourglassError('BAD_FILE', `${source}: unexpected tensors ${unexpected.join(', ')}`);
+    loadWeightsInto([...model.params(), ...model.buffers()], contents.tensors, source);
     const extra = contents.extra ?? {};
     model.scaler = extra.scaler ? scalerFromJSON(extra.scaler) : null;
     model.training = (extra.training as TrainingRecord | null) ?? null;

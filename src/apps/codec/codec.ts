@@ -2,7 +2,7 @@ import { HourglassError, invalid, shapeMismatch } from '../../core/errors.js';
 import { sameShape, shapeToString, sizeOf, type Shape, type Tensor } from '../../core/tensor.js';
 import { Autoencoder } from '../../models/autoencoder.js';
 import { loadModelFile, saveModelFile, type ModelFileContents } from '../../io/model-file.js';
-import { decodeHgc, encodeHgc, ENTROPY_CODERS, type EntropyCoderName, type HgcHeader } from './hgc-container.js';
+import { decodeHgc, encodeHgc, ENTROPY_CODERS, HGC_VERSION, type EntropyCoderName, type HgcHeader } from './hgc-container.js';
 import { calibrateLatent, checkBits, checkCalibration, dequantize, quantize, type LatentCalibration, type StepMode } from './latent-quantizer.js';
 import { LatentCoders } from './latent-coders.js';
 import { hashToHex, modelHash } from './model-hash.js';
@@ -116,7 +116,7 @@ export class Codec {
 
   /** Header of a file of `count` samples as this codec writes it; its encoded size is the per-file overhead. */
   header(count: number): HgcHeader {
-    return { version: 1, coder: this.coder, bits: this.bits, modelHash: this.hash, count, latentSize: this.model.latentSize, sampleShape: null };
+    return { version: HGC_VERSION, coder: this.coder, bits: this.bits, modelHash: this.hash, count, latentSize: this.model.latentSize, sampleShape: null };
   }
 
   // --- files -----------------------------------------------------------------

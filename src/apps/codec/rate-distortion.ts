@@ -5,7 +5,7 @@ import { meanPsnr } from '../../metrics/psnr.js';
 import { meanSsim } from '../../metrics/ssim.js';
 import type { PCA } from '../../models/pca.js';
 import type { Codec } from './codec.js';
-import { decodeHgc, encodeHgc, MODEL_HASH_BYTES, type EntropyCoderName } from './hgc-container.js';
+import { decodeHgc, encodeHgc, HGC_VERSION, MODEL_HASH_BYTES, type EntropyCoderName } from './hgc-container.js';
 import { LatentCoders } from './latent-coders.js';
 import { dequantize, quantize, type LatentCalibration } from './latent-quantizer.js';
 
@@ -66,7 +66,7 @@ export function measurePcaCodec(method: string, pca: PCA, calibration: LatentCal
   let overhead = 0;
   for (let i = 0; i < n; i++) {
     const symbols = quantize(sliceRows(codes, i, i + 1), calibration, bits);
-    const file = encodeHgc({ version: 1, coder, bits, modelHash, count: 1, latentSize: k, sampleShape: null, payload: coders.encode(coder, symbols, bits) });
+    const file = encodeHgc({ version: HGC_VERSION, coder, bits, modelHash, count: 1, latentSize: k, sampleShape: null, payload: coders.encode(coder, symbols, bits) });
     bytes += file.length;
     const parsed = decodeHgc(file, 'benchmark file');
     overhead += file.length - parsed.payload.length;
@@ -114,8 +114,8 @@ export async function measureImageFormat(format: ImageFormat, quality: number, i
 
 /**
  * Bytes per image a method needs to reach `psnr`, by linear interpolation between the two
- * neighbouring points of its curve; null outside the curve (no extrapolation). Points are
- * first reduced to their lower convex-free envelope: a point that costs more than a better one is dropped.
+ * neighbouring points of its curve; null outside the curve (no extrapolation). A point that
+ * costs at least as many bytes as a point of higher PSNR is dropped first, so the curve is monotone.
  */
 export function bytesAtPsnr(curve: readonly RatePoint[], psnr: number): number | null {
   const sorted = [...curve].sort((a, b) => a.psnr - b.psnr);

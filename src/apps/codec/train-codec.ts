@@ -32,6 +32,8 @@ export interface CodecTrainingOptions {
   coder?: EntropyCoderName;
   /** Training loss: 'psnr' (minus the mean per-image PSNR, what codecs are judged by; default) or 'mse'. */
   loss?: 'psnr' | 'mse';
+  /** Called before the annealing and decoder-only phases start (progress output). */
+  onPhase?: (phase: 'anneal' | 'decoder', epochs: number) => void;
   /** Options of the main training (epochs, batch size, learning rate, ...), as for Autoencoder.fit. */
   fit?: FitOptions;
 }
@@ -65,6 +67,7 @@ export async function trainCodec(model: Autoencoder, x: Tensor, options: CodecTr
     noise === 'none' ? model : new QuantizationNoiseNetwork(model, { bits: noise === 'bits' ? bits : noise, step, rateWeight }, new Rng((fitOptions.seed ?? 0) ^ 0x5eed));
   let training = await fit(network, scaled, null, { ...fitOptions, validationData });
   if (annealEpochs > 0) {
+    options.onPhase?.('anneal', annealEpochs);
     // A few epochs at a fifth of the learning rate settle Adam's noisy last steps.
     const annealed = await fit(network, scaled, null, {
       ...fitOptions,
@@ -86,6 +89,7 @@ export async function trainCodec(model: Autoencoder, x: Tensor, options: CodecTr
 
   let decoderTraining: TrainingRecord | null = null;
   if (decoderEpochs > 0) {
+    options.onPhase?.('decoder', decoderEpochs);
     const codes = model.encode(x);
     const quantized = dequantize(quantize(codes, calibration, bits), calibration, bits, codes.shape);
     const target = model.scaler ? model.scaler.transform(x) : x;

@@ -18,6 +18,8 @@
 extern "C" void dgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k,
                        const double* alpha, const double* a, const int* lda, const double* b, const int* ldb,
                        const double* beta, double* c, const int* ldc);
+extern "C" void ssyrk_(const char* uplo, const char* trans, const int* n, const int* k, const float* alpha,
+                       const float* a, const int* lda, const float* beta, float* c, const int* ldc);
 
 namespace hourglass {
 namespace {
@@ -175,9 +177,10 @@ HOURGLASS_EXPORT(columnSquaredDeviations, ColumnSquaredDeviations);
 
 // centeredCovariance(X, n, d, mean: Float64Array[d], out: Float64Array[d*d]):
 // out = (X - mean)^T (X - mean), unscaled, both triangles filled. Rows are centred a block
-// at a time (no centred copy of X), each block's product is float32 sgemm and the blocks
-// are summed in double. Only the upper trapezoid of column panels is multiplied, which
-// saves about a third of the flops of a full sgemm.
+// at a time (no centred copy of X) and each block's Gram matrix is a float32 symmetric
+// rank-k update (BLAS ssyrk, which computes one triangle only: half the flops of a full
+// sgemm, and measured 10% faster than oneDNN sgemm on column panels of the triangle);
+// the blocks are summed in double.
 Napi::Value CenteredCovariance(const Napi::CallbackInfo& info) {
   expectCount(info, 5, "centeredCovariance");
   auto env = info.Env();
@@ -188,36 +191,22 @@ Napi::Value CenteredCovariance(const Napi::CallbackInfo& info) {
   checkInt32(env, {n, d});
   std::fill(out.data, out.data + d * d, 0.0);
   if (n == 0 || d == 0) return env.Undefined();
-  int64_t block = rowBlock(d);
-  int64_t panels = d >= 512 ? 4 : d >= 128 ? 2 : 1;
-  // Private d x d sums cost 12 d^2 bytes per thread: beyond d = 4096 the threads share sgemm instead.
-  int workers = d <= 4096 ? rowWorkers(n, block) : 1;
-  size_t square = static_cast<size_t>(d * d);
-  std::vector<float> centred(static_cast<size_t>(workers) * std::min(block, n) * d);
-  std::vector<float> parts(static_cast<size_t>(workers) * square);
-  std::vector<double> sums(static_cast<size_t>(workers - 1) * square, 0.0);
-  dnnl_status_t status = forRowRanges(n, workers, [&](int w, int64_t begin, int64_t end, bool parallel) {
-    float* buffer = centred.data() + static_cast<size_t>(w) * std::min(block, n) * d;
-    float* part = parts.data() + static_cast<size_t>(w) * square;
-    double* sum = w == 0 ? out.data : sums.data() + static_cast<size_t>(w - 1) * square;
-    for (int64_t start = begin; start < end; start += block) {
-      int64_t rows = std::min(block, end - start);
-      centerRows(X.data, d, mean.data, start, rows, buffer, parallel);
-      for (int64_t p = 0; p < panels; p++) {
-        int64_t j0 = d * p / panels, j1 = d * (p + 1) / panels;
-        // part[0:j1, j0:j1] = buffer[:, 0:j1]^T buffer[:, j0:j1]
-        dnnl_status_t s = dnnl_sgemm('T', 'N', j1, j1 - j0, rows, 1.0f, buffer, d, buffer + j0, d, 0.0f, part + j0, d);
-        if (s != dnnl_success) return s;
-        for (int64_t i = 0; i < j1; i++)
-          for (int64_t j = j0; j < j1; j++) sum[i * d + j] += part[i * d + j];
-      }
-    }
-    return dnnl_success;
-  });
-  checkSgemm(env, status);
-  for (int w = 1; w < workers; w++) {
-    const double* sum = sums.data() + static_cast<size_t>(w - 1) * square;
-    for (size_t i = 0; i < square; i++) out.data[i] += sum[i];
+  // Large blocks keep ssyrk efficient (measured: 4096 rows 0.23 s, 1024 rows 0.26 s for
+  // 60,000 x 784) while the centred copy stays bounded (64 MB at most).
+  int64_t block = std::max<int64_t>(1, std::min<int64_t>({n, 8192, (INT64_C(1) << 24) / d}));
+  std::vector<float> centred(static_cast<size_t>(block * d));
+  std::vector<float> part(static_cast<size_t>(d * d));
+  for (int64_t start = 0; start < n; start += block) {
+    int64_t rows = std::min(block, n - start);
+    centerRows(X.data, d, mean.data, start, rows, centred.data(), true);
+    // Row-major X^T X is column-major X X^T: the upper triangle of the row-major result is
+    // the lower triangle of the column-major one.
+    const int dd = static_cast<int>(d), kk = static_cast<int>(rows);
+    const float one = 1.0f, zero = 0.0f;
+    ssyrk_("L", "N", &dd, &kk, &one, centred.data(), &dd, &zero, part.data(), &dd);
+#pragma omp parallel for schedule(dynamic, 16) if (d >= 256)
+    for (int64_t i = 0; i < d; i++)
+      for (int64_t j = i; j < d; j++) out.data[i * d + j] += part[i * d + j];
   }
   // The upper triangle (i <= j) is complete; mirror it.
   for (int64_t i = 0; i < d; i++)

@@ -61,9 +61,9 @@ before(async () => {
 test('compress a PNG, decompress it to a PNG of the same size', async () => {
   const c = hourglass('compress', '--model', 'codec.safetensors', '--in', 'shirt.png', '--out', 'shirt.hgc');
   assert.equal(c.code, 0, c.stderr);
-  assert.match(c.stdout, /compressed shirt\.png \(1 sample \[1, 28, 28\]\) into shirt\.hgc: \d+ bytes = [\d.]+ bits per value \(19 header \+ \d+ payload; 8 latent values at 4 bits, range coder\)/);
+  assert.match(c.stdout, /compressed shirt\.png \(1 sample \[1, 28, 28\]\) into shirt\.hgc: \d+ bytes = [\d.]+ bits per value \(11 header \+ \d+ payload; 8 latent values at 4 bits, range coder\)/);
   const size = readFileSync(file('shirt.hgc')).length;
-  assert.ok(size > 19 && size < 19 + 8 * 4, `${size} bytes`);
+  assert.ok(size > 11 && size < 11 + 8 * 4, `${size} bytes`);
 
   const d = hourglass('decompress', '--model', 'codec.safetensors', '--in', 'shirt.hgc', '--out', 'back.png');
   assert.equal(d.code, 0, d.stderr);
@@ -77,7 +77,7 @@ test('compress a PNG, decompress it to a PNG of the same size', async () => {
   // Options pick the depth and coder; the file records them.
   const raw = hourglass('compress', '--model', 'codec.safetensors', '--in', 'shirt.png', '--out', 'raw.hgc', '--bits', '6', '--coder', 'raw');
   assert.equal(raw.code, 0, raw.stderr);
-  assert.equal(readFileSync(file('raw.hgc')).length, 19 + 6);
+  assert.equal(readFileSync(file('raw.hgc')).length, 11 + 6);
   assert.match(hourglass('decompress', '--model', 'codec.safetensors', '--in', 'raw.hgc', '--out', 'raw.png').stdout, /6-bit latent, raw coder/);
 });
 
@@ -115,11 +115,11 @@ test('bad input to compress and decompress: one clear line, exit 1, nothing writ
   const hgc = readFileSync(file('shirt.hgc'));
   const png = file('never.png');
   writeFileSync(file('truncated.hgc'), hgc.subarray(0, hgc.length - 3));
-  assertFails(['decompress', '--model', 'codec.safetensors', '--in', 'truncated.hgc', '--out', png], /truncated\.hgc: the file is truncated/, png);
+  assertFails(['decompress', '--model', 'codec.safetensors', '--in', 'truncated.hgc', '--out', png], /truncated\.hgc: the file is corrupted or truncated/, png);
   const damaged = Buffer.from(hgc);
   damaged[damaged.length - 6] ^= 0x10;
   writeFileSync(file('damaged.hgc'), damaged);
-  assertFails(['decompress', '--model', 'codec.safetensors', '--in', 'damaged.hgc', '--out', png], /damaged\.hgc: the file is corrupted \(its CRC-32 checksum does not match/, png);
+  assertFails(['decompress', '--model', 'codec.safetensors', '--in', 'damaged.hgc', '--out', png], /damaged\.hgc: the file is corrupted or truncated \(its CRC-32 checksum does not match/, png);
   assertFails(['decompress', '--model', 'other.safetensors', '--in', 'shirt.hgc', '--out', png], /shirt\.hgc was compressed with another model .*decompress it with the model that compressed it/, png);
   // No temporary files are left behind by any of the failures.
   assert.deepEqual(readdirSync(tmp).filter((f) => f.endsWith('.tmp')), []);

@@ -69,17 +69,40 @@ test('codec: samples given flat keep their shape through the file', () => {
   assertHourglassError(() => codec.encode({ shape: [2, 63], data: new Float32Array(126) }), 'SHAPE_MISMATCH', /63 values per sample .* takes 64/);
 });
 
-test('container: the per-file overhead of one image is 19 bytes', () => {
+test('container: one image of the model shape costs 11 bytes beyond its payload; other files state their layout', () => {
   const codec = smallCodec();
-  assert.equal(hgcOverheadBytes(codec.header(1)), 19);
+  assert.equal(hgcOverheadBytes(codec.header(1)), 11);
   const bytes = codec.encode(images(1, 4));
-  assert.equal(bytes.length, 19 + decodeHgc(bytes, 'x').payload.length);
+  const file = decodeHgc(bytes, 'x');
+  assert.equal(bytes.length, 11 + file.payload.length);
+  assert.deepEqual([file.version, file.count, file.latentSize, file.sampleShape], [2, 1, null, null]);
+  // Several samples: count, latent size and rank follow the fixed header (one varint each here).
+  assert.equal(hgcOverheadBytes(codec.header(3)), 14);
+  assert.deepEqual(decodeHgc(codec.encode(images(3, 4)), 'x').latentSize, 6);
+});
+
+test('container: version 1 files (19-byte header) still decode', () => {
+  const codec = smallCodec();
+  const x = images(2, 10);
+  const current = decodeHgc(codec.encode(x), 'x');
+  const hash = Buffer.from(codec.hashHex, 'hex');
+  const head = [0x89, 0x48, 0x47, 0x43, 1, ENTROPY_CODERS.indexOf(current.coder), current.bits, ...hash, 2, 6, 0, current.payload.length];
+  const v1 = new Uint8Array(head.length + current.payload.length + 4);
+  v1.set(head);
+  v1.set(current.payload, head.length);
+  new DataView(v1.buffer).setUint32(v1.length - 4, crc32(v1.subarray(0, v1.length - 4)), true);
+  const parsed = decodeHgc(v1, 'old.hgc');
+  assert.deepEqual([parsed.version, parsed.count, parsed.latentSize, parsed.modelHash.length], [1, 2, 6, 4]);
+  assert.deepEqual(codec.decode(v1, 'old.hgc').data, codec.decode(codec.encode(x)).data);
+  const damaged = v1.slice();
+  damaged[20] ^= 4;
+  assertHourglassError(() => codec.decode(damaged, 'old.hgc'), 'BAD_FILE', /old\.hgc: the file is corrupted or truncated/);
 });
 
 test('container: decoding with another model is refused with both hashes in the message', () => {
   const bytes = smallCodec(0).encode(images(2, 5));
   const other = smallCodec(1);
-  assertHourglassError(() => other.decode(bytes, 'x.hgc'), 'MODEL_MISMATCH', /x\.hgc was compressed with another model \(model hash [0-9a-f]{8}; this model's is [0-9a-f]{8}\)/);
+  assertHourglassError(() => other.decode(bytes, 'x.hgc'), 'MODEL_MISMATCH', /x\.hgc was compressed with another model \(model hash [0-9a-f]{6}; this model's is [0-9a-f]{6}\)/);
   // Same weights, different calibration: also another model as far as decoding goes.
   const base = smallCodec(0);
   const recalibrated = new Codec(base.model, Codec.calibrate(base.model, images(300, 999)), { bits: 5 });
@@ -111,19 +134,21 @@ test('container: every flipped bit is detected, never decoded into garbage', () 
 test('container: appended bytes, foreign files and newer versions are refused clearly', () => {
   const codec = smallCodec();
   const bytes = codec.encode(images(1, 8));
-  assertHourglassError(() => codec.decode(Uint8Array.from([...bytes, 0]), 'x.hgc'), 'BAD_FILE', /1 unexpected bytes after its end/);
+  assertHourglassError(() => codec.decode(Uint8Array.from([...bytes, 0]), 'x.hgc'), 'BAD_FILE', /x\.hgc: the file is corrupted or truncated \(its CRC-32 checksum does not match/);
   assertHourglassError(() => codec.decode(new TextEncoder().encode('\x89PNG\r\n\x1a\n....'), 'x.png'), 'BAD_FILE', /x\.png: not an \.hgc file/);
   const newer = bytes.slice();
-  newer[4] = 2;
+  newer[2] = (3 << 4) | (newer[2] & 0xf);
   new DataView(newer.buffer).setUint32(newer.length - 4, crc32(newer.subarray(0, newer.length - 4)), true);
-  assertHourglassError(() => codec.decode(newer, 'x.hgc'), 'BAD_FILE', /format version 2; this hourglass reads up to version 1: upgrade hourglass/);
+  assertHourglassError(() => codec.decode(newer, 'x.hgc'), 'BAD_FILE', /format version 3; this hourglass reads up to version 2: upgrade hourglass/);
 });
 
 test('container: header fields round-trip, including explicit shapes and large counts', () => {
-  const header = { version: 1, coder: 'range' as const, bits: 12, modelHash: Uint8Array.from({ length: 4 }, (_, i) => i * 31), count: 300000, latentSize: 200, sampleShape: [3, 1000, 17] };
+  const header = { coder: 'range' as const, bits: 12, modelHash: Uint8Array.from({ length: 3 }, (_, i) => i * 31), count: 300000, latentSize: 200, sampleShape: [3, 1000, 17] };
   const payload = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
   const back = decodeHgc(encodeHgc({ ...header, payload }), 'y.hgc');
-  assert.deepEqual({ ...back, payload: [...back.payload] }, { ...header, payload: [...payload] });
+  assert.deepEqual({ ...back, payload: [...back.payload] }, { ...header, version: 2, payload: [...payload] });
+  for (const bits of [1, 16]) assert.equal(decodeHgc(encodeHgc({ ...header, bits, payload }), 'y.hgc').bits, bits);
+  assert.throws(() => encodeHgc({ ...header, bits: 17, payload }), /bit depths 1 to 16/);
 });
 
 test('codec: save and load keep the hash; a plain autoencoder needs calibrating first', async () => {

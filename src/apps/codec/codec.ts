@@ -2,7 +2,7 @@ import { HourglassError, invalid, shapeMismatch } from '../../core/errors.js';
 import { sameShape, shapeToString, sizeOf, type Shape, type Tensor } from '../../core/tensor.js';
 import { Autoencoder } from '../../models/autoencoder.js';
 import { loadModelFile, saveModelFile, type ModelFileContents } from '../../io/model-file.js';
-import { decodeHgc, encodeHgc, ENTROPY_CODERS, HGC_VERSION, type EntropyCoderName, type HgcHeader } from './hgc-container.js';
+import { decodeHgc, encodeHgc, ENTROPY_CODERS, type EntropyCoderName, type HgcHeader } from './hgc-container.js';
 import { calibrateLatent, checkBits, checkCalibration, dequantize, quantize, type LatentCalibration, type StepMode } from './latent-quantizer.js';
 import { LatentCoders } from './latent-coders.js';
 import { hashToHex, modelHash } from './model-hash.js';
@@ -94,18 +94,20 @@ export class Codec {
    */
   decode(bytes: Uint8Array, source = '.hgc data'): Tensor {
     const file = decodeHgc(bytes, source);
-    if (!equalBytes(file.modelHash, this.hash))
+    // A file stores a prefix of the model hash (3 bytes in version 2, 4 in version 1).
+    if (!equalBytes(file.modelHash, this.hash.subarray(0, file.modelHash.length)))
       throw new HourglassError(
         'MODEL_MISMATCH',
-        `${source} was compressed with another model (model hash ${hashToHex(file.modelHash)}; this model's is ${this.hashHex}): decompress it with the model that compressed it`,
+        `${source} was compressed with another model (model hash ${hashToHex(file.modelHash)}; this model's is ${hashToHex(this.hash.subarray(0, file.modelHash.length))}): decompress it with the model that compressed it`,
       );
-    if (file.latentSize !== this.model.latentSize)
+    const latentSize = file.latentSize ?? this.model.latentSize;
+    if (latentSize !== this.model.latentSize)
       throw new HourglassError('BAD_FILE', `${source}: the file holds ${file.latentSize} latent values per sample, the model's bottleneck has ${this.model.latentSize}`);
     if (file.bits > 12) throw new HourglassError('BAD_FILE', `${source}: bit depth ${file.bits} is beyond what this hourglass decodes (12)`);
     const sampleShape: Shape = file.sampleShape ?? this.model.inputShape;
     if (sizeOf(sampleShape) !== sizeOf(this.model.inputShape))
       throw new HourglassError('BAD_FILE', `${source}: samples of shape ${shapeToString(sampleShape)} do not match the model's input ${shapeToString(this.model.inputShape)}`);
-    const values = file.count * file.latentSize;
+    const values = file.count * latentSize;
     if (file.count < 1 || values > MAX_DECODED_VALUES || file.count * sizeOf(sampleShape) > MAX_DECODED_VALUES)
       throw new HourglassError('BAD_FILE', `${source}: the file announces ${file.count} samples, ${file.count < 1 ? 'none' : 'more than one file may hold'}`);
     const symbols = this.coders.decode(file.coder, file.payload, file.bits, values, source);
@@ -116,7 +118,7 @@ export class Codec {
 
   /** Header of a file of `count` samples as this codec writes it; its encoded size is the per-file overhead. */
   header(count: number): HgcHeader {
-    return { version: HGC_VERSION, coder: this.coder, bits: this.bits, modelHash: this.hash, count, latentSize: this.model.latentSize, sampleShape: null };
+    return { coder: this.coder, bits: this.bits, modelHash: this.hash, count, latentSize: this.model.latentSize, sampleShape: null };
   }
 
   // --- files -----------------------------------------------------------------

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Autoencoder } from '../../models/autoencoder.js';
-import { MODEL_HASH_BYTES } from './hgc-container.js';
 import type { LatentCalibration } from './latent-quantizer.js';
 
 /**
@@ -10,6 +9,9 @@ import type { LatentCalibration } from './latent-quantizer.js';
  * entropy coder's probabilities), truncated to MODEL_HASH_BYTES bytes. Decoding with a
  * model whose hash differs would produce plausible-looking garbage, so it is refused.
  */
+/** Bytes of the SHA-256 kept as a model's identity (shown as 8 hex digits; files store a prefix). */
+export const MODEL_HASH_BYTES = 4;
+
 export function modelHash(model: Autoencoder, calibration: LatentCalibration): Uint8Array {
   const hash = createHash('sha256');
   hash.update('hourglass codec model v1\n');

@@ -5,7 +5,8 @@ import { meanPsnr } from '../../metrics/psnr.js';
 import { meanSsim } from '../../metrics/ssim.js';
 import type { PCA } from '../../models/pca.js';
 import type { Codec } from './codec.js';
-import { decodeHgc, encodeHgc, HGC_VERSION, MODEL_HASH_BYTES, type EntropyCoderName } from './hgc-container.js';
+import { decodeHgc, encodeHgc, type EntropyCoderName } from './hgc-container.js';
+import { MODEL_HASH_BYTES } from './model-hash.js';
 import { LatentCoders } from './latent-coders.js';
 import { dequantize, quantize, type LatentCalibration } from './latent-quantizer.js';
 
@@ -66,7 +67,7 @@ export function measurePcaCodec(method: string, pca: PCA, calibration: LatentCal
   let overhead = 0;
   for (let i = 0; i < n; i++) {
     const symbols = quantize(sliceRows(codes, i, i + 1), calibration, bits);
-    const file = encodeHgc({ version: HGC_VERSION, coder, bits, modelHash, count: 1, latentSize: k, sampleShape: null, payload: coders.encode(coder, symbols, bits) });
+    const file = encodeHgc({ coder, bits, modelHash, count: 1, latentSize: k, sampleShape: null, payload: coders.encode(coder, symbols, bits) });
     bytes += file.length;
     const parsed = decodeHgc(file, 'benchmark file');
     overhead += file.length - parsed.payload.length;

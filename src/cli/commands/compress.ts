@@ -5,7 +5,6 @@ import { opt, type Command } from '../command.js';
 import { Codec, checkCoder } from '../../apps/codec/codec.js';
 import { decodeHgc, ENTROPY_CODERS, hgcOverheadBytes } from '../../apps/codec/hgc-container.js';
 import { checkBits } from '../../apps/codec/latent-quantizer.js';
-import { hashToHex } from '../../apps/codec/model-hash.js';
 import { readInputFile } from '../../data/input-file.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { readSamples, SAMPLE_FILES_HELP, sampleFileKind, writeSamples } from '../codec-files.js';
@@ -66,7 +65,7 @@ export const decompressCommand: Command = {
     await writeSamples(out, x);
     process.stdout.write(
       `hourglass: decompressed ${input} (${x.shape[0]} sample${x.shape[0] === 1 ? '' : 's'} ${shapeToString(x.shape.slice(1))}, ` +
-        `${file.bits}-bit latent, ${file.coder} coder, model ${hashToHex(file.modelHash)}) into ${out}\n`,
+        `${file.bits}-bit latent, ${file.coder} coder, model ${codec.hashHex}) into ${out}\n`,
     );
   },
 };

@@ -111,9 +111,9 @@ void runForward(const ConvGeometry& g, float* x, float* weight, float* bias, flo
     auto pd = forwardPd<Kind>(g, withBias, ConvPass::forward);
     auto e = std::make_unique<ForwardEntry<Kind>>();
     e->primitive = typename Kind::Forward(pd);
-    e->src = StagedMemory(floatDesc(g.inputDims(), tag::nchw), pd.src_desc());
-    e->weights = StagedMemory(floatDesc(g.weightDims(), Kind::weightTag), pd.weights_desc());
-    e->dst = StagedMemory(floatDesc(g.outputDims(), tag::nchw), pd.dst_desc());
+    e->src = StagedMemory(floatDesc(g.inputDims(), tag::nchw), pd.src_desc(), StageSlot::firstInput);
+    e->weights = StagedMemory(floatDesc(g.weightDims(), Kind::weightTag), pd.weights_desc(), StageSlot::secondInput);
+    e->dst = StagedMemory(floatDesc(g.outputDims(), tag::nchw), pd.dst_desc(), StageSlot::output);
     if (withBias) e->bias = dnnl::memory(pd.bias_desc(), cpuEngine(), DNNL_MEMORY_NONE);
     return e;
   });
@@ -144,9 +144,9 @@ void runBackwardData(const ConvGeometry& g, float* dy, float* weight, float* dx)
     typename Kind::BackwardData::primitive_desc pd(d, cpuEngine(), hint);
     auto e = std::make_unique<BackwardDataEntry<Kind>>();
     e->primitive = typename Kind::BackwardData(pd);
-    e->diffDst = StagedMemory(floatDesc(g.outputDims(), tag::nchw), pd.diff_dst_desc());
-    e->weights = StagedMemory(floatDesc(g.weightDims(), Kind::weightTag), pd.weights_desc());
-    e->diffSrc = StagedMemory(floatDesc(g.inputDims(), tag::nchw), pd.diff_src_desc());
+    e->diffDst = StagedMemory(floatDesc(g.outputDims(), tag::nchw), pd.diff_dst_desc(), StageSlot::firstInput);
+    e->weights = StagedMemory(floatDesc(g.weightDims(), Kind::weightTag), pd.weights_desc(), StageSlot::secondInput);
+    e->diffSrc = StagedMemory(floatDesc(g.inputDims(), tag::nchw), pd.diff_src_desc(), StageSlot::output);
     return e;
   });
   entry.primitive.execute(cpuStream(), {
@@ -171,9 +171,9 @@ void runBackwardWeights(const ConvGeometry& g, float* x, float* dy, float* dweig
       typename Kind::BackwardWeights::primitive_desc pd(d, cpuEngine(), hint);
       auto e = std::make_unique<BackwardWeightsEntry<Kind>>();
       e->primitive = typename Kind::BackwardWeights(pd);
-      e->src = StagedMemory(floatDesc(g.inputDims(), tag::nchw), pd.src_desc());
-      e->diffDst = StagedMemory(floatDesc(g.outputDims(), tag::nchw), pd.diff_dst_desc());
-      e->diffWeights = StagedMemory(floatDesc(g.weightDims(), Kind::weightTag), pd.diff_weights_desc());
+      e->src = StagedMemory(floatDesc(g.inputDims(), tag::nchw), pd.src_desc(), StageSlot::firstInput);
+      e->diffDst = StagedMemory(floatDesc(g.outputDims(), tag::nchw), pd.diff_dst_desc(), StageSlot::secondInput);
+      e->diffWeights = StagedMemory(floatDesc(g.weightDims(), Kind::weightTag), pd.diff_weights_desc(), StageSlot::output);
       if (withBias) e->diffBias = dnnl::memory(pd.diff_bias_desc(), cpuEngine(), DNNL_MEMORY_NONE);
       return e;
     };

@@ -7,6 +7,7 @@
 #include <omp.h>
 #include <dnnl.hpp>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <new>
 #include <string>
@@ -126,18 +127,44 @@ inline int64_t smallDim(const Napi::CallbackInfo& info, size_t i, const char* na
   return v;
 }
 
+// Staging buffers only live during one call: inputs are reordered in and outputs out
+// before the entry point returns. So every primitive shares three process-wide buffers, one
+// per argument slot (two inputs and the output of a call), each grown to the largest size asked
+// for: staging costs the largest layer's arrays, not the sum over every cached primitive and
+// batch size (the conv reference model's peak RSS was 1.3 GB with one buffer per entry).
+// Leaked on purpose, like the engine. Entry points run on the JavaScript thread only.
+enum class StageSlot { firstInput = 0, secondInput = 1, output = 2 };
+
+inline void* stagingBuffer(StageSlot slot, size_t bytes) {
+  struct Buffer {
+    void* data = nullptr;
+    size_t bytes = 0;
+  };
+  static Buffer* buffers = new Buffer[3];
+  Buffer& b = buffers[static_cast<int>(slot)];
+  if (b.bytes < bytes) {
+    std::free(b.data);
+    b.data = nullptr;
+    b.bytes = 0;
+    size_t rounded = (bytes + 63) / 64 * 64;  // aligned_alloc needs a multiple of the alignment
+    b.data = std::aligned_alloc(64, rounded);
+    if (b.data == nullptr) throw std::bad_alloc();
+    b.bytes = rounded;
+  }
+  return b.data;
+}
+
 // Memory that JavaScript owns in a plain layout (NCHW, OIHW, ...) and a primitive may want
 // in another (usually a blocked layout such as nChw16c, which vectorizes far better).
 // When the layouts agree, the primitive reads and writes the caller's array directly;
-// otherwise an internal buffer, allocated once per cache entry, stands in for it and
-// reorders copy across.
+// otherwise the shared staging buffer of its slot stands in for it and reorders copy across.
 class StagedMemory {
  public:
   StagedMemory() = default;
-  StagedMemory(const dnnl::memory::desc& user, const dnnl::memory::desc& wanted)
-      : user_(user, cpuEngine(), DNNL_MEMORY_NONE), direct_(user == wanted) {
+  StagedMemory(const dnnl::memory::desc& user, const dnnl::memory::desc& wanted, StageSlot slot)
+      : user_(user, cpuEngine(), DNNL_MEMORY_NONE), direct_(user == wanted), slot_(slot) {
     if (!direct_) {
-      inner_ = dnnl::memory(wanted, cpuEngine());
+      inner_ = dnnl::memory(wanted, cpuEngine(), DNNL_MEMORY_NONE);
       toInner_ = dnnl::reorder(user_, inner_);
       toUser_ = dnnl::reorder(inner_, user_);
     }
@@ -147,6 +174,7 @@ class StagedMemory {
   dnnl::memory& in(float* data) {
     user_.set_data_handle(data);
     if (direct_) return user_;
+    attachStaging();
     toInner_.execute(cpuStream(), user_, inner_);
     return inner_;
   }
@@ -154,7 +182,9 @@ class StagedMemory {
   // The memory to hand the primitive for an output; call finish() after the primitive ran.
   dnnl::memory& out(float* data) {
     user_.set_data_handle(data);
-    return direct_ ? user_ : inner_;
+    if (direct_) return user_;
+    attachStaging();
+    return inner_;
   }
 
   void finish() {
@@ -162,11 +192,14 @@ class StagedMemory {
   }
 
  private:
+  void attachStaging() { inner_.set_data_handle(stagingBuffer(slot_, inner_.get_desc().get_size())); }
+
   dnnl::memory user_;
   dnnl::memory inner_;
   dnnl::reorder toInner_;
   dnnl::reorder toUser_;
   bool direct_ = true;
+  StageSlot slot_ = StageSlot::firstInput;
 };
 
 inline dnnl::memory::desc floatDesc(const dnnl::memory::dims& dims, dnnl::memory::format_tag tag) {

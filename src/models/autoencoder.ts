@@ -1,3 +1,4 @@
+import { inferenceBatchRows } from './inference-batch.js';
 import { HourglassError, invalid, shapeMismatch } from '../core/errors.js';
 import { sameShape, shapeToString, sizeOf, sliceRows, tensor, type Shape, type Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
@@ -31,7 +32,7 @@ export class Autoencoder implements Network {
   readonly preset: string;
   scaler: Scaler | null;
   training: TrainingRecord | null = null;
-  private readonly inferenceBatch = 1024;
+  private readonly inferenceBatch: number;
 
   constructor({ inputShape, encoder, decoder, preset = 'custom', scaler = null, seed = 0, initialize = true }: {
     inputShape: Shape;
@@ -44,6 +45,7 @@ export class Autoencoder implements Network {
   }) {
     this.encoder = new Sequential(encoder, inputShape);
     this.decoder = new Sequential(decoder, this.encoder.outputShape);
+    this.inferenceBatch = inferenceBatchRows(this.encoder, this.decoder);
     if (!sameShape(this.decoder.outputShape, inputShape))
       throw shapeMismatch(`the decoder outputs ${shapeToString(this.decoder.outputShape)} but the input is ${shapeToString(inputShape)}: the decoder must mirror the encoder`);
     this.preset = preset;

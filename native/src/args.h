@@ -57,6 +57,23 @@ inline FloatView floats(const Napi::CallbackInfo& info, size_t i, const char* na
   return {array.Data(), array.ElementLength()};
 }
 
+struct DoubleView {
+  double* data;
+  size_t length;
+};
+
+// A Float64Array argument holding at least `needed` elements.
+inline DoubleView doubles(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t needed) {
+  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    fail(info.Env(), std::string(name) + " must be a Float64Array");
+  auto array = info[i].As<Napi::Float64Array>();
+  if (static_cast<int64_t>(array.ElementLength()) < needed)
+    fail(info.Env(), std::string(name) + " has " + std::to_string(array.ElementLength()) +
+                         " elements, needs at least " + std::to_string(needed));
+  return {array.Data(), array.ElementLength()};
+}
+
+
 // Products of dimensions checked for overflow before they are used as lengths.
 inline int64_t product(const Napi::Env& env, std::initializer_list<int64_t> dims) {
   int64_t p = 1;

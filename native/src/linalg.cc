@@ -24,22 +24,6 @@ extern "C" void ssyrk_(const char* uplo, const char* trans, const int* n, const 
 namespace hourglass {
 namespace {
 
-struct DoubleView {
-  double* data;
-  size_t length;
-};
-
-// A Float64Array argument holding at least `needed` elements.
-DoubleView doubles(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t needed) {
-  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-    fail(info.Env(), std::string(name) + " must be a Float64Array");
-  auto array = info[i].As<Napi::Float64Array>();
-  if (static_cast<int64_t>(array.ElementLength()) < needed)
-    fail(info.Env(), std::string(name) + " has " + std::to_string(array.ElementLength()) +
-                         " elements, needs at least " + std::to_string(needed));
-  return {array.Data(), array.ElementLength()};
-}
-
 // LAPACK and BLAS take 32-bit sizes.
 void checkInt32(const Napi::Env& env, std::initializer_list<int64_t> sizes) {
   for (int64_t s : sizes)

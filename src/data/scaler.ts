@@ -29,6 +29,13 @@ export interface StandardScalerJSON {
 export type ScalerJSON = MinMaxScalerJSON | StandardScalerJSON;
 export type Scaler = MinMaxScaler | StandardScaler;
 
+/** A scaler's transform as per-feature arithmetic, in double: (x - offset) / factor, or x * factor + offset. */
+export interface AffineForm {
+  kind: 'subtract-divide' | 'multiply-add';
+  factor: Float64Array;
+  offset: Float64Array;
+}
+
 /** scikit-learn treats a float32 range below 10 machine epsilons as a constant feature. */
 const FLOAT32_EPSILON = 2 ** -23;
 
@@ -181,6 +188,12 @@ export class MinMaxScaler {
     return affine(x, 'subtractDivide', min, scale, what, out);
   }
 
+  /** What transform computes, for kernels that scale on the fly: x * factor + offset per feature. */
+  affineForm(): AffineForm {
+    const { min, scale } = this.learned('MinMaxScaler.affineForm');
+    return { kind: 'multiply-add', factor: scale, offset: min };
+  }
+
   fitTransform(x: Tensor): Tensor {
     return this.fit(x).transform(x);
   }
@@ -276,6 +289,12 @@ export class StandardScaler {
     const what = 'StandardScaler.inverseTransform';
     const { mean, std } = this.effective(what);
     return affine(x, 'multiplyAdd', mean, std, what, out);
+  }
+
+  /** What transform computes, for kernels that scale on the fly: (x - offset) / factor per feature. */
+  affineForm(): AffineForm {
+    const { mean, std } = this.effective('StandardScaler.affineForm');
+    return { kind: 'subtract-divide', factor: std, offset: mean };
   }
 
   fitTransform(x: Tensor): Tensor {

@@ -16,6 +16,7 @@ import { maxF1Threshold } from './max-f1-threshold.js';
 import { checkScoreKind, needsImages, type ScoreKind } from './score-kind.js';
 import { normalizedScore, scoreStatistics, scoreStatisticsFromJSON, type ScoreStatistics } from './score-statistics.js';
 import { checkThresholdRule, DEFAULT_THRESHOLD_RULE, thresholdFromNormalScores, type ThresholdRule } from './threshold-rule.js';
+import { fusedChainMse, fusedDenseChain } from './dense-chain-scorer.js';
 import { WRAPPED_TENSOR_PREFIX, WrappedModel, type WrappedModelDescription } from './wrapped-model.js';
 
 export const DETECTOR_KIND = 'detector';
@@ -272,9 +273,10 @@ export class AnomalyDetector {
     const previous = this.state;
     this.state = state;
     try {
-      const parts = this.rawParts(calibrationPart);
-      for (const [name, values] of Object.entries(parts.components)) state.statistics.components[name] = scoreStatistics(values);
-      state.statistics.score = scoreStatistics(this.combine(parts.components).score);
+      // The same computation as scoring, so the threshold is compared with like values.
+      const components = this.fusedMseScores(calibrationPart) ?? this.rawParts(calibrationPart).components;
+      for (const [name, values] of Object.entries(components)) state.statistics.components[name] = scoreStatistics(values);
+      state.statistics.score = scoreStatistics(this.combine(components).score);
     } catch (e) {
       this.state = previous;
       throw e;
@@ -294,7 +296,21 @@ export class AnomalyDetector {
   /** The score and the terms it is made of. */
   scoreParts(x: Tensor): ScoreParts {
     const s = this.fitted('score');
-    return this.combine(this.rawParts(this.checkSamples(x, 'input', s.sampleShape)).components);
+    // The fused kernel finds NaN and infinity itself; when it declines, the full check names them.
+    const fused = this.fusedMseScores(this.checkSamples(x, 'input', s.sampleShape, false));
+    return this.combine(fused ?? this.rawParts(this.checkSamples(x, 'input', s.sampleShape)).components);
+  }
+
+  /**
+   * The plain MSE score of a small dense autoencoder, computed by one fused native kernel
+   * (scaling, layers and error per block of 16 samples; see dense-chain-scorer.ts); null when
+   * the score, the model or the data needs the general path (which also reports bad values).
+   */
+  private fusedMseScores(x: Tensor): Record<string, Float32Array> | null {
+    if (this.isComposite || this.scoreKinds[0] !== 'mse' || !(this.wrapped.model instanceof Autoencoder)) return null;
+    const chain = fusedDenseChain(this.wrapped.model);
+    const mse = chain ? fusedChainMse(chain, this.scaler, x) : null;
+    return mse ? { mse } : null;
   }
 
   /** True when the score is a standardised sum (several kinds or a latent term) rather than one raw reconstruction score. */
@@ -357,7 +373,7 @@ export class AnomalyDetector {
 
   // --- scoring internals, also used by the streaming CSV scorer ------------------
   /** Validates a batch of samples and reshapes it to the sample shape (same-size flat rows are accepted). */
-  checkSamples(x: Tensor, what: string, shape: Shape = this.sampleShape): Tensor {
+  checkSamples(x: Tensor, what: string, shape: Shape = this.sampleShape, checkFinite = true): Tensor {
     if (!x || !(x.data instanceof Float32Array) || !Array.isArray(x.shape) || x.shape.length < 1)
       throw invalid(`${what} must be a Tensor { shape: [samples, ...], data: Float32Array }`);
     const per = sizeOf(shape);
@@ -371,6 +387,7 @@ export class AnomalyDetector {
     }
     if (x.data.length !== x.shape[0] * per) throw shapeMismatch(`${what}: shape ${shapeToString(x.shape)} needs ${x.shape[0] * per} values, got ${x.data.length}`);
     if (x.shape[0] === 0) throw invalid(`${what} is empty: there is nothing to score`);
+    if (!checkFinite) return x;
     const d = x.data;
     // v * 0 is 0 for every finite v and NaN otherwise: one cheap pass, and a search only when it fails.
     let probe = 0;

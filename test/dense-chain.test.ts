@@ -1,0 +1,154 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { HourglassError } from '../src/core/errors.js';
+import { Rng } from '../src/core/rng.js';
+import { tensor, type Tensor } from '../src/core/tensor.js';
+import { addon } from '../src/core/native/addon.js';
+import { denseChainMse, type ChainLayer } from '../src/core/native/dense-chain.js';
+import { MinMaxScaler, StandardScaler, type Scaler } from '../src/data/scaler.js';
+import { denseAutoencoder } from '../src/models/dense-preset.js';
+import { convAutoencoder } from '../src/models/conv-preset.js';
+import { AnomalyDetector } from '../src/apps/anomaly/anomaly-detector.js';
+import { fusedDenseChain } from '../src/apps/anomaly/dense-chain-scorer.js';
+
+const ACTIVATIONS = ['identity', 'relu', 'leaky_relu', 'sigmoid', 'tanh'] as const;
+
+function randomLayer(rng: Rng, inFeatures: number, outFeatures: number, activation: ChainLayer['activation'], withBias: boolean): ChainLayer {
+  const weight = new Float32Array(inFeatures * outFeatures).map(() => rng.normal() / Math.sqrt(inFeatures));
+  const bias = withBias ? new Float32Array(outFeatures).map(() => 0.1 * rng.normal()) : null;
+  return { weight, bias, inFeatures, outFeatures, activation, negativeSlope: 0.05 };
+}
+
+/** The chain and its error computed the plain way, in double. */
+function referenceMse(x: Float32Array, n: number, d: number, scale: (v: number, k: number) => number, layers: ChainLayer[]): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < n; r++) {
+    const input = Array.from({ length: d }, (_, k) => Math.fround(scale(x[r * d + k], k)));
+    let h = input;
+    for (const l of layers) {
+      const next: number[] = [];
+      for (let j = 0; j < l.outFeatures; j++) {
+        let s = l.bias ? l.bias[j] : 0;
+        for (let k = 0; k < l.inFeatures; k++) s += l.weight[j * l.inFeatures + k] * h[k];
+        if (l.activation === 'relu') s = Math.max(0, s);
+        else if (l.activation === 'leaky_relu') s = s > 0 ? s : s * l.negativeSlope;
+        else if (l.activation === 'sigmoid') s = 1 / (1 + Math.exp(-s));
+        else if (l.activation === 'tanh') s = Math.tanh(s);
+        next.push(s);
+      }
+      h = next;
+    }
+    out.push(h.reduce((acc, v, k) => acc + (v - input[k]) ** 2, 0) / d);
+  }
+  return out;
+}
+
+function assertClose(actual: Float32Array, expected: number[], rel: number, label: string): void {
+  for (let i = 0; i < expected.length; i++)
+    assert.ok(Math.abs(actual[i] - expected[i]) <= rel * Math.abs(expected[i]) + 1e-7, `${label}: sample ${i}: ${actual[i]} vs ${expected[i]}`);
+}
+
+test('denseChainMse matches a double-precision reference: every activation, odd widths, partial blocks, each scaling', () => {
+  const rng = new Rng(3);
+  for (const [n, d, widths] of [[37, 7, [5, 3]], [16, 30, [16, 5]], [1, 9, [13, 2, 11]], [50, 4, [4]]] as [number, number, number[]][]) {
+    const sizes = [d, ...widths, ...widths.slice(0, -1).reverse(), d];
+    const layers = sizes.slice(1).map((out, i) => randomLayer(rng, sizes[i], out, ACTIVATIONS[(i + n) % ACTIVATIONS.length], i % 2 === 0));
+    const x = new Float32Array(n * d).map(() => 2 * rng.normal() + 1);
+    const offset = new Float64Array(d).map(() => rng.normal());
+    const factor = new Float64Array(d).map(() => 0.5 + rng.uniform());
+    const cases: [Parameters<typeof denseChainMse>[3], (v: number, k: number) => number][] = [
+      [null, (v) => v],
+      [{ kind: 'subtract-divide', offset, factor }, (v, k) => (v - offset[k]) / factor[k]],
+      [{ kind: 'multiply-add', offset, factor }, (v, k) => v * factor[k] + offset[k]],
+    ];
+    for (const [scaling, scale] of cases) {
+      const out = new Float32Array(n);
+      assert.equal(denseChainMse(x, n, d, scaling, layers, out), -1);
+      assertClose(out, referenceMse(x, n, d, scale, layers), 1e-5, `n=${n} d=${d} ${scaling?.kind ?? 'unscaled'}`);
+    }
+  }
+});
+
+test('denseChainMse reports the first NaN or infinity instead of scoring it', () => {
+  const rng = new Rng(4);
+  const layers = [randomLayer(rng, 3, 2, 'relu', true), randomLayer(rng, 2, 3, 'identity', true)];
+  const x = new Float32Array(40 * 3).fill(0.5);
+  x[77] = Infinity;
+  x[101] = NaN;
+  assert.equal(denseChainMse(x, 40, 3, null, layers, new Float32Array(40)), 77);
+});
+
+function table(n: number, seed: number): Tensor {
+  const rng = new Rng(seed);
+  const x = tensor([n, 12]);
+  for (let i = 0; i < n; i++) {
+    const a = rng.normal();
+    const b = rng.normal();
+    for (let j = 0; j < 12; j++) x.data[i * 12 + j] = 3 + a * Math.sin(j) + b * Math.cos(j) + 0.1 * rng.normal();
+  }
+  return x;
+}
+
+test('detector scores from the fused kernel equal the general path, with each scaler and activation', async () => {
+  const cases: [Scaler | null, 'relu' | 'tanh' | 'leaky_relu', 'linear' | 'sigmoid'][] = [
+    [new StandardScaler(), 'relu', 'linear'],
+    [new MinMaxScaler(), 'tanh', 'sigmoid'],
+    [null, 'leaky_relu', 'linear'],
+  ];
+  for (const [scaler, activation, outputActivation] of cases) {
+    const model = denseAutoencoder({ inputDim: 12, hidden: [8], bottleneck: 3, activation, outputActivation, seed: 1 });
+    assert.ok(fusedDenseChain(model), 'a small dense model takes the fused path');
+    const detector = await new AnomalyDetector({ model, scaler }).fit(table(400, 5), { epochs: 2, batchSize: 64, seed: 0 });
+    const x = table(300, 6);
+    const scaled = scaler ? scaler.transform(x) : x;
+    model.scaler = null; // the detector scales; the model sees model-space data, as in the detector
+    const general = Array.from(model.reconstructionError(scaled));
+    assertClose(detector.score(x), general, 1e-5, `${scaler?.kind ?? 'no scaler'} ${activation}`);
+  }
+});
+
+test('the fused path keeps the clear error for bad values, and declines models it cannot run', async () => {
+  const model = denseAutoencoder({ inputDim: 12, hidden: [8], bottleneck: 3, outputActivation: 'linear', seed: 1 });
+  const detector = await new AnomalyDetector({ model, scaler: new StandardScaler() }).fit(table(200, 7), { epochs: 1, batchSize: 64, seed: 0 });
+  const x = table(50, 8);
+  x.data[3 * 12 + 4] = NaN;
+  assert.throws(() => detector.score(x), (e: unknown) => e instanceof HourglassError && e.code === 'BAD_DATA' && /sample 3, value 4 is NaN/.test(e.message));
+  assert.equal(fusedDenseChain(convAutoencoder({ inputShape: [1, 8, 8], filters: [4], seed: 0 })), null, 'convolutions');
+  assert.equal(fusedDenseChain(denseAutoencoder({ inputShape: [1, 28, 28], hidden: [256, 64], bottleneck: 32, seed: 0 })), null, 'too many weights');
+});
+
+test('wrong native calls to denseChainMse throw a clear error and never crash', () => {
+  const w = (n: number): Float32Array => new Float32Array(n).fill(0.1);
+  const layers = (): unknown[] => [
+    [w(6), w(2), 3, 2, 'relu', 0],
+    [w(6), null, 2, 3, 'identity', 0],
+  ];
+  const valid = (): unknown[] => [w(12), 4, 3, 1, new Float64Array(3), new Float64Array(3).fill(1), layers(), w(4)];
+  assert.equal(addon.denseChainMse(...valid()), -1);
+  const edits: [number, (args: unknown[]) => void][] = [
+    [0, (a) => (a[0] = w(11))],
+    [0, (a) => (a[0] = new Float64Array(12))],
+    [1, (a) => (a[1] = -1)],
+    [2, (a) => (a[2] = 0)],
+    [3, (a) => (a[3] = 3)],
+    [4, (a) => (a[4] = null)],
+    [5, (a) => (a[5] = new Float64Array(2))],
+    [6, (a) => (a[6] = [])],
+    [6, (a) => (a[6] = 'layers')],
+    [6, (a) => ((a[6] as unknown[][])[0] = [w(6), w(2), 3, 2, 'relu'])],
+    [6, (a) => ((a[6] as unknown[][])[0][0] = w(5))],
+    [6, (a) => ((a[6] as unknown[][])[0][1] = w(3))],
+    [6, (a) => ((a[6] as unknown[][])[0][2] = 4)],
+    [6, (a) => ((a[6] as unknown[][])[0][3] = 1.5)],
+    [6, (a) => ((a[6] as unknown[][])[0][4] = 'softmax')],
+    [6, (a) => ((a[6] as unknown[][])[0][5] = NaN)],
+    [6, (a) => ((a[6] as unknown[][])[1][3] = 2)],
+    [7, (a) => (a[7] = w(3))],
+  ];
+  for (const [slot, edit] of edits) {
+    const args = valid();
+    edit(args);
+    assert.throws(() => addon.denseChainMse(...args), /^Error: hourglass native: /, `argument ${slot}`);
+  }
+  assert.throws(() => addon.denseChainMse(...valid().slice(0, 7)), /expects 8 arguments/);
+});

@@ -41,38 +41,34 @@ inline bool flag(const Napi::CallbackInfo& info, size_t i, const char* name) {
   return info[i].As<Napi::Boolean>().Value();
 }
 
-struct FloatView {
-  float* data;
+template <class T>
+struct TypedView {
+  T* data;
   size_t length;
 };
+using FloatView = TypedView<float>;
+using DoubleView = TypedView<double>;
 
-// A Float32Array argument holding at least `needed` elements.
+// A typed array argument of element type T holding at least `needed` elements.
+template <class T>
+inline TypedView<T> typedArray(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t needed,
+                               napi_typedarray_type type, const char* typeName) {
+  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != type)
+    fail(info.Env(), std::string(name) + " must be a " + typeName);
+  auto array = info[i].As<Napi::TypedArrayOf<T>>();
+  if (static_cast<int64_t>(array.ElementLength()) < needed)
+    fail(info.Env(), std::string(name) + " has " + std::to_string(array.ElementLength()) +
+                         " elements, needs at least " + std::to_string(needed));
+  return {array.Data(), array.ElementLength()};
+}
+
 inline FloatView floats(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t needed) {
-  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    fail(info.Env(), std::string(name) + " must be a Float32Array");
-  auto array = info[i].As<Napi::Float32Array>();
-  if (static_cast<int64_t>(array.ElementLength()) < needed)
-    fail(info.Env(), std::string(name) + " has " + std::to_string(array.ElementLength()) +
-                         " elements, needs at least " + std::to_string(needed));
-  return {array.Data(), array.ElementLength()};
+  return typedArray<float>(info, i, name, needed, napi_float32_array, "Float32Array");
 }
 
-struct DoubleView {
-  double* data;
-  size_t length;
-};
-
-// A Float64Array argument holding at least `needed` elements.
 inline DoubleView doubles(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t needed) {
-  if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
-    fail(info.Env(), std::string(name) + " must be a Float64Array");
-  auto array = info[i].As<Napi::Float64Array>();
-  if (static_cast<int64_t>(array.ElementLength()) < needed)
-    fail(info.Env(), std::string(name) + " has " + std::to_string(array.ElementLength()) +
-                         " elements, needs at least " + std::to_string(needed));
-  return {array.Data(), array.ElementLength()};
+  return typedArray<double>(info, i, name, needed, napi_float64_array, "Float64Array");
 }
-
 
 // Products of dimensions checked for overflow before they are used as lengths.
 inline int64_t product(const Napi::Env& env, std::initializer_list<int64_t> dims) {

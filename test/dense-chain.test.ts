@@ -4,7 +4,9 @@ import { HourglassError } from '../src/core/errors.js';
 import { Rng } from '../src/core/rng.js';
 import { tensor, type Tensor } from '../src/core/tensor.js';
 import { addon } from '../src/core/native/addon.js';
-import { denseChainMse, type ChainLayer } from '../src/core/native/dense-chain.js';
+import { denseChainMse, denseChainTrainStep, type ChainLayer } from '../src/core/native/dense-chain.js';
+import { ReconstructionLoss } from '../src/train/loss.js';
+import { fit } from '../src/train/fit.js';
 import { MinMaxScaler, StandardScaler, type Scaler } from '../src/data/scaler.js';
 import { denseAutoencoder } from '../src/models/dense-preset.js';
 import { convAutoencoder } from '../src/models/conv-preset.js';
@@ -16,7 +18,9 @@ const ACTIVATIONS = ['identity', 'relu', 'leaky_relu', 'sigmoid', 'tanh'] as con
 function randomLayer(rng: Rng, inFeatures: number, outFeatures: number, activation: ChainLayer['activation'], withBias: boolean): ChainLayer {
   const weight = new Float32Array(inFeatures * outFeatures).map(() => rng.normal() / Math.sqrt(inFeatures));
   const bias = withBias ? new Float32Array(outFeatures).map(() => 0.1 * rng.normal()) : null;
-  return { weight, bias, inFeatures, outFeatures, activation, negativeSlope: 0.05 };
+  const weightGrad = new Float32Array(weight.length);
+  const biasGrad = bias ? new Float32Array(bias.length) : null;
+  return { weight, bias, inFeatures, outFeatures, activation, negativeSlope: 0.05, weightGrad, biasGrad };
 }
 
 /** The chain and its error computed the plain way, in double. */
@@ -151,4 +155,73 @@ test('wrong native calls to denseChainMse throw a clear error and never crash', 
     assert.throws(() => addon.denseChainMse(...args), /^Error: hourglass native: /, `argument ${slot}`);
   }
   assert.throws(() => addon.denseChainMse(...valid().slice(0, 7)), /expects 8 arguments/);
+});
+
+// ---------------------------------------------------------------- training step
+
+test('denseChainTrainStep: loss and gradients equal forward + backward through the layers, on one thread and split', () => {
+  for (const [n, activation, outputActivation] of [[5, 'relu', 'sigmoid'], [300, 'tanh', 'linear'], [257, 'leaky_relu', 'sigmoid']] as const) {
+    const model = denseAutoencoder({ inputDim: 20, hidden: [12, 7], bottleneck: 3, activation, outputActivation, seed: 2 });
+    const rng = new Rng(n);
+    const x = tensor([n, 20]);
+    for (let i = 0; i < x.data.length; i++) x.data[i] = rng.uniform();
+    const loss = new ReconstructionLoss('mse');
+    const out = model.forward(x, true);
+    const expectedLoss = loss.value(out, x);
+    const dy = tensor(out.shape);
+    loss.gradient(out, x, dy);
+    model.backward(dy);
+    const expected = model.params().map((p) => Float32Array.from(p.grad.data));
+    for (const p of model.params()) p.grad.data.fill(NaN); // every gradient must be overwritten
+    const fusedLoss = model.fusedTrainStep(x, x, loss);
+    assert.ok(fusedLoss !== null);
+    assert.ok(Math.abs(fusedLoss - expectedLoss) <= 1e-6 * expectedLoss, `loss ${fusedLoss} vs ${expectedLoss}`);
+    model.params().forEach((p, i) => {
+      const scale = Math.max(...expected[i].map(Math.abs));
+      for (let j = 0; j < expected[i].length; j++)
+        assert.ok(Math.abs(p.grad.data[j] - expected[i][j]) <= 1e-5 * scale + 1e-9, `n=${n} ${p.name}[${j}]: ${p.grad.data[j]} vs ${expected[i][j]}`);
+    });
+  }
+});
+
+test('fit takes the fused step for dense autoencoders under MSE: same training as layer by layer, deterministic', async () => {
+  const data = table(600, 9);
+  const train = async (fused: boolean): Promise<{ loss: number; weights: Float32Array }> => {
+    const model = denseAutoencoder({ inputDim: 12, hidden: [10], bottleneck: 3, outputActivation: 'linear', seed: 4 });
+    model.scaler = null;
+    if (!fused) model.fusedTrainStep = () => null;
+    const record = await fit(model, data, null, { epochs: 3, batchSize: 128, seed: 1 });
+    return { loss: record.epochs.at(-1)!.loss, weights: Float32Array.from(model.params().flatMap((p) => [...p.value.data])) };
+  };
+  const fused = await train(true);
+  const general = await train(false);
+  assert.ok(Math.abs(fused.loss - general.loss) <= 1e-4 * general.loss, `final loss ${fused.loss} vs ${general.loss}`);
+  assert.deepEqual((await train(true)).weights, fused.weights, 'same seed, same weights');
+  // Not taken: another loss, dropout, convolutions.
+  const model = denseAutoencoder({ inputDim: 12, hidden: [10], bottleneck: 3, dropout: 0.2, seed: 4 });
+  assert.equal(model.fusedTrainStep(data, data, new ReconstructionLoss('mse')), null, 'dropout');
+  assert.equal(denseAutoencoder({ inputDim: 12, hidden: [10], bottleneck: 3, seed: 4 }).fusedTrainStep(data, data, new ReconstructionLoss('mae')), null, 'mae');
+});
+
+test('wrong native calls to denseChainTrainStep throw a clear error and never crash', () => {
+  const w = (n: number): Float32Array => new Float32Array(n).fill(0.1);
+  const valid = (): unknown[] => [w(12), w(12), 4, [[w(6), w(2), 3, 2, 'relu', 0, w(6), w(2)], [w(6), null, 2, 3, 'identity', 0, w(6), null]]];
+  assert.equal(typeof addon.denseChainTrainStep(...valid()), 'number');
+  const edits: ((a: unknown[]) => void)[] = [
+    (a) => (a[0] = w(11)),
+    (a) => (a[1] = w(11)),
+    (a) => (a[2] = 0),
+    (a) => (a[2] = 2.5),
+    (a) => (a[3] = []),
+    (a) => ((a[3] as unknown[][])[0].length = 6),
+    (a) => ((a[3] as unknown[][])[0][6] = w(5)),
+    (a) => ((a[3] as unknown[][])[0][7] = null),
+    (a) => ((a[3] as unknown[][])[1][7] = w(3)),
+    (a) => ((a[3] as unknown[][])[1][2] = 3),
+  ];
+  edits.forEach((edit, i) => {
+    const args = valid();
+    edit(args);
+    assert.throws(() => addon.denseChainTrainStep(...args), /^Error: hourglass native: /, `case ${i}`);
+  });
 });

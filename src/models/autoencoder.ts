@@ -1,4 +1,6 @@
 import { inferenceBatchRows } from './inference-batch.js';
+import { denseChainTrainStep } from '../core/native/dense-chain.js';
+import { denseChainOf } from '../layers/dense-chain.js';
 import { HourglassError, invalid, shapeMismatch } from '../core/errors.js';
 import { sameShape, shapeToString, sizeOf, sliceRows, tensor, type Shape, type Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
@@ -7,7 +9,7 @@ import { Sequential } from '../layers/sequential.js';
 import { layerFromConfig } from '../layers/registry.js';
 import type { Network } from '../train/network.js';
 import { fit, type FitOptions, type TrainingRecord } from '../train/fit.js';
-import { ReconstructionLoss, type LossKind } from '../train/loss.js';
+import { ReconstructionLoss, type Loss, type LossKind } from '../train/loss.js';
 import { loadWeightsInto } from '../io/load-weights.js';
 import { loadModelFile, saveModelFile, type ModelFileContents } from '../io/model-file.js';
 import { scalerFromJSON, type Scaler } from '../data/scaler.js';
@@ -77,6 +79,19 @@ export class Autoencoder implements Network {
   backward(dy: Tensor): void {
     const dz = this.decoder.backward(dy, true);
     this.encoder.backward(dz as Tensor, false);
+  }
+  /**
+   * A dense autoencoder trained under MSE takes one native call per batch
+   * (denseChainTrainStep): the batch is split across the cores, each running forward and
+   * backward on its rows with single-threaded sgemm, which at these matrix sizes is faster
+   * than splitting every product. Anything else (convolutions, dropout, other losses) returns
+   * null and trains layer by layer.
+   */
+  fusedTrainStep(input: Tensor, target: Tensor, loss: Loss): number | null {
+    if (!(loss instanceof ReconstructionLoss) || loss.kind !== 'mse' || input.shape[0] < 1) return null;
+    // Built per step (a few small objects): it must see the parameter arrays as they are now.
+    const chain = denseChainOf([...this.encoder.layers, ...this.decoder.layers], true);
+    return chain ? denseChainTrainStep(input.data, target.data, input.shape[0], chain) : null;
   }
   params(): Param[] {
     return [...this.encoder.params('encoder.'), ...this.decoder.params('decoder.')];

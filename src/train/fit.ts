@@ -159,8 +159,10 @@ export async function fit(net: Network, x: Tensor, y: Tensor | null, options: Fi
       gatherRows(trainX, idx, buf.x);
       if (!reconstruct) gatherRows(target, idx, buf.y);
       const input = options.transformInput ? options.transformInput(buf.x, rng) : buf.x;
-      const out = net.forward(input, true);
-      const loss = lossFn.value(out, buf.y);
+      // A network may compute loss and gradients in one native call; otherwise layer by layer.
+      const fusedLoss = net.fusedTrainStep?.(input, buf.y, lossFn) ?? null;
+      const out = fusedLoss === null ? net.forward(input, true) : null;
+      const loss = out ? lossFn.value(out, buf.y) : fusedLoss!;
       if (!Number.isFinite(loss)) {
         restoreWeights(net, lastGood);
         throw new HourglassError(
@@ -168,8 +170,10 @@ export async function fit(net: Network, x: Tensor, y: Tensor | null, options: Fi
           `loss became ${loss} in epoch ${epoch}, batch ${b + 1}: training stopped and the weights of epoch ${epoch - 1} were kept; try a lower learning rate (now ${learningRate}) or check the data for extreme values`,
         );
       }
-      lossFn.gradient(out, buf.y, buf.grad);
-      net.backward(buf.grad);
+      if (out) {
+        lossFn.gradient(out, buf.y, buf.grad);
+        net.backward(buf.grad);
+      }
       optimizer.update(params);
       lossSum += loss * (hi - lo);
       samplesSeen += hi - lo;

@@ -1,5 +1,6 @@
 import type { Shape, Tensor } from '../core/tensor.js';
 import type { Buffer, Param } from '../layers/layer.js';
+import type { Loss } from './loss.js';
 
 /** What fit() trains: anything that maps a batch forward, backpropagates, and exposes its parameters. */
 export interface Network {
@@ -10,4 +11,10 @@ export interface Network {
   backward(dy: Tensor): void;
   params(): Param[];
   buffers(): Buffer[];
+  /**
+   * Optional shortcut for one training step: computes the loss of `input` against `target`
+   * and writes every parameter's gradient in one go (as forward + loss + backward would), or
+   * returns null when it does not handle this network or loss, and fit() takes the general path.
+   */
+  fusedTrainStep?(input: Tensor, target: Tensor, loss: Loss): number | null;
 }

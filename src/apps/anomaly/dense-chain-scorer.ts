@@ -1,10 +1,7 @@
 import type { Tensor } from '../../core/tensor.js';
 import { denseChainMse, type ChainLayer } from '../../core/native/dense-chain.js';
 import type { Scaler } from '../../data/scaler.js';
-import { Activation } from '../../layers/activation.js';
-import { Dense } from '../../layers/dense.js';
-import { Dropout } from '../../layers/dropout.js';
-import { Flatten, Identity, Reshape } from '../../layers/reshape.js';
+import { chainWeights, denseChainOf } from '../../layers/dense-chain.js';
 import type { Autoencoder } from '../../models/autoencoder.js';
 
 /**
@@ -15,36 +12,10 @@ import type { Autoencoder } from '../../models/autoencoder.js';
  */
 const MAX_FUSED_WEIGHTS = 1 << 16;
 
-/**
- * The autoencoder as a chain of Dense layers with their activations, when it is one and small
- * enough for the fused kernel; null otherwise (convolutions, batch norm, two activations in a
- * row, or too many weights), and the caller scores the general way. Dropout is the identity
- * at inference; Flatten, Reshape and Identity do not change the values.
- */
+/** The autoencoder as a chain for the fused scoring kernel, or null (see denseChainOf) when it is not one or too large. */
 export function fusedDenseChain(model: Autoencoder): ChainLayer[] | null {
-  const chain: ChainLayer[] = [];
-  let weights = 0;
-  for (const layer of [...model.encoder.layers, ...model.decoder.layers]) {
-    if (layer instanceof Dense) {
-      chain.push({
-        weight: layer.weight.value.data,
-        bias: layer.bias?.value.data ?? null,
-        inFeatures: layer.inFeatures,
-        outFeatures: layer.outFeatures,
-        activation: 'identity',
-        negativeSlope: 0,
-      });
-      weights += layer.inFeatures * layer.outFeatures;
-    } else if (layer instanceof Activation) {
-      const last = chain.at(-1);
-      if (!last || last.activation !== 'identity') return null;
-      last.activation = layer.type;
-      last.negativeSlope = layer.negativeSlope;
-    } else if (!(layer instanceof Dropout || layer instanceof Flatten || layer instanceof Reshape || layer instanceof Identity)) {
-      return null;
-    }
-  }
-  return chain.length > 0 && weights <= MAX_FUSED_WEIGHTS ? chain : null;
+  const chain = denseChainOf([...model.encoder.layers, ...model.decoder.layers], false);
+  return chain && chainWeights(chain) <= MAX_FUSED_WEIGHTS ? chain : null;
 }
 
 /**

@@ -12,6 +12,9 @@ export interface ChainLayer {
   outFeatures: number;
   activation: ActivationKind | 'identity';
   negativeSlope: number;
+  /** Where a training step writes the gradients: [out, in] and [out] (null exactly when bias is). */
+  weightGrad: Float32Array;
+  biasGrad: Float32Array | null;
 }
 
 /** Per-feature input scaling done in double, as the scalers do (see Scaler.affineForm), or none. */
@@ -31,4 +34,17 @@ export function denseChainMse(x: Float32Array, n: number, d: number, scaling: Ch
   if (!scaling) return callNative<number>('denseChainMse', x, n, d, 0, null, null, list, out);
   if (scaling.kind === 'subtract-divide') return callNative<number>('denseChainMse', x, n, d, 1, scaling.offset, scaling.factor, list, out);
   return callNative<number>('denseChainMse', x, n, d, 2, scaling.factor, scaling.offset, list, out);
+}
+
+/**
+ * One training step's gradients for a chain of Dense layers under the mean squared error
+ * against y ([n, last layer's width]): overwrites every weightGrad and biasGrad and returns the
+ * loss. The batch is split across threads, each running its rows' forward and backward pass
+ * (native/src/dense_chain.cc); the per-thread gradients are summed in a fixed order.
+ */
+export function denseChainTrainStep(x: Float32Array, y: Float32Array, n: number, layers: readonly ChainLayer[]): number {
+  if (!Number.isSafeInteger(n) || n < 1) throw invalid(`denseChainTrainStep: n must be a positive integer, got ${n}`);
+  if (layers.length === 0) throw invalid('denseChainTrainStep: no layers');
+  const list = layers.map((l) => [l.weight, l.bias, l.inFeatures, l.outFeatures, l.activation, l.negativeSlope, l.weightGrad, l.biasGrad]);
+  return callNative<number>('denseChainTrainStep', x, y, n, list);
 }

@@ -1,0 +1,46 @@
+import type { ChainLayer } from '../core/native/dense-chain.js';
+import { Activation } from './activation.js';
+import { Dense } from './dense.js';
+import { Dropout } from './dropout.js';
+import type { Layer } from './layer.js';
+import { Flatten, Identity, Reshape } from './reshape.js';
+
+/**
+ * Layers as a chain of Dense layers, each with the activation that follows it, for the fused
+ * native kernels (native/src/dense_chain.cc); null when the layers are something else:
+ * convolutions, batch norm, two activations in a row, an activation before any Dense layer,
+ * or Dropout when `training` (at inference Dropout is the identity). Flatten, Reshape and
+ * Identity do not change the values. The arrays are the layers' own, not copies.
+ */
+export function denseChainOf(layers: readonly Layer[], training: boolean): ChainLayer[] | null {
+  const chain: ChainLayer[] = [];
+  for (const layer of layers) {
+    if (layer instanceof Dense) {
+      chain.push({
+        weight: layer.weight.value.data,
+        bias: layer.bias?.value.data ?? null,
+        inFeatures: layer.inFeatures,
+        outFeatures: layer.outFeatures,
+        activation: 'identity',
+        negativeSlope: 0,
+        weightGrad: layer.weight.grad.data,
+        biasGrad: layer.bias?.grad.data ?? null,
+      });
+    } else if (layer instanceof Activation) {
+      const last = chain.at(-1);
+      if (!last || last.activation !== 'identity') return null;
+      last.activation = layer.type;
+      last.negativeSlope = layer.negativeSlope;
+    } else if (layer instanceof Dropout) {
+      if (training) return null;
+    } else if (!(layer instanceof Flatten || layer instanceof Reshape || layer instanceof Identity)) {
+      return null;
+    }
+  }
+  return chain.length > 0 ? chain : null;
+}
+
+/** Multiply-adds of one sample through the chain: its weight count. */
+export function chainWeights(chain: readonly ChainLayer[]): number {
+  return chain.reduce((sum, l) => sum + l.inFeatures * l.outFeatures, 0);
+}

@@ -106,16 +106,17 @@ test('finetune and classify reject bad input with one clear line', async () => {
   for (const dir of ['e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8']) assert.ok(!existsSync(path.join(tmp, dir)), `${dir} not created`);
 });
 
-test('finetune bench: a tiny run writes the table, results and plot for all four methods', () => {
+test('finetune bench: a tiny run writes the table, results and plot for all five methods', () => {
   const out = path.join(tmp, 'bench');
   const r = hourglass('finetune', 'bench', 'fashion-mnist', '--arch', 'dense', '--pretrain-epochs', '1', '--sizes', '20', '--seeds', '1',
     '--train-limit', '400', '--test-limit', '200', '--no-all-labels', '--out', out);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /Pre-training a dense autoencoder on 400 training images without labels, 1 epochs/);
-  assert.match(r.stdout, /\| 20 \| \d+\.\d ± 0\.0 \| \d+\.\d ± 0\.0 \| \d+\.\d ± 0\.0 \| \d+\.\d ± 0\.0 \| [+-]\d+\.\d \|/);
+  assert.match(r.stdout, /Label propagation graph: 20 nearest neighbours of each of the 400 training images/);
+  assert.match(r.stdout, /\| 20 \| \d+\.\d ± 0\.0 \| \d+\.\d ± 0\.0 \| \d+\.\d ± 0\.0 \| \d+\.\d ± 0\.0 \| \d+\.\d ± 0\.0 \| [+-]\d+\.\d \| [+-]\d+\.\d \|/);
   assert.deepEqual(readdirSync(out).sort(), ['accuracy-vs-labels.png', 'pretrained.safetensors', 'results.json', 'results.md']);
   const result = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
-  assert.deepEqual(result.runs.map((run: { method: string }) => run.method), ['frozen', 'finetuned', 'scratch', 'pca']);
+  assert.deepEqual(result.runs.map((run: { method: string }) => run.method), ['frozen', 'finetuned', 'scratch', 'pca', 'propagated']);
   assert.ok(result.runs.every((run: { accuracy: number }) => run.accuracy > 0.2), 'every method beats chance (0.1)');
   assert.equal(result.testImages, 200);
 

@@ -21,6 +21,8 @@ export interface FineTuneRecord {
  * Trains a classifier in its mode: frozen trains the head for `epochs` at the probe rate;
  * full and discriminative first train the head alone for `probeEpochs` (a linear probe),
  * then everything for `epochs` at `learningRate`. The model's mode is the same afterwards.
+ * `options.regularizers` (e.g. reconstructionTerm, l2spTerm) apply while the encoder trains:
+ * the main phase of full and discriminative modes; they are refused in frozen mode.
  */
 export async function fineTuneClassifier(
   model: Classifier,
@@ -39,8 +41,9 @@ export async function fineTuneClassifier(
     const mode = model.mode;
     model.setMode('frozen');
     options.onPhaseStart?.('probe', schedule.probeEpochs);
+    const { regularizers: _, ...probeOptions } = options;
     try {
-      probe = await model.fit(x, labels, { ...options, epochs: schedule.probeEpochs, learningRate: schedule.probeLearningRate });
+      probe = await model.fit(x, labels, { ...probeOptions, epochs: schedule.probeEpochs, learningRate: schedule.probeLearningRate });
     } finally {
       model.setMode(mode);
     }

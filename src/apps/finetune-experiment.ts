@@ -17,9 +17,11 @@ import { featureLayers, pretrainForClassification, type PretrainArch } from './f
 import { corruptionTransform } from './denoise/corruption.js';
 import { fineTuneRecipe, type FineTuneRecipe } from './finetune-recipe.js';
 import { fineTuneClassifier } from './fine-tune.js';
+import { NeighbourGraph, fineTuneWithPropagation } from './finetune-propagation.js';
+import { propagationRecipe, type PropagationRecipe } from './finetune-recipe.js';
 
-/** The four ways of using N labels that the experiment compares. */
-export const EXPERIMENT_METHODS = ['frozen', 'finetuned', 'scratch', 'pca'] as const;
+/** The ways of using N labels that the experiment compares. */
+export const EXPERIMENT_METHODS = ['frozen', 'finetuned', 'scratch', 'pca', 'propagated'] as const;
 export type ExperimentMethod = (typeof EXPERIMENT_METHODS)[number];
 
 export const METHOD_LABELS: Record<ExperimentMethod, string> = {
@@ -27,6 +29,7 @@ export const METHOD_LABELS: Record<ExperimentMethod, string> = {
   finetuned: '(b) pre-trained, fine-tuned',
   scratch: '(c) same network, from scratch',
   pca: '(d) PCA + softmax regression',
+  propagated: '(e) pre-trained, fine-tuned with propagated labels',
 };
 
 export interface FinetuneExperimentOptions {
@@ -69,7 +72,7 @@ export interface ExperimentRow {
 export interface FinetuneExperimentResult {
   dataset: string;
   pretrained: { file: string; arch: string; description: string; classifierFeatures: number[]; epochs: number | null; seconds: number | null; testMse: number };
-  recipe: { perN: Record<number, FineTuneRecipe>; pcaComponents: number; pcaSoftmax: typeof PCA_SOFTMAX };
+  recipe: { perN: Record<number, FineTuneRecipe>; pcaComponents: number; pcaSoftmax: typeof PCA_SOFTMAX; propagation: PropagationRecipe & { schedule: FineTuneRecipe; graphSeconds: number } };
   trainImages: number;
   testImages: number;
   seeds: number;
@@ -108,6 +111,14 @@ export async function runFinetuneExperiment(o: FinetuneExperimentOptions): Promi
   const pcaTrain = scaled(pca.transform(train.images), scale);
   const pcaTest = scaled(pca.transform(test.images), scale);
 
+  // Method (e): one k-NN graph over the pre-trained features of every training image, shared by all label sets.
+  const propagation = propagationRecipe();
+  const propagationSchedule = fineTuneRecipe(train.images.shape[0]);
+  const graphStart = performance.now();
+  const graph = NeighbourGraph.build(Classifier.fromAutoencoder(ae, { classes: 10, encoderLayers: featureLayers(ae) }).encode(train.images), propagation);
+  const graphSeconds = (performance.now() - graphStart) / 1000;
+  log(`Label propagation graph: ${propagation.neighbours} nearest neighbours of each of the ${train.images.shape[0]} training images in the pre-trained features (${graphSeconds.toFixed(0)}s)`);
+
   const runs: ExperimentRun[] = [];
   for (const n of sizes) {
     const r = fineTuneRecipe(n);
@@ -121,7 +132,9 @@ export async function runFinetuneExperiment(o: FinetuneExperimentOptions): Promi
         const { accuracy, epochs } =
           method === 'pca'
             ? await pcaSoftmax(gatherRows(pcaTrain, idx), y, pcaTest, test.labels, r, seed)
-            : await encoderMethod(method, ae, x, y, test, r, seed);
+            : method === 'propagated'
+              ? await propagatedMethod(ae, graph, train.images, idx, y, test, r, propagationSchedule, propagation, seed)
+              : await encoderMethod(method, ae, x, y, test, r, seed);
         const seconds = (performance.now() - t0) / 1000;
         runs.push({ method, labels: n, seed, accuracy, epochs, seconds });
         log(`  N=${n} seed ${seed} ${METHOD_LABELS[method].padEnd(32)} ${(accuracy * 100).toFixed(2)}%  (${epochs} epochs, ${seconds.toFixed(0)}s)`);
@@ -155,7 +168,7 @@ export async function runFinetuneExperiment(o: FinetuneExperimentOptions): Promi
   const result: FinetuneExperimentResult = {
     dataset: 'fashion-mnist',
     pretrained: pre.info,
-    recipe: { perN: Object.fromEntries(sizes.map((n) => [n, fineTuneRecipe(n)])), pcaComponents, pcaSoftmax: PCA_SOFTMAX },
+    recipe: { perN: Object.fromEntries(sizes.map((n) => [n, fineTuneRecipe(n)])), pcaComponents, pcaSoftmax: PCA_SOFTMAX, propagation: { ...propagation, schedule: propagationSchedule, graphSeconds } },
     trainImages: train.images.shape[0],
     testImages: test.images.shape[0],
     seeds,
@@ -195,6 +208,30 @@ async function encoderMethod(
   const probeEpochs = method === 'finetuned' ? r.probeEpochs : 0;
   await fineTuneClassifier(model, x, y, { ...r, probeEpochs }, { batchSize: r.batchSize, weightDecay: r.weightDecay, seed });
   return { accuracy: model.evaluate(test.images, test.labels).accuracy, epochs: r.epochs + (method === 'frozen' ? 0 : probeEpochs) };
+}
+
+/**
+ * Method (e): the N labels spread along the k-NN graph of the pre-trained features of every
+ * training image (label propagation), then the pre-trained encoder + head fine-tuned on all
+ * of them, each weighted by the propagation's confidence (src/apps/finetune-propagation.ts).
+ * It uses the unlabelled images a second time, after pre-training; the recipe was chosen on
+ * validation data (docs/finetune.md).
+ */
+async function propagatedMethod(
+  ae: Autoencoder,
+  graph: NeighbourGraph,
+  images: Tensor,
+  idx: Uint32Array,
+  y: number[],
+  test: LabeledImages,
+  r: FineTuneRecipe,
+  schedule: FineTuneRecipe,
+  p: PropagationRecipe,
+  seed: number,
+): Promise<{ accuracy: number; epochs: number }> {
+  const model = Classifier.fromAutoencoder(ae, { classNames: test.classNames, hidden: r.headHidden, dropout: r.headDropout, mode: 'full', encoderLayers: featureLayers(ae), seed });
+  await fineTuneWithPropagation(model, images, idx, y, schedule, { ...p, graph, batchSize: schedule.batchSize, weightDecay: schedule.weightDecay, seed });
+  return { accuracy: model.evaluate(test.images, test.labels).accuracy, epochs: p.rounds * schedule.epochs + schedule.probeEpochs };
 }
 
 /**
@@ -288,12 +325,14 @@ function summarize(runs: readonly ExperimentRun[], sizes: readonly number[]): Ex
 /** Markdown table: test accuracy, mean ± standard deviation over seeds, per N and method. */
 export function experimentTable(result: FinetuneExperimentResult): string {
   const pct = (v: number) => (v * 100).toFixed(1);
-  const header = `| labelled images | ${EXPERIMENT_METHODS.map((m) => METHOD_LABELS[m]).join(' | ')} | (b) - (c) |`;
-  const rule = `|---:|${EXPERIMENT_METHODS.map(() => '---:').join('|')}|---:|`;
+  const header = `| labelled images | ${EXPERIMENT_METHODS.map((m) => METHOD_LABELS[m]).join(' | ')} | (b) - (c) | (e) - (c) |`;
+  const rule = `|---:|${EXPERIMENT_METHODS.map(() => '---:').join('|')}|---:|---:|`;
+  const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}`;
   const rows = result.rows.map((r) => {
     const cells = EXPERIMENT_METHODS.map((m) => `${pct(r.methods[m].mean)} ± ${pct(r.methods[m].std)}`);
     const gain = (r.methods.finetuned.mean - r.methods.scratch.mean) * 100;
-    return `| ${r.labels.toLocaleString('en-US')} | ${cells.join(' | ')} | ${gain >= 0 ? '+' : ''}${gain.toFixed(1)} |`;
+    const gainE = (r.methods.propagated.mean - r.methods.scratch.mean) * 100;
+    return `| ${r.labels.toLocaleString('en-US')} | ${cells.join(' | ')} | ${signed(gain)} | ${signed(gainE)} |`;
   });
   const lines = [header, rule, ...rows];
   if (result.allLabels)

@@ -13,8 +13,11 @@ import { formatClassificationReport, type ClassificationMetrics } from '../metri
 import { confusionMatrixPlot } from '../report/confusion-matrix-plot.js';
 import { svgToPng } from '../report/svg.js';
 import { fineTuneRecipe } from '../apps/finetune-recipe.js';
-import { fineTuneClassifier } from '../apps/fine-tune.js';
+import { fineTuneClassifier, type FineTuneRecord } from '../apps/fine-tune.js';
+import type { EpochRecord } from '../train/fit.js';
 import { featureLayers } from '../apps/finetune-pretrain.js';
+import { fineTuneWithPropagation } from '../apps/finetune-propagation.js';
+import { semiSupervisedTerms } from '../apps/finetune-regularizers.js';
 import { checkRunDirectory } from './train-run.js';
 import { classNamesFor, loadLabelledData, type LabelledData } from './labels.js';
 import { ProgressPrinter } from './progress.js';
@@ -39,6 +42,15 @@ export interface FinetuneRunOptions {
   headDropout?: number;
   encoderLayers?: number;
   init: string;
+  /** 'none' or 'propagation' (label propagation over the unlabelled training samples). */
+  semiSupervised?: string;
+  neighbours?: number;
+  propagationRounds?: number;
+  reconstructionWeight?: number;
+  pseudoLabelWeight?: number;
+  pseudoLabelThreshold?: number;
+  l2sp?: number;
+  unlabelledBatch?: number;
   epochs?: number;
   probeEpochs?: number;
   batchSize?: number;
@@ -83,6 +95,9 @@ export async function loadPretrained(file: string): Promise<Autoencoder> {
 export async function finetuneRun(o: FinetuneRunOptions, log: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<FinetuneRunResult> {
   if (!FINE_TUNE_MODES.includes(o.mode as FineTuneMode)) throw invalid(`--mode must be one of ${FINE_TUNE_MODES.join(', ')}, got '${o.mode}'`);
   if (o.init !== 'pretrained' && o.init !== 'random') throw invalid(`--init must be pretrained or random, got '${o.init}'`);
+  const semi = o.semiSupervised ?? 'none';
+  if (semi !== 'none' && semi !== 'propagation') throw invalid(`--semi-supervised must be none or propagation, got '${semi}'`);
+  checkSemiSupervisedOptions(o);
   const dir = o.out ?? path.join('runs', `finetune-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
   await checkRunDirectory(dir, o.overwrite);
 
@@ -113,7 +128,10 @@ export async function finetuneRun(o: FinetuneRunOptions, log: (line: string) => 
   const x = indices ? gatherRows(train.x, indices) : train.x;
   const y = indices ? Array.from(indices, (i) => train.labels[i]) : train.labels;
 
-  const recipe = fineTuneRecipe(n);
+  if (semi === 'propagation' && n >= available)
+    throw invalid(`--semi-supervised propagation spreads the labels to unlabelled samples, but all ${available} training samples are labelled; pass --labels N below ${available}`);
+  // With propagation the classifier trains on every training sample (propagated labels): the recipe for that many.
+  const recipe = fineTuneRecipe(semi === 'propagation' ? available : n);
   const mode = o.mode as FineTuneMode;
   const epochs = o.epochs ?? recipe.epochs;
   const schedule = {
@@ -143,25 +161,53 @@ export async function finetuneRun(o: FinetuneRunOptions, log: (line: string) => 
       : `${schedule.probeEpochs > 0 ? `${schedule.probeEpochs} head-only epochs at lr ${schedule.probeLearningRate}, then ` : ''}${schedule.epochs} epochs at lr ${schedule.learningRate}`;
   log(
     `hourglass: fine-tuning the ${what} ${o.pretrained} (${model.mode}${model.mode === 'discriminative' ? `, encoder lr x${model.encoderLearningRateScale}` : ''}) ` +
-      `on ${n} labelled samples of ${train.source}${indices ? ' (class-balanced)' : ''}; ${phases}, batch ${batchSize} -> ${dir}`,
+      `on ${n} labelled samples of ${train.source}${indices ? ' (class-balanced)' : ''}` +
+        `${semi === 'propagation' ? `, their labels propagated to all ${available} training samples` : ''}; ${phases}, batch ${batchSize} -> ${dir}`,
   );
   log(`  features [${model.featureShape.join('x')}] -> head ${model.head.layers.map((l) => l.type).join(' ')} -> ${classNames.length} classes`);
 
   const printer = new ProgressPrinter(process.stderr, o.progress ?? process.stderr.isTTY === true);
   let phaseEpochs = schedule.epochs;
-  const record = await fineTuneClassifier(model, x, y, schedule, {
+  const regularizers = semiSupervisedTerms(
+    model,
+    pretrained,
+    train.x,
+    { reconstructionWeight: o.reconstructionWeight, pseudoLabelWeight: o.pseudoLabelWeight, pseudoLabelThreshold: o.pseudoLabelThreshold, l2sp: o.l2sp, unlabelledBatchSize: o.unlabelledBatch },
+    { init: o.init as 'pretrained' | 'random', seed: o.seed },
+  );
+  if (regularizers.length > 0) log(`  while the encoder trains, also: ${regularizers.map((r) => r.name).join(', ')} on the ${available} training samples`);
+  const fitOptions = {
     batchSize,
     weightDecay,
+    regularizers,
     seed: o.seed,
     validationSplit: o.validationSplit,
     earlyStopping: o.patience !== undefined ? { patience: o.patience } : undefined,
     onBatchEnd: printer.batch,
-    onPhaseStart: (phase, epochs) => {
+    onPhaseStart: (phase: 'probe' | 'main', epochs: number) => {
       phaseEpochs = epochs;
       if (schedule.probeEpochs > 0) process.stderr.write(phase === 'probe' ? 'head only (encoder frozen):\n' : 'fine-tuning everything:\n');
     },
-    onEpochEnd: (r) => printer.epoch(r, phaseEpochs),
-  });
+    onEpochEnd: (r: EpochRecord) => printer.epoch(r, phaseEpochs),
+  };
+  let propagation: { rounds: number; neighbours: number; meanConfidence: number[] } | null = null;
+  let record: FineTuneRecord;
+  if (semi === 'propagation') {
+    const labelledIndex = indices as Uint32Array;
+    const neighbours = o.neighbours ?? 20;
+    const rounds = o.propagationRounds ?? 1;
+    const run = await fineTuneWithPropagation(model, train.x, labelledIndex, y, schedule, {
+      ...fitOptions,
+      neighbours,
+      rounds,
+      onRound: (round, confidence) =>
+        process.stderr.write(`label propagation${rounds > 1 ? ` (round ${round}/${rounds})` : ''}: ${n} labels spread to ${available} samples along a ${neighbours}-NN graph, mean confidence ${confidence.toFixed(3)}\n`),
+    });
+    record = run.rounds[run.rounds.length - 1].training;
+    propagation = { rounds, neighbours, meanConfidence: run.rounds.map((r) => r.meanConfidence) };
+  } else {
+    record = await fineTuneClassifier(model, x, y, schedule, fitOptions);
+  }
   const metrics = model.evaluate(test.x, test.labels);
   await mkdir(dir, { recursive: true });
   await model.save(path.join(dir, 'model.safetensors'));
@@ -176,6 +222,9 @@ export async function finetuneRun(o: FinetuneRunOptions, log: (line: string) => 
     init: o.init,
     head: model.head.layers.map((l) => l.config()),
     schedule: { ...schedule, batchSize, weightDecay },
+    semiSupervised: semi,
+    propagation,
+    regularizers: regularizers.map((r) => r.name),
     featureShape: model.featureShape,
     seed: o.seed,
     testAccuracy: metrics.accuracy,
@@ -227,4 +276,24 @@ function holdOut(data: LabelledData, o: FinetuneRunOptions): { train: LabelledDa
     source,
   });
   return { train: part(order.subarray(nTest), data.source), test: part(order.subarray(0, nTest), `${data.source} (held-out ${o.testSplit})`) };
+}
+
+/** Refuses semi-supervised settings that cannot work, before anything is loaded. */
+function checkSemiSupervisedOptions(o: FinetuneRunOptions): void {
+  const positive = (name: string, v: number | undefined, min = 0) => {
+    if (v !== undefined && !(Number.isFinite(v) && v >= min)) throw invalid(`--${name} must be a number >= ${min}, got ${v}`);
+  };
+  positive('reconstruction-weight', o.reconstructionWeight);
+  positive('pseudo-label-weight', o.pseudoLabelWeight);
+  positive('l2sp', o.l2sp);
+  if (o.pseudoLabelThreshold !== undefined && !(o.pseudoLabelThreshold >= 0 && o.pseudoLabelThreshold < 1))
+    throw invalid(`--pseudo-label-threshold must be in [0, 1), got ${o.pseudoLabelThreshold}`);
+  if (o.unlabelledBatch !== undefined && !(Number.isInteger(o.unlabelledBatch) && o.unlabelledBatch >= 1))
+    throw invalid(`--unlabelled-batch must be a positive integer, got ${o.unlabelledBatch}`);
+  if (o.neighbours !== undefined && !(Number.isInteger(o.neighbours) && o.neighbours >= 1)) throw invalid(`--neighbours must be a positive integer, got ${o.neighbours}`);
+  if (o.propagationRounds !== undefined && !(Number.isInteger(o.propagationRounds) && o.propagationRounds >= 1))
+    throw invalid(`--propagation-rounds must be a positive integer, got ${o.propagationRounds}`);
+  const terms = [o.reconstructionWeight && '--reconstruction-weight', o.pseudoLabelWeight && '--pseudo-label-weight', o.l2sp && '--l2sp'].filter(Boolean);
+  if (terms.length > 0 && o.mode === 'frozen')
+    throw invalid(`${terms.join(' and ')} ${terms.length > 1 ? 'act' : 'acts'} on the encoder while it trains; with --mode frozen it never does (use --mode full or discriminative)`);
 }

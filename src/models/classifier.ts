@@ -57,6 +57,27 @@ export interface FromAutoencoderOptions extends HeadOptions {
 
 export interface ClassifierFitOptions extends Omit<FitOptions, 'loss' | 'validationData'> {
   validationData?: { x: Tensor; labels: ArrayLike<number> | Tensor };
+  /**
+   * Extra terms added to the cross-entropy while the encoder trains (e.g. the autoencoder's
+   * reconstruction loss on unlabelled data, or L2-SP; src/apps/finetune-regularizers.ts).
+   * Refused in frozen mode, where the encoder does not train.
+   */
+  regularizers?: readonly TrainingRegularizer[];
+}
+
+/**
+ * A term added to the training loss of a classifier. After the classifier's own backward
+ * pass for a batch (which overwrites every parameter's gradient), `addGradients` adds this
+ * term's gradient to the parameters' gradients and returns the term's value for the batch.
+ * `params` are extra trainable parameters the term owns (e.g. a decoder); they are
+ * optimised and snapshotted with the classifier's but not saved with it.
+ */
+export interface TrainingRegularizer {
+  readonly name: string;
+  params(): Param[];
+  addGradients(model: Classifier): number;
+  /** Called at the start of each fit() that uses the term. */
+  reset?(): void;
 }
 
 const INFERENCE_BATCH = 1024;
@@ -212,7 +233,15 @@ export class Classifier implements Network {
         }
       : undefined;
     const loss = new CrossEntropyLoss();
-    if (this.modeValue === 'frozen' && !options.transformInput) {
+    const regularizers = options.regularizers ?? [];
+    if (regularizers.length > 0) {
+      if (this.modeValue === 'frozen')
+        throw invalid(`regularizers (${regularizers.map((r) => r.name).join(', ')}) act on the encoder, which does not train in frozen mode; use mode 'full' or 'discriminative'`);
+      for (const r of regularizers) r.reset?.();
+      const { regularizers: _, ...fitOptions } = options;
+      this.training = await fit(new RegularizedNetwork(this, regularizers), scaled, targets, { ...fitOptions, loss, validationData: validation });
+      this.training.options.regularizers = regularizers.map((r) => r.name);
+    } else if (this.modeValue === 'frozen' && !options.transformInput) {
       // The frozen encoder is a fixed function in inference mode: computing the features
       // once and training the head on them gives the same result, epochs times faster.
       const head = new HeadNetwork(this.head);
@@ -350,6 +379,33 @@ export class Classifier implements Network {
     if (!this.scaler) return x;
     if (fitScaler && !this.scaler.fitted) this.scaler.fit(x);
     return this.scaler.transform(x);
+  }
+}
+
+/** The classifier plus regularizer terms as a Network: the terms add their gradients after each backward pass. */
+class RegularizedNetwork implements Network {
+  constructor(
+    private readonly model: Classifier,
+    private readonly terms: readonly TrainingRegularizer[],
+  ) {}
+  get inputShape(): Shape {
+    return this.model.inputShape;
+  }
+  get outputShape(): Shape {
+    return this.model.outputShape;
+  }
+  forward(x: Tensor, training: boolean): Tensor {
+    return this.model.forward(x, training);
+  }
+  backward(dy: Tensor): void {
+    this.model.backward(dy);
+    for (const t of this.terms) t.addGradients(this.model);
+  }
+  params(): Param[] {
+    return [...this.model.params(), ...this.terms.flatMap((t) => t.params())];
+  }
+  buffers(): Buffer[] {
+    return this.model.buffers();
   }
 }
 

@@ -1,6 +1,7 @@
 // Reconstruction error of a small fully-connected autoencoder in one native call: input
 // scaling, every Dense layer with its activation, and the per-sample mean squared error,
-// for blocks of 16 samples that never leave the first-level cache.
+// for blocks of 16 samples that never leave the first-level cache (larger models: blocks of
+// 256 samples through single-threaded sgemm, one block per thread at a time).
 //
 // Why: scoring a table row by row through the general path (a scaler pass in JavaScript,
 // then one sgemm per layer over a batch) spends its time outside arithmetic when the
@@ -25,6 +26,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -215,6 +217,15 @@ HOURGLASS_VECTORIZED bool scoreBlock(const float* x, int64_t rows, int64_t d, Sc
   return true;
 }
 
+// Large chains (beyond kFusedWeights multiply-adds per sample) score in blocks of
+// kSgemmRows rows through single-threaded sgemm per layer instead: their weights do not
+// stay in cache across 16-sample blocks, and sgemm blocks them for the caches. Each thread
+// still takes its own rows, which on two cores beats splitting every product.
+constexpr int64_t kFusedWeights = INT64_C(1) << 16;
+constexpr int64_t kSgemmRows = 256;
+bool scoreRowsSgemm(const float* x, int64_t rows, int64_t d, Scaling scaling, const double* a, const double* b,
+                    const std::vector<ChainLayer>& layers, float* target, float* bufA, float* bufB, float* out);
+
 Napi::Value DenseChainMse(const Napi::CallbackInfo& info) {
   expectCount(info, 8, "denseChainMse");
   auto env = info.Env();
@@ -247,23 +258,28 @@ Napi::Value DenseChainMse(const Napi::CallbackInfo& info) {
     widest = std::max(widest, L.out);
     work += L.in * L.out;
   }
-  int64_t blocks = (n + kBlock - 1) / kBlock;
+  const bool large = work > kFusedWeights;
+  const int64_t blockRows = large ? kSgemmRows : kBlock;
+  int64_t blocks = (n + blockRows - 1) / blockRows;
   std::atomic<int64_t> firstBad{-1};
   // One team for the whole call; each thread owns three small buffers, allocated here
   // because an exception must not escape a parallel region.
-  int threads = blocks * kBlock * work >= (INT64_C(1) << 18) ? omp_get_max_threads() : 1;
-  const int64_t perThread = 3 * widest * kBlock;
+  int threads = blocks * blockRows * work >= (INT64_C(1) << 18) ? omp_get_max_threads() : 1;
+  const int64_t perThread = 3 * widest * blockRows;
   std::vector<float> buffers(static_cast<size_t>(threads * perThread));
 #pragma omp parallel num_threads(threads)
   {
     float* target = buffers.data() + omp_get_thread_num() * perThread;
-    float* bufA = target + widest * kBlock;
-    float* bufB = bufA + widest * kBlock;
+    float* bufA = target + widest * blockRows;
+    float* bufB = bufA + widest * blockRows;
 #pragma omp for schedule(static)
     for (int64_t block = 0; block < blocks; block++) {
-      int64_t start = block * kBlock;
-      int64_t rows = std::min<int64_t>(kBlock, n - start);
-      if (!scoreBlock(x.data + start * d, rows, d, scaling, a, b, layers.data(), layers.size(), target, bufA, bufB, out.data + start)) {
+      int64_t start = block * blockRows;
+      int64_t rows = std::min<int64_t>(blockRows, n - start);
+      const float* rowsX = x.data + start * d;
+      bool finite = large ? scoreRowsSgemm(rowsX, rows, d, scaling, a, b, layers, target, bufA, bufB, out.data + start)
+                          : scoreBlock(rowsX, rows, d, scaling, a, b, layers.data(), layers.size(), target, bufA, bufB, out.data + start);
+      if (!finite) {
         for (int64_t i = start * d; i < (start + rows) * d; i++)
           if (!std::isfinite(x.data[i])) {
             int64_t seen = firstBad.load();
@@ -340,6 +356,44 @@ HOURGLASS_VECTORIZED void biasActivate(const ChainLayer& L, float* y, int64_t ro
         break;
     }
   }
+}
+
+// The sgemm path of denseChainMse for `rows` samples, row-major buffers: false when the
+// rows hold a NaN or infinity. Called from inside the parallel region: must not throw.
+bool scoreRowsSgemm(const float* x, int64_t rows, int64_t d, Scaling scaling, const double* a, const double* b,
+                    const std::vector<ChainLayer>& layers, float* target, float* bufA, float* bufB, float* out) {
+  float probe = 0;
+  for (int64_t i = 0; i < rows * d; i++) {
+    float v = x[i];
+    probe += v * 0.0f;
+    int64_t k = i % d;
+    if (scaling == Scaling::SubtractDivide)
+      v = static_cast<float>((static_cast<double>(v) - a[k]) * b[k]);  // b holds 1 / divisor
+    else if (scaling == Scaling::MultiplyAdd)
+      v = static_cast<float>(static_cast<double>(v) * a[k] + b[k]);
+    target[i] = v;
+  }
+  if (probe != 0) return false;
+  const float* h = target;
+  float* next = bufA;
+  for (const ChainLayer& L : layers) {
+    if (dnnl_sgemm('N', 'T', rows, L.out, L.in, 1.0f, h, L.in, L.weight, L.in, 0.0f, next, L.out) != dnnl_success) {
+      std::fill(out, out + rows, std::numeric_limits<float>::quiet_NaN());  // cannot happen with valid sizes
+      return true;
+    }
+    biasActivate(L, next, rows);
+    h = next;
+    next = next == bufA ? bufB : bufA;
+  }
+  for (int64_t r = 0; r < rows; r++) {
+    float sum = 0;
+    for (int64_t k = 0; k < d; k++) {
+      float diff = h[r * d + k] - target[r * d + k];
+      sum += diff * diff;
+    }
+    out[r] = sum / static_cast<float>(d);
+  }
+  return true;
 }
 
 // Squared error of rows x width predictions, summed in double, and its gradient

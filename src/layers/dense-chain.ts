@@ -39,8 +39,3 @@ export function denseChainOf(layers: readonly Layer[], training: boolean): Chain
   }
   return chain.length > 0 ? chain : null;
 }
-
-/** Multiply-adds of one sample through the chain: its weight count. */
-export function chainWeights(chain: readonly ChainLayer[]): number {
-  return chain.reduce((sum, l) => sum + l.inFeatures * l.outFeatures, 0);
-}

@@ -14,7 +14,6 @@ import { denseAutoencoder } from '../src/models/dense-preset.js';
 import type { Autoencoder } from '../src/models/autoencoder.js';
 import { PCA } from '../src/models/pca.js';
 import { AnomalyDetector, scoringBatchRows } from '../src/apps/anomaly/anomaly-detector.js';
-import { fusedDenseChain } from '../src/apps/anomaly/dense-chain-scorer.js';
 import { oneClassFashionMnist, type ScoreVariant } from '../src/apps/anomaly/one-class-benchmark.js';
 import { formatOneClassTable } from '../src/cli/commands/detect-bench.js';
 import { distBench, median, repoRoot, runJson, systemPython, table, writeResult } from './common.js';
@@ -148,7 +147,7 @@ async function throughputCase(c: ThroughputCase): Promise<unknown> {
     table(
       ['implementation', 'batch', `${c.unit} (median of ${rounds * reps})`, 'hourglass speed-up', 'sum of scores'],
       [
-        [`hourglass (${os.cpus().length} threads)`, fusedDenseChain(c.model) ? 'all, fused' : scoringBatchRows(n > 0 ? c.x.data.length / n : 1), Math.round(oursRate), '1.00', ourSum.toFixed(3)],
+        [`hourglass (${os.cpus().length} threads)`, c.model.denseChain(false) ? 'all, fused' : scoringBatchRows(n > 0 ? c.x.data.length / n : 1), Math.round(oursRate), '1.00', ourSum.toFixed(3)],
         ...torch.map((t) => [`pytorch (${t.threads} thread${t.threads === 1 ? '' : 's'})`, t.batch, Math.round(median(t.rates)), (oursRate / median(t.rates)).toFixed(2), t.scoreSum.toFixed(3)]),
       ],
     ),

@@ -10,8 +10,8 @@ import { fit } from '../src/train/fit.js';
 import { MinMaxScaler, StandardScaler, type Scaler } from '../src/data/scaler.js';
 import { denseAutoencoder } from '../src/models/dense-preset.js';
 import { convAutoencoder } from '../src/models/conv-preset.js';
+import type { Autoencoder } from '../src/models/autoencoder.js';
 import { AnomalyDetector } from '../src/apps/anomaly/anomaly-detector.js';
-import { fusedDenseChain } from '../src/apps/anomaly/dense-chain-scorer.js';
 
 const ACTIVATIONS = ['identity', 'relu', 'leaky_relu', 'sigmoid', 'tanh'] as const;
 
@@ -93,6 +93,13 @@ function table(n: number, seed: number): Tensor {
   return x;
 }
 
+/** Per-sample MSE of model-space samples through the layers one by one (the general path). */
+function layerByLayerMse(model: Autoencoder, x: Tensor): number[] {
+  const perSample = new Float32Array(x.shape[0]);
+  new ReconstructionLoss('mse').value(model.forward(x, false), x, perSample);
+  return Array.from(perSample);
+}
+
 test('detector scores from the fused kernel equal the general path, with each scaler and activation', async () => {
   const cases: [Scaler | null, 'relu' | 'tanh' | 'leaky_relu', 'linear' | 'sigmoid'][] = [
     [new StandardScaler(), 'relu', 'linear'],
@@ -101,12 +108,11 @@ test('detector scores from the fused kernel equal the general path, with each sc
   ];
   for (const [scaler, activation, outputActivation] of cases) {
     const model = denseAutoencoder({ inputDim: 12, hidden: [8], bottleneck: 3, activation, outputActivation, seed: 1 });
-    assert.ok(fusedDenseChain(model), 'a small dense model takes the fused path');
+    assert.ok(model.denseChain(false), 'a dense model takes the fused path');
     const detector = await new AnomalyDetector({ model, scaler }).fit(table(400, 5), { epochs: 2, batchSize: 64, seed: 0 });
     const x = table(300, 6);
     const scaled = scaler ? scaler.transform(x) : x;
-    model.scaler = null; // the detector scales; the model sees model-space data, as in the detector
-    const general = Array.from(model.reconstructionError(scaled));
+    const general = layerByLayerMse(model, scaled);
     assertClose(detector.score(x), general, 1e-5, `${scaler?.kind ?? 'no scaler'} ${activation}`);
   }
 });
@@ -121,8 +127,9 @@ test('large dense detectors (the sgemm blocks of the kernel) score as the genera
   };
   const detector = await new AnomalyDetector({ model }).fit(images(300), { epochs: 1, batchSize: 64, seed: 0 });
   const x = images(600);
+  assertClose(detector.score(x), layerByLayerMse(model, x), 1e-5, 'large chain');
   model.scaler = null;
-  assertClose(detector.score(x), Array.from(model.reconstructionError(x)), 1e-5, 'large chain');
+  assertClose(model.reconstructionError(x), layerByLayerMse(model, x), 1e-5, 'Autoencoder.reconstructionError');
   x.data[517 * 256 + 3] = Infinity;
   assert.throws(() => detector.score(x), (e: unknown) => e instanceof HourglassError && /sample 517, value 3 is Infinity/.test(e.message));
 });
@@ -133,7 +140,7 @@ test('the fused path keeps the clear error for bad values, and declines models i
   const x = table(50, 8);
   x.data[3 * 12 + 4] = NaN;
   assert.throws(() => detector.score(x), (e: unknown) => e instanceof HourglassError && e.code === 'BAD_DATA' && /sample 3, value 4 is NaN/.test(e.message));
-  assert.equal(fusedDenseChain(convAutoencoder({ inputShape: [1, 8, 8], filters: [4], seed: 0 })), null, 'convolutions');
+  assert.equal(convAutoencoder({ inputShape: [1, 8, 8], filters: [4], seed: 0 }).denseChain(false), null, 'convolutions');
 
 });
 

@@ -1,4 +1,6 @@
-import type { ChainLayer } from '../core/native/dense-chain.js';
+import type { Tensor } from '../core/tensor.js';
+import { denseChainMse, type ChainLayer } from '../core/native/dense-chain.js';
+import type { Scaler } from '../data/scaler.js';
 import { Activation } from './activation.js';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
@@ -38,4 +40,17 @@ export function denseChainOf(layers: readonly Layer[], training: boolean): Chain
     }
   }
   return chain.length > 0 ? chain : null;
+}
+
+/**
+ * Per-sample MSE between the scaled samples and their reconstruction by the chain, in one
+ * native call (denseChainMse). Null when x holds a NaN or infinity, or the scaler is not
+ * fitted: the caller then takes its general path, which reports those the usual way.
+ */
+export function chainMse(chain: readonly ChainLayer[], scaler: Scaler | null, x: Tensor): Float32Array | null {
+  if (scaler && !scaler.fitted) return null;
+  const n = x.shape[0];
+  const out = new Float32Array(n);
+  if (n === 0) return out;
+  return denseChainMse(x.data, n, x.data.length / n, scaler ? scaler.affineForm() : null, chain, out) < 0 ? out : null;
 }

@@ -1,6 +1,6 @@
 import { inferenceBatchRows } from './inference-batch.js';
-import { denseChainTrainStep } from '../core/native/dense-chain.js';
-import { denseChainOf } from '../layers/dense-chain.js';
+import { denseChainTrainStep, type ChainLayer } from '../core/native/dense-chain.js';
+import { chainMse, denseChainOf } from '../layers/dense-chain.js';
 import { HourglassError, invalid, shapeMismatch } from '../core/errors.js';
 import { sameShape, shapeToString, sizeOf, sliceRows, tensor, type Shape, type Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
@@ -87,10 +87,18 @@ export class Autoencoder implements Network {
    * than splitting every product. Anything else (convolutions, dropout, other losses) returns
    * null and trains layer by layer.
    */
+  /**
+   * The layers as one chain of Dense layers with their activations for the fused native
+   * kernels (see denseChainOf), or null. Built on each call, a few small objects, so that it
+   * always refers to the parameter arrays as they are now.
+   */
+  denseChain(training: boolean): ChainLayer[] | null {
+    return denseChainOf([...this.encoder.layers, ...this.decoder.layers], training);
+  }
+
   fusedTrainStep(input: Tensor, target: Tensor, loss: Loss): number | null {
     if (!(loss instanceof ReconstructionLoss) || loss.kind !== 'mse' || input.shape[0] < 1) return null;
-    // Built per step (a few small objects): it must see the parameter arrays as they are now.
-    const chain = denseChainOf([...this.encoder.layers, ...this.decoder.layers], true);
+    const chain = this.denseChain(true);
     return chain ? denseChainTrainStep(input.data, target.data, input.shape[0], chain) : null;
   }
   params(): Param[] {
@@ -132,6 +140,10 @@ export class Autoencoder implements Network {
 
   /** Per-sample reconstruction error (mean over the sample's values; MSE by default). */
   reconstructionError(x: Tensor, metric: LossKind = 'mse'): Float32Array {
+    // A dense model's MSE takes one native call (scaling, layers and error; each core its rows).
+    const chain = metric === 'mse' ? this.denseChain(false) : null;
+    const fused = chain ? chainMse(chain, this.scaler, this.asSamples(x, 'input')) : null;
+    if (fused) return fused;
     const scaled = this.toModelSpace(x, 'input');
     const loss = new ReconstructionLoss(metric);
     const errors = new Float32Array(x.shape[0]);
@@ -206,7 +218,8 @@ export class Autoencoder implements Network {
   }
 
   // --- internals -------------------------------------------------------------
-  private toModelSpace(x: Tensor, what: string, fitScaler = false): Tensor {
+  /** x as [n, ...inputShape] (flat samples of the right size are reshaped); throws for a wrong size or no samples. */
+  private asSamples(x: Tensor, what: string): Tensor {
     if (!sameShape(x.shape.slice(1), this.inputShape)) {
       const got = sizeOf(x.shape.slice(1));
       const want = sizeOf(this.inputShape);
@@ -214,6 +227,11 @@ export class Autoencoder implements Network {
       else throw shapeMismatch(`${what} has ${got} values per sample (shape ${shapeToString(x.shape)}); this model expects ${want} (shape [n, ${this.inputShape.join(', ')}])`);
     }
     if (x.shape[0] === 0) throw invalid(`${what} is empty`);
+    return x;
+  }
+
+  private toModelSpace(x: Tensor, what: string, fitScaler = false): Tensor {
+    x = this.asSamples(x, what);
     for (let i = 0; i < x.data.length; i++)
       if (!Number.isFinite(x.data[i])) {
         const per = sizeOf(this.inputShape);

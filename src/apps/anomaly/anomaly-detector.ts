@@ -16,7 +16,7 @@ import { maxF1Threshold } from './max-f1-threshold.js';
 import { checkScoreKind, needsImages, type ScoreKind } from './score-kind.js';
 import { normalizedScore, scoreStatistics, scoreStatisticsFromJSON, type ScoreStatistics } from './score-statistics.js';
 import { checkThresholdRule, DEFAULT_THRESHOLD_RULE, thresholdFromNormalScores, type ThresholdRule } from './threshold-rule.js';
-import { fusedChainMse, fusedDenseChain } from './dense-chain-scorer.js';
+import { chainMse } from '../../layers/dense-chain.js';
 import { WRAPPED_TENSOR_PREFIX, WrappedModel, type WrappedModelDescription } from './wrapped-model.js';
 
 export const DETECTOR_KIND = 'detector';
@@ -303,13 +303,13 @@ export class AnomalyDetector {
 
   /**
    * The plain MSE score of a small dense autoencoder, computed by one fused native kernel
-   * (scaling, layers and error per block of 16 samples; see dense-chain-scorer.ts); null when
+   * (scaling, layers and error, each core its rows; see native/src/dense_chain.cc); null when
    * the score, the model or the data needs the general path (which also reports bad values).
    */
   private fusedMseScores(x: Tensor): Record<string, Float32Array> | null {
     if (this.isComposite || this.scoreKinds[0] !== 'mse' || !(this.wrapped.model instanceof Autoencoder)) return null;
-    const chain = fusedDenseChain(this.wrapped.model);
-    const mse = chain ? fusedChainMse(chain, this.scaler, x) : null;
+    const chain = this.wrapped.model.denseChain(false);
+    const mse = chain ? chainMse(chain, this.scaler, x) : null;
     return mse ? { mse } : null;
   }
 

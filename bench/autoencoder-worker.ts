@@ -1,10 +1,11 @@
 // hourglass side of the autoencoder benchmarks, run in its own process so that its peak
 // RSS is measured like PyTorch's. Prints one JSON line.
 import { loadFashionMnist } from '../src/data/fashion-mnist.js';
+import type { Precision } from '../src/core/native/dense-chain.js';
 import { denseAutoencoder } from '../src/models/dense-preset.js';
 import { convAutoencoder } from '../src/models/conv-preset.js';
 
-const [arch, epochsArg, batchArg] = process.argv.slice(2);
+const [arch, epochsArg, batchArg, precisionArg = 'float32'] = process.argv.slice(2);
 const epochs = Number(epochsArg);
 const batchSize = Number(batchArg);
 const train = await loadFashionMnist({ split: 'train' });
@@ -13,7 +14,7 @@ const model =
   arch === 'conv'
     ? convAutoencoder({ inputShape: [1, 28, 28], filters: [32, 64], seed: 0 })
     : denseAutoencoder({ inputShape: [1, 28, 28], hidden: [256, 64], bottleneck: 32, seed: 0 });
-const record = await model.fit(train.images, { epochs, batchSize, learningRate: 1e-3, seed: 0 });
+const record = await model.fit(train.images, { epochs, batchSize, learningRate: 1e-3, seed: 0, precision: precisionArg as Precision });
 const start = performance.now();
 const testMse = model.evaluate(test.images);
 const inferenceRate = test.images.shape[0] / ((performance.now() - start) / 1000);

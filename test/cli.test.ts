@@ -54,6 +54,10 @@ test('a CSV with a header trains with standard scaling and a held-out test split
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /180 samples, 20 test/);
   assert.ok(!existsSync(path.join(out, 'reconstructions.png')), 'no picture for tables');
+  // Mixed precision, where the CPU has bfloat16 matrix products.
+  const bf16 = hourglass('train', '--data', file, '--epochs', '2', '--hidden', '8', '--bottleneck', '2', '--precision', 'bfloat16', '--out', path.join(tmp, 'csv-bf16'));
+  if (bf16.code !== 0) assert.match(bf16.stderr, /bfloat16 training needs a CPU with bfloat16 matrix products/);
+  else assert.match(bf16.stdout, /test MSE/);
 });
 
 test('bad input: one clear line, non-zero exit, nothing written', () => {
@@ -64,6 +68,8 @@ test('bad input: one clear line, non-zero exit, nothing written', () => {
     [['train', '--epochs', 'ten', '--out', 'x4'], /--epochs expects a number, got 'ten'/],
     [['train', '--arch', 'lstm', '--limit', '10', '--out', 'x5'], /unknown architecture 'lstm'/],
     [['train', '--colour', 'red'], /unknown option --colour/],
+    [['train', '--precision', 'fp8', '--limit', '10', '--out', 'x6'], /--precision must be float32 or bfloat16, got 'fp8'/],
+    [['train', '--arch', 'conv', '--precision', 'bfloat16', '--limit', '64', '--epochs', '1', '--out', 'x7'], /precision 'bfloat16' is available for dense autoencoders/],
     [['eval', '--model', path.join(tmp, 'missing.safetensors')], /missing\.safetensors: no such model file/],
     [['frobnicate'], /unknown command 'frobnicate'/],
   ];
@@ -74,7 +80,7 @@ test('bad input: one clear line, non-zero exit, nothing written', () => {
     assert.ok(r.stderr.trim().split('\n').length <= 12, 'short error output');
     assert.doesNotMatch(r.stderr, /internal error|at .*\.js:\d+/, 'no stack trace');
   }
-  for (const dir of ['x1', 'x2', 'x3', 'x4', 'x5']) assert.ok(!existsSync(path.join(tmp, dir)), `${dir} not created`);
+  for (const dir of ['x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7']) assert.ok(!existsSync(path.join(tmp, dir)), `${dir} not created`);
 });
 
 test('eval rejects a data set of the wrong width with the shapes in the message', () => {

@@ -226,10 +226,61 @@ test('fit takes the fused step for dense autoencoders under MSE: same training a
   assert.equal(denseAutoencoder({ inputDim: 12, hidden: [10], bottleneck: 3, seed: 4 }).fusedTrainStep(data, data, new ReconstructionLoss('mae')), null, 'mae');
 });
 
+/** True when this CPU runs bfloat16 matrix products (oneDNN says so by failing to plan one otherwise). */
+function hasBf16(): boolean {
+  const layer = randomLayer(new Rng(0), 4, 4, 'identity', true);
+  try {
+    denseChainTrainStep(new Float32Array(4), new Float32Array(4), 1, [layer], 'bfloat16');
+    return true;
+  } catch (e) {
+    assert.match((e as Error).message, /bfloat16 training needs a CPU with bfloat16 matrix products/);
+    return false;
+  }
+}
+
+test('bfloat16 training step: gradients within bfloat16 rounding of float32, and training converges like float32', { skip: !hasBf16() && 'no bfloat16 matrix products on this CPU' }, async () => {
+  const model = denseAutoencoder({ inputDim: 40, hidden: [24], bottleneck: 6, seed: 5 });
+  const rng = new Rng(7);
+  const x = tensor([200, 40]);
+  for (let i = 0; i < x.data.length; i++) x.data[i] = rng.uniform();
+  const loss = new ReconstructionLoss('mse');
+  const f32Loss = model.fusedTrainStep(x, x, loss, 'float32')!;
+  const f32 = model.params().map((p) => Float32Array.from(p.grad.data));
+  const bf16Loss = model.fusedTrainStep(x, x, loss, 'bfloat16')!;
+  assert.ok(Math.abs(bf16Loss - f32Loss) <= 0.01 * f32Loss, `loss ${bf16Loss} vs ${f32Loss}`);
+  model.params().forEach((p, i) => {
+    let diff = 0;
+    let norm = 0;
+    for (let j = 0; j < f32[i].length; j++) {
+      diff += (p.grad.data[j] - f32[i][j]) ** 2;
+      norm += f32[i][j] ** 2;
+    }
+    assert.ok(Math.sqrt(diff / norm) < 0.02, `${p.name}: relative gradient error ${Math.sqrt(diff / norm)}`);
+  });
+  const data = table(1000, 11);
+  const finalLoss = async (precision: 'float32' | 'bfloat16') => {
+    const m = denseAutoencoder({ inputDim: 12, hidden: [10], bottleneck: 3, outputActivation: 'linear', seed: 4 });
+    m.scaler = null;
+    return (await fit(m, data, null, { epochs: 4, batchSize: 100, seed: 1, precision })).epochs.at(-1)!.loss;
+  };
+  const [a, b] = [await finalLoss('float32'), await finalLoss('bfloat16')];
+  assert.ok(Math.abs(a - b) <= 0.05 * a, `final loss float32 ${a}, bfloat16 ${b}`);
+});
+
+test('fit refuses bfloat16 where only float32 exists, and unknown precisions', async () => {
+  const data = tensor([64, 1, 8, 8]);
+  data.data.fill(0.5);
+  const conv = convAutoencoder({ inputShape: [1, 8, 8], filters: [4], seed: 0 });
+  await assert.rejects(fit(conv, data, null, { epochs: 1, precision: 'bfloat16' }), /precision 'bfloat16' is available for dense autoencoders/);
+  const dense = denseAutoencoder({ inputDim: 12, hidden: [10], bottleneck: 3, seed: 4 });
+  await assert.rejects(fit(dense, table(64, 1), null, { epochs: 1, precision: 'float16' as 'float32' }), /precision must be float32 or bfloat16, got 'float16'/);
+});
+
 test('wrong native calls to denseChainTrainStep throw a clear error and never crash', () => {
   const w = (n: number): Float32Array => new Float32Array(n).fill(0.1);
-  const valid = (): unknown[] => [w(12), w(12), 4, [[w(6), w(2), 3, 2, 'relu', 0, w(6), w(2)], [w(6), null, 2, 3, 'identity', 0, w(6), null]]];
+  const valid = (): unknown[] => [w(12), w(12), 4, [[w(6), w(2), 3, 2, 'relu', 0, w(6), w(2)], [w(6), null, 2, 3, 'identity', 0, w(6), null]], 'float32'];
   assert.equal(typeof addon.denseChainTrainStep(...valid()), 'number');
+  assert.throws(() => addon.denseChainTrainStep(...valid().slice(0, 4)), /expects 5 arguments/);
   const edits: ((a: unknown[]) => void)[] = [
     (a) => (a[0] = w(11)),
     (a) => (a[1] = w(11)),
@@ -241,6 +292,8 @@ test('wrong native calls to denseChainTrainStep throw a clear error and never cr
     (a) => ((a[3] as unknown[][])[0][7] = null),
     (a) => ((a[3] as unknown[][])[1][7] = w(3)),
     (a) => ((a[3] as unknown[][])[1][2] = 3),
+    (a) => (a[4] = 'float16'),
+    (a) => (a[4] = 32),
   ];
   edits.forEach((edit, i) => {
     const args = valid();

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "args.h"
+#include "bf16_matmul.h"
 #include "float_math.h"
 #include "registry.h"
 #include "vectorize.h"
@@ -298,8 +299,10 @@ HOURGLASS_EXPORT(denseChainMse, DenseChainMse);
 
 // ---------------------------------------------------------------- training step
 //
-// denseChainTrainStep(x, y, n, layers with gradients) -> mean squared error over all n x d'
-//   values; every weightGrad and biasGrad is overwritten with the gradient of that mean.
+// denseChainTrainStep(x, y, n, layers with gradients, precision) -> mean squared error over
+//   all n x d' values; every weightGrad and biasGrad is overwritten with the gradient of that
+//   mean. precision 'float32', or 'bfloat16': the matrix products take bfloat16 operands
+//   (float32 results, see bf16_matmul.h); activations, losses and gradients stay float32.
 //
 // Why: one training step of a dense autoencoder is a dozen matrix products on a batch of a
 // few hundred rows. Given two threads, oneDNN's sgemm splits each product in two and
@@ -408,38 +411,65 @@ HOURGLASS_VECTORIZED double squaredErrorAndGrad(const float* p, const float* t, 
   return sum;
 }
 
+// A thread's bfloat16 operands and planned products in mixed-precision mode: activations and
+// deltas are rounded to bfloat16 as they are produced, weights once per step (shared).
+struct Bf16Pass {
+  std::vector<const uint16_t*> weights;          // per layer, [out, in], shared by the threads
+  std::vector<const Bf16Matmul*> forward, weightGrad, inputGrad;  // per layer
+  std::vector<uint16_t> input;                   // rows x d
+  std::vector<std::vector<uint16_t>> outputs;    // per layer but the last, rows x out
+  std::vector<uint16_t> delta;                   // rows x widest
+  std::vector<char> scratchpad;
+  dnnl::stream* stream = nullptr;
+};
+
 struct ThreadPass {
   std::vector<std::vector<float>> outputs;  // per layer, rows x out (after the activation)
   std::vector<float> delta, previous;       // rows x widest, dL/d(layer output)
   std::vector<float> grads;                 // this thread's weight and bias gradients (threads > 0)
+  std::unique_ptr<Bf16Pass> bf16;           // null in float32 mode
   double squaredError = 0;
   dnnl_status_t status = dnnl_success;
 };
 
 // Forward and backward pass of rows [begin, end). Gradients go to `gradSlots` (the layers'
 // own arrays for thread 0, the thread's scratch otherwise). Must not throw.
-void runPass(const std::vector<ChainLayer>& layers, const float* x, const float* y, int64_t begin, int64_t end, float scale,
-             ThreadPass& pass, const std::vector<std::pair<float*, float*>>& gradSlots) {
+void runPassUnguarded(const std::vector<ChainLayer>& layers, const float* x, const float* y, int64_t begin, int64_t end,
+                      float scale, ThreadPass& pass, const std::vector<std::pair<float*, float*>>& gradSlots) {
   const int64_t rows = end - begin;
   const int64_t d = layers.front().in, dOut = layers.back().out;
   const float* input = x + begin * d;
+  Bf16Pass* b = pass.bf16.get();
+  if (b) toBf16(input, b->input.data(), rows * d);
+  const size_t last = layers.size() - 1;
   for (size_t l = 0; l < layers.size(); l++) {
     const ChainLayer& L = layers[l];
-    const float* h = l == 0 ? input : pass.outputs[l - 1].data();
     float* z = pass.outputs[l].data();
-    pass.status = dnnl_sgemm('N', 'T', rows, L.out, L.in, 1.0f, h, L.in, L.weight, L.in, 0.0f, z, L.out);
-    if (pass.status != dnnl_success) return;
+    if (b) {
+      b->forward[l]->run(*b->stream, l == 0 ? b->input.data() : b->outputs[l - 1].data(), b->weights[l], z, b->scratchpad.data());
+    } else {
+      const float* h = l == 0 ? input : pass.outputs[l - 1].data();
+      pass.status = dnnl_sgemm('N', 'T', rows, L.out, L.in, 1.0f, h, L.in, L.weight, L.in, 0.0f, z, L.out);
+      if (pass.status != dnnl_success) return;
+    }
     biasActivate(L, z, rows);
+    if (b && l < last) toBf16(z, b->outputs[l].data(), rows * L.out);
   }
   float* delta = pass.delta.data();
   pass.squaredError = squaredErrorAndGrad(pass.outputs.back().data(), y + begin * dOut, delta, rows * dOut, scale);
   for (size_t l = layers.size(); l-- > 0;) {
     const ChainLayer& L = layers[l];
     activationGrad(L.act, L.slope, pass.outputs[l].data(), delta, rows * L.out);
-    const float* h = l == 0 ? input : pass.outputs[l - 1].data();
     auto [weightGrad, biasGrad] = gradSlots[l];
-    pass.status = dnnl_sgemm('T', 'N', L.out, L.in, rows, 1.0f, delta, L.out, h, L.in, 0.0f, weightGrad, L.in);
-    if (pass.status != dnnl_success) return;
+    if (b) {
+      toBf16(delta, b->delta.data(), rows * L.out);
+      b->weightGrad[l]->run(*b->stream, b->delta.data(), l == 0 ? b->input.data() : b->outputs[l - 1].data(), weightGrad,
+                            b->scratchpad.data());
+    } else {
+      const float* h = l == 0 ? input : pass.outputs[l - 1].data();
+      pass.status = dnnl_sgemm('T', 'N', L.out, L.in, rows, 1.0f, delta, L.out, h, L.in, 0.0f, weightGrad, L.in);
+      if (pass.status != dnnl_success) return;
+    }
     if (biasGrad) {
       std::fill(biasGrad, biasGrad + L.out, 0.0f);
       for (int64_t r = 0; r < rows; r++)
@@ -447,18 +477,35 @@ void runPass(const std::vector<ChainLayer>& layers, const float* x, const float*
     }
     if (l == 0) break;  // the input needs no gradient
     float* previous = pass.previous.data();
-    pass.status = dnnl_sgemm('N', 'N', rows, L.in, L.out, 1.0f, delta, L.out, L.weight, L.in, 0.0f, previous, L.in);
-    if (pass.status != dnnl_success) return;
+    if (b) {
+      b->inputGrad[l]->run(*b->stream, b->delta.data(), b->weights[l], previous, b->scratchpad.data());
+    } else {
+      pass.status = dnnl_sgemm('N', 'N', rows, L.in, L.out, 1.0f, delta, L.out, L.weight, L.in, 0.0f, previous, L.in);
+      if (pass.status != dnnl_success) return;
+    }
     std::swap(pass.delta, pass.previous);
     delta = pass.delta.data();
+  }
+}
+
+void runPass(const std::vector<ChainLayer>& layers, const float* x, const float* y, int64_t begin, int64_t end, float scale,
+             ThreadPass& pass, const std::vector<std::pair<float*, float*>>& gradSlots) {
+  try {
+    runPassUnguarded(layers, x, y, begin, end, scale, pass, gradSlots);
+  } catch (...) {  // an exception must not leave the parallel region
+    pass.status = dnnl_runtime_error;
   }
 }
 
 }  // namespace
 
 Napi::Value DenseChainTrainStep(const Napi::CallbackInfo& info) {
-  expectCount(info, 4, "denseChainTrainStep");
+  expectCount(info, 5, "denseChainTrainStep");
   auto env = info.Env();
+  if (!info[4].IsString()) fail(env, "precision must be a string");
+  std::string precision = info[4].As<Napi::String>().Utf8Value();
+  if (precision != "float32" && precision != "bfloat16") fail(env, "precision must be 'float32' or 'bfloat16', got '" + precision + "'");
+  const bool bf16 = precision == "bfloat16";
   int64_t n = dim(info, 2, "n");
   if (n < 1) fail(env, "n must be at least 1");
   std::vector<ChainLayer> layers = parseLayers(info, 3, -1, true);
@@ -494,6 +541,39 @@ Napi::Value DenseChainTrainStep(const Napi::CallbackInfo& info) {
       slots[static_cast<size_t>(t)].push_back({w, b});
     }
   }
+  // Mixed precision: weights rounded once (shared), products planned per thread's row count.
+  std::vector<std::vector<uint16_t>> weightsBf16;
+  if (bf16) {
+    try {
+      Bf16Matmul::trim();
+      for (const ChainLayer& L : layers) {
+        weightsBf16.emplace_back(static_cast<size_t>(L.in * L.out));
+        toBf16(L.weight, weightsBf16.back().data(), L.in * L.out);
+      }
+      for (int t = 0; t < threads; t++) {
+        int64_t rows = n * (t + 1) / threads - n * t / threads;
+        auto b = std::make_unique<Bf16Pass>();
+        size_t scratch = 0;
+        for (size_t l = 0; l < layers.size(); l++) {
+          const ChainLayer& L = layers[l];
+          b->weights.push_back(weightsBf16[l].data());
+          b->forward.push_back(&Bf16Matmul::get(rows, L.out, L.in, false, true));
+          b->weightGrad.push_back(&Bf16Matmul::get(L.out, L.in, rows, true, false));
+          b->inputGrad.push_back(&Bf16Matmul::get(rows, L.in, L.out, false, false));
+          for (const Bf16Matmul* m : {b->forward.back(), b->weightGrad.back(), b->inputGrad.back()})
+            scratch = std::max(scratch, m->scratchpadBytes());
+          if (l + 1 < layers.size()) b->outputs.emplace_back(static_cast<size_t>(rows * L.out));
+        }
+        b->input.resize(static_cast<size_t>(rows * d));
+        b->delta.resize(static_cast<size_t>(rows * widest));
+        b->scratchpad.resize(std::max<size_t>(scratch, 64));
+        b->stream = &threadStream(t);
+        passes[static_cast<size_t>(t)].bf16 = std::move(b);
+      }
+    } catch (const dnnl::error& e) {
+      fail(env, std::string("bfloat16 training needs a CPU with bfloat16 matrix products (AVX512-BF16 or AMX): ") + e.what());
+    }
+  }
   const float scale = static_cast<float>(2.0 / static_cast<double>(n * dOut));
 #pragma omp parallel num_threads(threads)
   {
@@ -505,7 +585,7 @@ Napi::Value DenseChainTrainStep(const Napi::CallbackInfo& info) {
   }
   double squaredError = 0;
   for (const ThreadPass& pass : passes) {
-    if (pass.status != dnnl_success) fail(env, "denseChainTrainStep: dnnl_sgemm failed with status " + std::to_string(pass.status));
+    if (pass.status != dnnl_success) fail(env, "denseChainTrainStep: a matrix product failed (oneDNN status " + std::to_string(pass.status) + ")");
     squaredError += pass.squaredError;
   }
   // Fixed order: thread 0's gradients (already in place), then each other thread's.

@@ -1,3 +1,4 @@
+import { PRECISIONS, type Precision } from '../core/native/dense-chain.js';
 import path from 'node:path';
 import { mkdir, readdir } from 'node:fs/promises';
 import { invalid } from '../core/errors.js';
@@ -35,6 +36,7 @@ export interface TrainRunOptions {
   epochs: number;
   batchSize: number;
   lr: number;
+  precision: string;
   seed: number;
   validationSplit?: number;
   patience?: number;
@@ -53,6 +55,7 @@ export interface TrainRunResult {
 export async function trainRun(o: TrainRunOptions, log: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<TrainRunResult> {
   const loss = checkLossKind(o.loss);
   if (o.optimizer !== 'adam' && o.optimizer !== 'sgd') throw invalid(`--optimizer must be adam or sgd, got '${o.optimizer}'`);
+  if (!(PRECISIONS as readonly string[]).includes(o.precision)) throw invalid(`--precision must be ${PRECISIONS.join(' or ')}, got '${o.precision}'`);
   const dir = o.out ?? path.join('runs', `${o.arch}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
   await checkRunDirectory(dir, o.overwrite);
 
@@ -80,6 +83,7 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
     epochs: o.epochs,
     batchSize: o.batchSize,
     learningRate: o.lr,
+    precision: o.precision as Precision,
     optimizer: o.optimizer,
     momentum: o.momentum,
     weightDecay: o.weightDecay,

@@ -1,5 +1,5 @@
 import { inferenceBatchRows } from './inference-batch.js';
-import { denseChainTrainStep, type ChainLayer } from '../core/native/dense-chain.js';
+import { denseChainTrainStep, type ChainLayer, type Precision } from '../core/native/dense-chain.js';
 import { chainMse, denseChainOf } from '../layers/dense-chain.js';
 import { HourglassError, invalid, shapeMismatch } from '../core/errors.js';
 import { sameShape, shapeToString, sizeOf, sliceRows, tensor, type Shape, type Tensor } from '../core/tensor.js';
@@ -96,10 +96,10 @@ export class Autoencoder implements Network {
     return denseChainOf([...this.encoder.layers, ...this.decoder.layers], training);
   }
 
-  fusedTrainStep(input: Tensor, target: Tensor, loss: Loss): number | null {
+  fusedTrainStep(input: Tensor, target: Tensor, loss: Loss, precision: Precision = 'float32'): number | null {
     if (!(loss instanceof ReconstructionLoss) || loss.kind !== 'mse' || input.shape[0] < 1) return null;
     const chain = this.denseChain(true);
-    return chain ? denseChainTrainStep(input.data, target.data, input.shape[0], chain) : null;
+    return chain ? denseChainTrainStep(input.data, target.data, input.shape[0], chain, precision) : null;
   }
   params(): Param[] {
     return [...this.encoder.params('encoder.'), ...this.decoder.params('decoder.')];

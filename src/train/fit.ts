@@ -2,6 +2,7 @@ import { HourglassError, invalid, shapeMismatch } from '../core/errors.js';
 import { gatherRows, sameShape, shapeToString, sizeOf, sliceRows, tensor, type Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
 import type { Network } from './network.js';
+import { PRECISIONS, type Precision } from '../core/native/dense-chain.js';
 import { ReconstructionLoss, type Loss, type LossKind } from './loss.js';
 import { Optimizer, type OptimizerKind } from './optimizer.js';
 import { EpochShuffler } from './shuffler.js';
@@ -49,6 +50,13 @@ export interface FitOptions {
   optimizer?: OptimizerKind;
   momentum?: number;
   weightDecay?: number;
+  /**
+   * Arithmetic of the matrix products: 'float32' (default), or 'bfloat16' operands with float32
+   * results and float32 weights, gradients and optimizer (mixed precision, about twice the
+   * matrix speed on CPUs with AVX512-BF16). bfloat16 is available for dense autoencoders
+   * (Dense layers and activations, no dropout) under the mse loss.
+   */
+  precision?: Precision;
   /** A reconstruction loss by name, or any Loss (e.g. cross-entropy for a classifier). */
   loss?: LossKind | Loss;
   seed?: number;
@@ -82,7 +90,9 @@ export async function fit(net: Network, x: Tensor, y: Tensor | null, options: Fi
     weightDecay = 0,
     seed = 0,
     shuffle = true,
+    precision = 'float32',
   } = options;
+  if (!PRECISIONS.includes(precision)) throw invalid(`precision must be ${PRECISIONS.join(' or ')}, got '${String(precision)}'`);
   if (!Number.isInteger(epochs) || epochs < 1) throw invalid(`epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw invalid(`batch size must be a positive integer, got ${batchSize}`);
   const lossFn: Loss = typeof options.loss === 'object' ? options.loss : new ReconstructionLoss(options.loss ?? 'mse');
@@ -160,7 +170,9 @@ export async function fit(net: Network, x: Tensor, y: Tensor | null, options: Fi
       if (!reconstruct) gatherRows(target, idx, buf.y);
       const input = options.transformInput ? options.transformInput(buf.x, rng) : buf.x;
       // A network may compute loss and gradients in one native call; otherwise layer by layer.
-      const fusedLoss = net.fusedTrainStep?.(input, buf.y, lossFn) ?? null;
+      const fusedLoss = net.fusedTrainStep?.(input, buf.y, lossFn, precision) ?? null;
+      if (fusedLoss === null && precision !== 'float32')
+        throw invalid(`precision '${precision}' is available for dense autoencoders (Dense layers and activations, no dropout) trained with the mse loss; use 'float32' for this model`);
       const out = fusedLoss === null ? net.forward(input, true) : null;
       const loss = out ? lossFn.value(out, buf.y) : fusedLoss!;
       if (!Number.isFinite(loss)) {

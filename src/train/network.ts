@@ -1,6 +1,7 @@
 import type { Shape, Tensor } from '../core/tensor.js';
 import type { Buffer, Param } from '../layers/layer.js';
 import type { Loss } from './loss.js';
+import type { Precision } from '../core/native/dense-chain.js';
 
 /** What fit() trains: anything that maps a batch forward, backpropagates, and exposes its parameters. */
 export interface Network {
@@ -14,7 +15,8 @@ export interface Network {
   /**
    * Optional shortcut for one training step: computes the loss of `input` against `target`
    * and writes every parameter's gradient in one go (as forward + loss + backward would), or
-   * returns null when it does not handle this network or loss, and fit() takes the general path.
+   * returns null when it does not handle this network or loss, and fit() takes the general path
+   * (only float32 exists there: fit() refuses another precision then).
    */
-  fusedTrainStep?(input: Tensor, target: Tensor, loss: Loss): number | null;
+  fusedTrainStep?(input: Tensor, target: Tensor, loss: Loss, precision: Precision): number | null;
 }

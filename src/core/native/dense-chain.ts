@@ -3,6 +3,10 @@ import { callNative } from './addon.js';
 import type { AffineForm } from '../../data/scaler.js';
 import type { ActivationKind } from './dense.js';
 
+/** Arithmetic of the matrix products in training: float32, or bfloat16 operands with float32 results. */
+export type Precision = 'float32' | 'bfloat16';
+export const PRECISIONS: readonly Precision[] = ['float32', 'bfloat16'];
+
 /** One Dense layer of a chain and the activation applied to its output. */
 export interface ChainLayer {
   /** [out, in], row-major (PyTorch's Linear layout). */
@@ -41,10 +45,12 @@ export function denseChainMse(x: Float32Array, n: number, d: number, scaling: Ch
  * against y ([n, last layer's width]): overwrites every weightGrad and biasGrad and returns the
  * loss. The batch is split across threads, each running its rows' forward and backward pass
  * (native/src/dense_chain.cc); the per-thread gradients are summed in a fixed order.
+ * 'bfloat16' rounds the operands of the matrix products to bfloat16 (float32 results, about
+ * twice the speed on CPUs with AVX512-BF16); everything else stays float32.
  */
-export function denseChainTrainStep(x: Float32Array, y: Float32Array, n: number, layers: readonly ChainLayer[]): number {
+export function denseChainTrainStep(x: Float32Array, y: Float32Array, n: number, layers: readonly ChainLayer[], precision: Precision = 'float32'): number {
   if (!Number.isSafeInteger(n) || n < 1) throw invalid(`denseChainTrainStep: n must be a positive integer, got ${n}`);
   if (layers.length === 0) throw invalid('denseChainTrainStep: no layers');
   const list = layers.map((l) => [l.weight, l.bias, l.inFeatures, l.outFeatures, l.activation, l.negativeSlope, l.weightGrad, l.biasGrad]);
-  return callNative<number>('denseChainTrainStep', x, y, n, list);
+  return callNative<number>('denseChainTrainStep', x, y, n, list, precision);
 }

@@ -1,0 +1,238 @@
+// denseChainTrainStep(x, y, n, layers with gradients, precision) -> mean squared error over
+//   all n x d' values; every weightGrad and biasGrad is overwritten with the gradient of that
+//   mean. precision 'float32', or 'bfloat16': the matrix products take bfloat16 operands
+//   (float32 results, see bf16_matmul.h); activations, losses and gradients stay float32.
+//
+// Why: one training step of a dense autoencoder is a dozen matrix products on a batch of a
+// few hundred rows. Given two threads, oneDNN's sgemm splits each product in two and
+// synchronises per call, which at these sizes ran at about the speed of one thread. Here the
+// batch is split instead: each thread runs the forward and backward pass of its own rows
+// with single-threaded sgemm calls (inside the parallel region oneDNN runs them on the calling
+// thread) and the per-thread weight gradients are summed in a fixed order at the end, so the
+// result does not depend on timing.
+
+#include <dnnl.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "args.h"
+#include "bf16_matmul.h"
+#include "dense_chain.h"
+#include "registry.h"
+#include "vectorize.h"
+
+namespace hourglass {
+namespace {
+
+using namespace dense_chain;
+
+constexpr int64_t kMinRowsPerThread = 32;
+
+// Squared error of rows x width predictions, summed in double, and its gradient
+// scale * (p - t) written over `grad` (scale = 2 / (all values), as lossBackward computes it).
+HOURGLASS_VECTORIZED double squaredErrorAndGrad(const float* p, const float* t, float* grad, int64_t count, float scale) {
+  double sum = 0;
+  for (int64_t i = 0; i < count; i++) {
+    float diff = p[i] - t[i];
+    sum += static_cast<double>(diff * diff);
+    grad[i] = scale * diff;
+  }
+  return sum;
+}
+
+// A thread's bfloat16 operands and planned products in mixed-precision mode: activations and
+// deltas are rounded to bfloat16 as they are produced, weights once per step (shared).
+struct Bf16Pass {
+  std::vector<const uint16_t*> weights;          // per layer, [out, in], shared by the threads
+  std::vector<const Bf16Matmul*> forward, weightGrad, inputGrad;  // per layer
+  std::vector<uint16_t> input;                   // rows x d
+  std::vector<std::vector<uint16_t>> outputs;    // per layer but the last, rows x out
+  std::vector<uint16_t> delta;                   // rows x widest
+  std::vector<char> scratchpad;
+  dnnl::stream* stream = nullptr;
+};
+
+struct ThreadPass {
+  std::vector<std::vector<float>> outputs;  // per layer, rows x out (after the activation)
+  std::vector<float> delta, previous;       // rows x widest, dL/d(layer output)
+  std::vector<float> grads;                 // this thread's weight and bias gradients (threads > 0)
+  std::unique_ptr<Bf16Pass> bf16;           // null in float32 mode
+  double squaredError = 0;
+  dnnl_status_t status = dnnl_success;
+};
+
+// Forward and backward pass of rows [begin, end). Gradients go to `gradSlots` (the layers'
+// own arrays for thread 0, the thread's scratch otherwise). Must not throw.
+void runPassUnguarded(const std::vector<ChainLayer>& layers, const float* x, const float* y, int64_t begin, int64_t end,
+                      float scale, ThreadPass& pass, const std::vector<std::pair<float*, float*>>& gradSlots) {
+  const int64_t rows = end - begin;
+  const int64_t d = layers.front().in, dOut = layers.back().out;
+  const float* input = x + begin * d;
+  Bf16Pass* b = pass.bf16.get();
+  if (b) toBf16(input, b->input.data(), rows * d);
+  const size_t last = layers.size() - 1;
+  for (size_t l = 0; l < layers.size(); l++) {
+    const ChainLayer& L = layers[l];
+    float* z = pass.outputs[l].data();
+    if (b) {
+      b->forward[l]->run(*b->stream, l == 0 ? b->input.data() : b->outputs[l - 1].data(), b->weights[l], z, b->scratchpad.data());
+    } else {
+      const float* h = l == 0 ? input : pass.outputs[l - 1].data();
+      pass.status = dnnl_sgemm('N', 'T', rows, L.out, L.in, 1.0f, h, L.in, L.weight, L.in, 0.0f, z, L.out);
+      if (pass.status != dnnl_success) return;
+    }
+    biasActivate(L, z, rows);
+    if (b && l < last) toBf16(z, b->outputs[l].data(), rows * L.out);
+  }
+  float* delta = pass.delta.data();
+  pass.squaredError = squaredErrorAndGrad(pass.outputs.back().data(), y + begin * dOut, delta, rows * dOut, scale);
+  for (size_t l = layers.size(); l-- > 0;) {
+    const ChainLayer& L = layers[l];
+    activationGrad(L.act, L.slope, pass.outputs[l].data(), delta, rows * L.out);
+    auto [weightGrad, biasGrad] = gradSlots[l];
+    if (b) {
+      toBf16(delta, b->delta.data(), rows * L.out);
+      b->weightGrad[l]->run(*b->stream, b->delta.data(), l == 0 ? b->input.data() : b->outputs[l - 1].data(), weightGrad,
+                            b->scratchpad.data());
+    } else {
+      const float* h = l == 0 ? input : pass.outputs[l - 1].data();
+      pass.status = dnnl_sgemm('T', 'N', L.out, L.in, rows, 1.0f, delta, L.out, h, L.in, 0.0f, weightGrad, L.in);
+      if (pass.status != dnnl_success) return;
+    }
+    if (biasGrad) {
+      std::fill(biasGrad, biasGrad + L.out, 0.0f);
+      for (int64_t r = 0; r < rows; r++)
+        for (int64_t j = 0; j < L.out; j++) biasGrad[j] += delta[r * L.out + j];
+    }
+    if (l == 0) break;  // the input needs no gradient
+    float* previous = pass.previous.data();
+    if (b) {
+      b->inputGrad[l]->run(*b->stream, b->delta.data(), b->weights[l], previous, b->scratchpad.data());
+    } else {
+      pass.status = dnnl_sgemm('N', 'N', rows, L.in, L.out, 1.0f, delta, L.out, L.weight, L.in, 0.0f, previous, L.in);
+      if (pass.status != dnnl_success) return;
+    }
+    std::swap(pass.delta, pass.previous);
+    delta = pass.delta.data();
+  }
+}
+
+void runPass(const std::vector<ChainLayer>& layers, const float* x, const float* y, int64_t begin, int64_t end, float scale,
+             ThreadPass& pass, const std::vector<std::pair<float*, float*>>& gradSlots) {
+  try {
+    runPassUnguarded(layers, x, y, begin, end, scale, pass, gradSlots);
+  } catch (...) {  // an exception must not leave the parallel region
+    pass.status = dnnl_runtime_error;
+  }
+}
+
+Napi::Value DenseChainTrainStep(const Napi::CallbackInfo& info) {
+  expectCount(info, 5, "denseChainTrainStep");
+  auto env = info.Env();
+  if (!info[4].IsString()) fail(env, "precision must be a string");
+  std::string precision = info[4].As<Napi::String>().Utf8Value();
+  if (precision != "float32" && precision != "bfloat16") fail(env, "precision must be 'float32' or 'bfloat16', got '" + precision + "'");
+  const bool bf16 = precision == "bfloat16";
+  int64_t n = dim(info, 2, "n");
+  if (n < 1) fail(env, "n must be at least 1");
+  std::vector<ChainLayer> layers = parseLayers(info, 3, -1, true);
+  const int64_t d = layers.front().in, dOut = layers.back().out;
+  const float* x = floats(info, 0, "x", product(env, {n, d})).data;
+  const float* y = floats(info, 1, "y", product(env, {n, dOut})).data;
+
+  int64_t widest = 0;
+  for (const ChainLayer& L : layers) widest = std::max({widest, L.in, L.out});
+  int threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), n / kMinRowsPerThread)));
+  std::vector<ThreadPass> passes(static_cast<size_t>(threads));
+  std::vector<std::vector<std::pair<float*, float*>>> slots(static_cast<size_t>(threads));
+  for (int t = 0; t < threads; t++) {
+    int64_t rows = n * (t + 1) / threads - n * t / threads;
+    ThreadPass& pass = passes[static_cast<size_t>(t)];
+    for (const ChainLayer& L : layers) pass.outputs.emplace_back(static_cast<size_t>(rows * L.out));
+    pass.delta.resize(static_cast<size_t>(rows * widest));
+    pass.previous.resize(static_cast<size_t>(rows * widest));
+    int64_t gradFloats = 0;
+    if (t > 0)
+      for (const ChainLayer& L : layers) gradFloats += L.in * L.out + (L.bias ? L.out : 0);
+    pass.grads.resize(static_cast<size_t>(gradFloats));
+    float* cursor = pass.grads.data();
+    for (const ChainLayer& L : layers) {
+      if (t == 0) {
+        slots[0].push_back({L.weightGrad, L.biasGrad});
+        continue;
+      }
+      float* w = cursor;
+      cursor += L.in * L.out;
+      float* b = L.bias ? cursor : nullptr;
+      if (L.bias) cursor += L.out;
+      slots[static_cast<size_t>(t)].push_back({w, b});
+    }
+  }
+  // Mixed precision: weights rounded once (shared), products planned per thread's row count.
+  std::vector<std::vector<uint16_t>> weightsBf16;
+  if (bf16) {
+    try {
+      Bf16Matmul::trim();
+      for (const ChainLayer& L : layers) {
+        weightsBf16.emplace_back(static_cast<size_t>(L.in * L.out));
+        toBf16(L.weight, weightsBf16.back().data(), L.in * L.out);
+      }
+      for (int t = 0; t < threads; t++) {
+        int64_t rows = n * (t + 1) / threads - n * t / threads;
+        auto b = std::make_unique<Bf16Pass>();
+        size_t scratch = 0;
+        for (size_t l = 0; l < layers.size(); l++) {
+          const ChainLayer& L = layers[l];
+          b->weights.push_back(weightsBf16[l].data());
+          b->forward.push_back(&Bf16Matmul::get(rows, L.out, L.in, false, true));
+          b->weightGrad.push_back(&Bf16Matmul::get(L.out, L.in, rows, true, false));
+          b->inputGrad.push_back(&Bf16Matmul::get(rows, L.in, L.out, false, false));
+          for (const Bf16Matmul* m : {b->forward.back(), b->weightGrad.back(), b->inputGrad.back()})
+            scratch = std::max(scratch, m->scratchpadBytes());
+          if (l + 1 < layers.size()) b->outputs.emplace_back(static_cast<size_t>(rows * L.out));
+        }
+        b->input.resize(static_cast<size_t>(rows * d));
+        b->delta.resize(static_cast<size_t>(rows * widest));
+        b->scratchpad.resize(std::max<size_t>(scratch, 64));
+        b->stream = &threadStream(t);
+        passes[static_cast<size_t>(t)].bf16 = std::move(b);
+      }
+    } catch (const dnnl::error& e) {
+      fail(env, std::string("bfloat16 training needs a CPU with bfloat16 matrix products (AVX512-BF16 or AMX): ") + e.what());
+    }
+  }
+  const float scale = static_cast<float>(2.0 / static_cast<double>(n * dOut));
+#pragma omp parallel num_threads(threads)
+  {
+    int t = omp_get_thread_num(), count = omp_get_num_threads();
+    // A smaller team than asked for still covers every row: the ranges follow the team.
+    for (int part = t; part < threads; part += count)
+      runPass(layers, x, y, n * part / threads, n * (part + 1) / threads, scale, passes[static_cast<size_t>(part)],
+              slots[static_cast<size_t>(part)]);
+  }
+  double squaredError = 0;
+  for (const ThreadPass& pass : passes) {
+    if (pass.status != dnnl_success) fail(env, "denseChainTrainStep: a matrix product failed (oneDNN status " + std::to_string(pass.status) + ")");
+    squaredError += pass.squaredError;
+  }
+  // Fixed order: thread 0's gradients (already in place), then each other thread's.
+  for (int t = 1; t < threads; t++)
+    for (size_t l = 0; l < layers.size(); l++) {
+      const ChainLayer& L = layers[l];
+      auto [w, b] = slots[static_cast<size_t>(t)][l];
+      for (int64_t i = 0; i < L.in * L.out; i++) L.weightGrad[i] += w[i];
+      if (b)
+        for (int64_t j = 0; j < L.out; j++) L.biasGrad[j] += b[j];
+    }
+  return Napi::Number::New(env, squaredError / static_cast<double>(n * dOut));
+}
+HOURGLASS_EXPORT(denseChainTrainStep, DenseChainTrainStep);
+
+}  // namespace
+
+}  // namespace hourglass

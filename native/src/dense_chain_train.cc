@@ -124,12 +124,114 @@ void runPassUnguarded(const std::vector<ChainLayer>& layers, const float* x, con
 
 void runPass(const std::vector<ChainLayer>& layers, const float* x, const float* y, int64_t begin, int64_t end, float scale,
              ThreadPass& pass, const std::vector<std::pair<float*, float*>>& gradSlots) {
+  pass.status = dnnl_success;  // passes are reused from step to step
   try {
     runPassUnguarded(layers, x, y, begin, end, scale, pass, gradSlots);
   } catch (...) {  // an exception must not leave the parallel region
     pass.status = dnnl_runtime_error;
   }
 }
+
+// Everything a step needs besides the data and the parameters: per-thread buffers, the
+// threads' own gradient arrays and, in mixed precision, the planned products and the rounded
+// weights. Built for one shape of batch and chain and reused while the shape stays the same
+// (every full batch of an epoch), so a step allocates nothing.
+struct StepPlan {
+  std::string key;
+  int threads = 0;
+  std::vector<ThreadPass> passes;
+  std::vector<std::vector<uint16_t>> weightsBf16;  // per layer, refreshed every step
+};
+
+std::string planKey(const std::vector<ChainLayer>& layers, int64_t n, bool bf16) {
+  std::string key = std::to_string(n) + (bf16 ? "b" : "f");
+  for (const ChainLayer& L : layers) key += "," + std::to_string(L.in) + "x" + std::to_string(L.out) + (L.bias ? "+" : "");
+  return key;
+}
+
+// Throws dnnl::error when bfloat16 products cannot be planned on this CPU.
+void buildPlan(StepPlan& plan, const std::vector<ChainLayer>& layers, int64_t n, bool bf16) {
+  const int64_t d = layers.front().in;
+  int64_t widest = 0;
+  for (const ChainLayer& L : layers) widest = std::max({widest, L.in, L.out});
+  plan.threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), n / kMinRowsPerThread)));
+  plan.passes = std::vector<ThreadPass>(static_cast<size_t>(plan.threads));
+  plan.weightsBf16.clear();
+  if (bf16) {
+    Bf16Matmul::trim();
+    for (const ChainLayer& L : layers) plan.weightsBf16.emplace_back(static_cast<size_t>(L.in * L.out));
+  }
+  for (int t = 0; t < plan.threads; t++) {
+    const int64_t rows = n * (t + 1) / plan.threads - n * t / plan.threads;
+    ThreadPass& pass = plan.passes[static_cast<size_t>(t)];
+    for (const ChainLayer& L : layers) pass.outputs.emplace_back(static_cast<size_t>(rows * L.out));
+    pass.delta.resize(static_cast<size_t>(rows * widest));
+    pass.previous.resize(static_cast<size_t>(rows * widest));
+    int64_t gradFloats = 0;
+    if (t > 0)  // thread 0 writes straight into the parameters' gradients
+      for (const ChainLayer& L : layers) gradFloats += L.in * L.out + (L.bias ? L.out : 0);
+    pass.grads.resize(static_cast<size_t>(gradFloats));
+    if (!bf16) continue;
+    auto b = std::make_unique<Bf16Pass>();
+    size_t scratch = 0;
+    for (size_t l = 0; l < layers.size(); l++) {
+      const ChainLayer& L = layers[l];
+      b->weights.push_back(plan.weightsBf16[l].data());
+      b->forward.push_back(&Bf16Matmul::get(rows, L.out, L.in, false, true));
+      b->weightGrad.push_back(&Bf16Matmul::get(L.out, L.in, rows, true, false));
+      b->inputGrad.push_back(&Bf16Matmul::get(rows, L.in, L.out, false, false));
+      for (const Bf16Matmul* m : {b->forward.back(), b->weightGrad.back(), b->inputGrad.back()})
+        scratch = std::max(scratch, m->scratchpadBytes());
+      if (l + 1 < layers.size()) b->outputs.emplace_back(static_cast<size_t>(rows * L.out));
+    }
+    b->input.resize(static_cast<size_t>(rows * d));
+    b->delta.resize(static_cast<size_t>(rows * widest));
+    b->scratchpad.resize(std::max<size_t>(scratch, 64));
+    b->stream = &threadStream(t);
+    pass.bf16 = std::move(b);
+  }
+}
+
+// Where each thread writes its gradients: the parameters' arrays for thread 0, its own
+// arrays (laid out layer after layer, weight then bias) for the others.
+std::vector<std::vector<std::pair<float*, float*>>> gradientSlots(StepPlan& plan, const std::vector<ChainLayer>& layers) {
+  std::vector<std::vector<std::pair<float*, float*>>> slots(static_cast<size_t>(plan.threads));
+  for (int t = 0; t < plan.threads; t++) {
+    float* cursor = plan.passes[static_cast<size_t>(t)].grads.data();
+    for (const ChainLayer& L : layers) {
+      if (t == 0) {
+        slots[0].push_back({L.weightGrad, L.biasGrad});
+        continue;
+      }
+      float* w = cursor;
+      cursor += L.in * L.out;
+      float* b = L.bias ? cursor : nullptr;
+      if (L.bias) cursor += L.out;
+      slots[static_cast<size_t>(t)].push_back({w, b});
+    }
+  }
+  return slots;
+}
+
+// Adds the other threads' gradients into the parameters' (thread 0's), in thread order so
+// the sum does not depend on timing; `worker` of `workers` takes its share of every array.
+void reduceGradients(const std::vector<ChainLayer>& layers, const std::vector<std::vector<std::pair<float*, float*>>>& slots,
+                     int worker, int workers) {
+  for (size_t l = 0; l < layers.size(); l++) {
+    const ChainLayer& L = layers[l];
+    const int64_t size = L.in * L.out;
+    const int64_t lo = size * worker / workers, hi = size * (worker + 1) / workers;
+    for (size_t t = 1; t < slots.size(); t++) {
+      const float* w = slots[t][l].first;
+      for (int64_t i = lo; i < hi; i++) L.weightGrad[i] += w[i];
+    }
+    if (L.bias && worker == 0)
+      for (size_t t = 1; t < slots.size(); t++)
+        for (int64_t j = 0; j < L.out; j++) L.biasGrad[j] += slots[t][l].second[j];
+  }
+}
+
+}  // namespace
 
 Napi::Value DenseChainTrainStep(const Napi::CallbackInfo& info) {
   expectCount(info, 5, "denseChainTrainStep");
@@ -145,94 +247,38 @@ Napi::Value DenseChainTrainStep(const Napi::CallbackInfo& info) {
   const float* x = floats(info, 0, "x", product(env, {n, d})).data;
   const float* y = floats(info, 1, "y", product(env, {n, dOut})).data;
 
-  int64_t widest = 0;
-  for (const ChainLayer& L : layers) widest = std::max({widest, L.in, L.out});
-  int threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), n / kMinRowsPerThread)));
-  std::vector<ThreadPass> passes(static_cast<size_t>(threads));
-  std::vector<std::vector<std::pair<float*, float*>>> slots(static_cast<size_t>(threads));
-  for (int t = 0; t < threads; t++) {
-    int64_t rows = n * (t + 1) / threads - n * t / threads;
-    ThreadPass& pass = passes[static_cast<size_t>(t)];
-    for (const ChainLayer& L : layers) pass.outputs.emplace_back(static_cast<size_t>(rows * L.out));
-    pass.delta.resize(static_cast<size_t>(rows * widest));
-    pass.previous.resize(static_cast<size_t>(rows * widest));
-    int64_t gradFloats = 0;
-    if (t > 0)
-      for (const ChainLayer& L : layers) gradFloats += L.in * L.out + (L.bias ? L.out : 0);
-    pass.grads.resize(static_cast<size_t>(gradFloats));
-    float* cursor = pass.grads.data();
-    for (const ChainLayer& L : layers) {
-      if (t == 0) {
-        slots[0].push_back({L.weightGrad, L.biasGrad});
-        continue;
-      }
-      float* w = cursor;
-      cursor += L.in * L.out;
-      float* b = L.bias ? cursor : nullptr;
-      if (L.bias) cursor += L.out;
-      slots[static_cast<size_t>(t)].push_back({w, b});
-    }
-  }
-  // Mixed precision: weights rounded once (shared), products planned per thread's row count.
-  std::vector<std::vector<uint16_t>> weightsBf16;
-  if (bf16) {
+  static auto* plan = new StepPlan();  // entry points run on the JavaScript thread only
+  std::string key = planKey(layers, n, bf16);
+  if (plan->key != key) {
+    plan->key.clear();  // a failed build must not leave a half-built plan marked usable
     try {
-      Bf16Matmul::trim();
-      for (const ChainLayer& L : layers) {
-        weightsBf16.emplace_back(static_cast<size_t>(L.in * L.out));
-        toBf16(L.weight, weightsBf16.back().data(), L.in * L.out);
-      }
-      for (int t = 0; t < threads; t++) {
-        int64_t rows = n * (t + 1) / threads - n * t / threads;
-        auto b = std::make_unique<Bf16Pass>();
-        size_t scratch = 0;
-        for (size_t l = 0; l < layers.size(); l++) {
-          const ChainLayer& L = layers[l];
-          b->weights.push_back(weightsBf16[l].data());
-          b->forward.push_back(&Bf16Matmul::get(rows, L.out, L.in, false, true));
-          b->weightGrad.push_back(&Bf16Matmul::get(L.out, L.in, rows, true, false));
-          b->inputGrad.push_back(&Bf16Matmul::get(rows, L.in, L.out, false, false));
-          for (const Bf16Matmul* m : {b->forward.back(), b->weightGrad.back(), b->inputGrad.back()})
-            scratch = std::max(scratch, m->scratchpadBytes());
-          if (l + 1 < layers.size()) b->outputs.emplace_back(static_cast<size_t>(rows * L.out));
-        }
-        b->input.resize(static_cast<size_t>(rows * d));
-        b->delta.resize(static_cast<size_t>(rows * widest));
-        b->scratchpad.resize(std::max<size_t>(scratch, 64));
-        b->stream = &threadStream(t);
-        passes[static_cast<size_t>(t)].bf16 = std::move(b);
-      }
+      buildPlan(*plan, layers, n, bf16);
     } catch (const dnnl::error& e) {
       fail(env, std::string("bfloat16 training needs a CPU with bfloat16 matrix products (AVX512-BF16 or AMX): ") + e.what());
     }
+    plan->key = key;
   }
+  for (size_t l = 0; l < plan->weightsBf16.size(); l++) toBf16(layers[l].weight, plan->weightsBf16[l].data(), layers[l].in * layers[l].out);
+  auto slots = gradientSlots(*plan, layers);
+  const int threads = plan->threads;
   const float scale = static_cast<float>(2.0 / static_cast<double>(n * dOut));
 #pragma omp parallel num_threads(threads)
   {
     int t = omp_get_thread_num(), count = omp_get_num_threads();
     // A smaller team than asked for still covers every row: the ranges follow the team.
     for (int part = t; part < threads; part += count)
-      runPass(layers, x, y, n * part / threads, n * (part + 1) / threads, scale, passes[static_cast<size_t>(part)],
+      runPass(layers, x, y, n * part / threads, n * (part + 1) / threads, scale, plan->passes[static_cast<size_t>(part)],
               slots[static_cast<size_t>(part)]);
+#pragma omp barrier
+    reduceGradients(layers, slots, t, count);
   }
   double squaredError = 0;
-  for (const ThreadPass& pass : passes) {
+  for (const ThreadPass& pass : plan->passes) {
     if (pass.status != dnnl_success) fail(env, "denseChainTrainStep: a matrix product failed (oneDNN status " + std::to_string(pass.status) + ")");
     squaredError += pass.squaredError;
   }
-  // Fixed order: thread 0's gradients (already in place), then each other thread's.
-  for (int t = 1; t < threads; t++)
-    for (size_t l = 0; l < layers.size(); l++) {
-      const ChainLayer& L = layers[l];
-      auto [w, b] = slots[static_cast<size_t>(t)][l];
-      for (int64_t i = 0; i < L.in * L.out; i++) L.weightGrad[i] += w[i];
-      if (b)
-        for (int64_t j = 0; j < L.out; j++) L.biasGrad[j] += b[j];
-    }
   return Napi::Number::New(env, squaredError / static_cast<double>(n * dOut));
 }
 HOURGLASS_EXPORT(denseChainTrainStep, DenseChainTrainStep);
-
-}  // namespace
 
 }  // namespace hourglass

@@ -9,7 +9,7 @@ import { Flatten, Identity, Reshape } from './reshape.js';
 
 /**
  * Layers as a chain of Dense layers, each with the activation that follows it, for the fused
- * native kernels (native/src/dense_chain.cc); null when the layers are something else:
+ * native kernels (native/src/dense_chain_score.cc and dense_chain_train.cc); null when the layers are something else:
  * convolutions, batch norm, two activations in a row, an activation before any Dense layer,
  * or Dropout when `training` (at inference Dropout is the identity). Flatten, Reshape and
  * Identity do not change the values. The arrays are the layers' own, not copies.

@@ -303,7 +303,7 @@ export class AnomalyDetector {
 
   /**
    * The plain MSE score of a small dense autoencoder, computed by one fused native kernel
-   * (scaling, layers and error, each core its rows; see native/src/dense_chain.cc); null when
+   * (scaling, layers and error, each core its rows; see native/src/dense_chain_score.cc); null when
    * the score, the model or the data needs the general path (which also reports bad values).
    */
   private fusedMseScores(x: Tensor): Record<string, Float32Array> | null {

@@ -26,7 +26,7 @@ export type ChainScaling = AffineForm | null;
 
 /**
  * Per-sample mean squared reconstruction error of a chain of Dense layers, in one native call
- * (native/src/dense_chain.cc): scaling, every layer and the error for blocks of 16 samples.
+ * (native/src/dense_chain_score.cc): scaling, every layer and the error for blocks of 16 samples.
  * Returns -1, or the flat index of the first NaN or infinite input value.
  */
 export function denseChainMse(x: Float32Array, n: number, d: number, scaling: ChainScaling, layers: readonly ChainLayer[], out: Float32Array): number {
@@ -44,7 +44,7 @@ export function denseChainMse(x: Float32Array, n: number, d: number, scaling: Ch
  * One training step's gradients for a chain of Dense layers under the mean squared error
  * against y ([n, last layer's width]): overwrites every weightGrad and biasGrad and returns the
  * loss. The batch is split across threads, each running its rows' forward and backward pass
- * (native/src/dense_chain.cc); the per-thread gradients are summed in a fixed order.
+ * (native/src/dense_chain_train.cc); the per-thread gradients are summed in a fixed order.
  * 'bfloat16' rounds the operands of the matrix products to bfloat16 (float32 results, about
  * twice the speed on CPUs with AVX512-BF16); everything else stays float32.
  */

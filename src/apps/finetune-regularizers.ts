@@ -63,9 +63,7 @@ export function reconstructionTerm(model: Classifier, autoencoder: Autoencoder, 
   const noisy = corruption ? tensor(clean.shape) : null;
   const grad = tensor([size, ...model.inputShape]);
   let saved: Float32Array[] | null = null;
-  let rng = new Rng(seed);
-  let order = rng.permutation(n);
-  let cursor = 0;
+  const batches = new UnlabelledBatches(data, size, seed);
   let sum = 0;
   let count = 0;
 
@@ -73,9 +71,7 @@ export function reconstructionTerm(model: Classifier, autoencoder: Autoencoder, 
     name: `reconstruction(weight ${weight}, batch ${size}${corruption ? `, ${corruption.kind}` : ''})`,
     params: () => extra,
     reset() {
-      rng = new Rng(seed);
-      order = rng.permutation(n);
-      cursor = 0;
+      batches.reset();
       sum = 0;
       count = 0;
     },
@@ -84,13 +80,8 @@ export function reconstructionTerm(model: Classifier, autoencoder: Autoencoder, 
       // The classifier's backward pass wrote the encoder's cross-entropy gradient; keep it.
       saved ??= encoderParams.map((p) => new Float32Array(p.grad.data.length));
       encoderParams.forEach((p, i) => saved![i].set(p.grad.data));
-      if (cursor + size > n) {
-        order = rng.permutation(n);
-        cursor = 0;
-      }
-      gatherRows(data, order.subarray(cursor, cursor + size), clean);
-      cursor += size;
-      const input = noisy ? corrupt(clean, corruption!, rng, undefined, noisy) : clean;
+      batches.next(clean);
+      const input = noisy ? corrupt(clean, corruption!, batches.rng, undefined, noisy) : clean;
       const out = decoder.forward(tail.forward(m.encoder.forward(input, true), true), true);
       const value = mse.value(out, clean);
       mse.gradient(out, clean, grad);
@@ -181,29 +172,20 @@ export function pseudoLabelTerm(model: Classifier, unlabelled: Tensor, options: 
   const grad = tensor([size, classes]);
   const ce = new CrossEntropyLoss();
   let saved: Float32Array[] | null = null;
-  let rng = new Rng(seed);
-  let order = rng.permutation(n);
-  let cursor = 0;
+  const batches = new UnlabelledBatches(data, size, seed);
   let steps = 0;
   return {
     name: `pseudo-labels(weight ${weight}, batch ${size}${threshold > 0 ? `, threshold ${threshold}` : ''}${rampSteps > 0 ? `, ramp ${rampSteps} steps` : ''})`,
     params: () => [],
     reset() {
-      rng = new Rng(seed);
-      order = rng.permutation(n);
-      cursor = 0;
+      batches.reset();
       steps = 0;
     },
     addGradients(m: Classifier): number {
       const params = m.params();
       saved ??= params.map((p) => new Float32Array(p.grad.data.length));
       params.forEach((p, i) => saved![i].set(p.grad.data));
-      if (cursor + size > n) {
-        order = rng.permutation(n);
-        cursor = 0;
-      }
-      gatherRows(data, order.subarray(cursor, cursor + size), batch);
-      cursor += size;
+      batches.next(batch);
       steps++;
       const w = rampSteps > 0 ? weight * Math.min(1, steps / rampSteps) : weight;
       // Pseudo-labels from the network as it is, in inference mode (copied: layer buffers are reused).
@@ -269,4 +251,39 @@ function copyLayers(layers: readonly Layer[]): Layer[] {
     src.forEach((t, k) => dst[k].data.set(t.data));
     return copy;
   });
+}
+
+/**
+ * Batches of unlabelled rows drawn without replacement in a seeded order, reshuffled when the
+ * data runs out; reset() starts the same sequence again. `rng` is the stream the order comes
+ * from, shared with whatever else the regularizer draws (the corruption of its inputs).
+ */
+class UnlabelledBatches {
+  rng!: Rng;
+  private order!: Uint32Array;
+  private cursor = 0;
+
+  constructor(
+    private readonly data: Tensor,
+    private readonly size: number,
+    private readonly seed: number,
+  ) {
+    this.reset();
+  }
+
+  reset(): void {
+    this.rng = new Rng(this.seed);
+    this.order = this.rng.permutation(this.data.shape[0]);
+    this.cursor = 0;
+  }
+
+  /** Fills `out` ([size, ...sample shape]) with the next batch. */
+  next(out: Tensor): void {
+    if (this.cursor + this.size > this.data.shape[0]) {
+      this.order = this.rng.permutation(this.data.shape[0]);
+      this.cursor = 0;
+    }
+    gatherRows(this.data, this.order.subarray(this.cursor, this.cursor + this.size), out);
+    this.cursor += this.size;
+  }
 }

@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gatherRows, tensor, type Tensor } from '../src/core/tensor.js';
-import { Rng } from '../src/core/rng.js';
 import { Dense } from '../src/layers/dense.js';
 import { Activation } from '../src/layers/activation.js';
 import { Classifier, type FineTuneMode } from '../src/models/classifier.js';
@@ -18,6 +17,7 @@ import { fit } from '../src/train/fit.js';
 import { loadFashionMnist } from '../src/data/fashion-mnist.js';
 import { balancedSample } from '../src/data/balanced-sample.js';
 import { hourglassError, tempDir } from './support/data-files.js';
+import { blobs } from './support/blobs.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/cross-entropy');
 
@@ -56,19 +56,6 @@ function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance
     assert.ok(Math.abs(actual[i] - expected[i]) <= tolerance * Math.max(1, Math.abs(expected[i])), `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
 }
 
-/** Three Gaussian blobs in 6-D: separable, so a small classifier learns them quickly. */
-function blobs(n: number, seed: number): { x: Tensor; labels: number[] } {
-  const rng = new Rng(seed);
-  const centres = [0, 1, 2].map(() => Array.from({ length: 6 }, () => rng.normal() * 2));
-  const x = tensor([n, 6]);
-  const labels: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const c = i % 3;
-    labels.push(c);
-    for (let j = 0; j < 6; j++) x.data[i * 6 + j] = centres[c][j] + rng.normal() * 0.5;
-  }
-  return { x, labels };
-}
 
 function smallAutoencoder(seed = 1): Autoencoder {
   return denseAutoencoder({ inputDim: 6, hidden: [10], bottleneck: 3, outputActivation: 'linear', seed });

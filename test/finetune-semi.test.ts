@@ -5,7 +5,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gatherRows, tensor, type Tensor } from '../src/core/tensor.js';
-import { Rng } from '../src/core/rng.js';
 import { Classifier } from '../src/models/classifier.js';
 import { denseAutoencoder } from '../src/models/dense-preset.js';
 import type { Autoencoder } from '../src/models/autoencoder.js';
@@ -16,20 +15,8 @@ import { fineTuneClassifier } from '../src/apps/fine-tune.js';
 import { loadFashionMnist } from '../src/data/fashion-mnist.js';
 import { writeNpy } from '../src/data/npy.js';
 import { hourglassError, tempDir } from './support/data-files.js';
+import { blobs } from './support/blobs.js';
 
-/** Three Gaussian blobs in 6-D. */
-function blobs(n: number, seed: number, spread = 0.5): { x: Tensor; labels: number[] } {
-  const rng = new Rng(seed);
-  const centres = [0, 1, 2].map(() => Array.from({ length: 6 }, () => rng.normal() * 2));
-  const x = tensor([n, 6]);
-  const labels: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const c = i % 3;
-    labels.push(c);
-    for (let j = 0; j < 6; j++) x.data[i * 6 + j] = centres[c][j] + rng.normal() * spread;
-  }
-  return { x, labels };
-}
 
 async function trainedAutoencoder(x: Tensor, epochs = 3): Promise<Autoencoder> {
   const ae = denseAutoencoder({ inputDim: 6, hidden: [10], bottleneck: 3, outputActivation: 'linear', seed: 1 });

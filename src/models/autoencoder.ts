@@ -1,11 +1,10 @@
-import { inferenceBatchRows } from './inference-batch.js';
-import { denseChainTrainStep, type ChainLayer, type Precision } from '../core/native/dense-chain.js';
-import { chainMse, denseChainOf } from '../layers/dense-chain.js';
 import { HourglassError, invalid, shapeMismatch } from '../core/errors.js';
+import { denseChainTrainStep, type ChainLayer, type Precision } from '../core/native/dense-chain.js';
 import { sameShape, shapeToString, sizeOf, sliceRows, tensor, type Shape, type Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
 import type { Buffer, Layer, LayerConfig, Param } from '../layers/layer.js';
 import { Sequential } from '../layers/sequential.js';
+import { chainMse, denseChainOf } from '../layers/dense-chain.js';
 import { layerFromConfig } from '../layers/registry.js';
 import type { Network } from '../train/network.js';
 import { fit, type FitOptions, type TrainingRecord } from '../train/fit.js';
@@ -13,6 +12,7 @@ import { ReconstructionLoss, type Loss, type LossKind } from '../train/loss.js';
 import { loadWeightsInto } from '../io/load-weights.js';
 import { loadModelFile, saveModelFile, type ModelFileContents } from '../io/model-file.js';
 import { scalerFromJSON, type Scaler } from '../data/scaler.js';
+import { inferenceBatchRows } from './inference-batch.js';
 
 export interface AutoencoderArchitecture {
   inputShape: number[];
@@ -80,13 +80,7 @@ export class Autoencoder implements Network {
     const dz = this.decoder.backward(dy, true);
     this.encoder.backward(dz as Tensor, false);
   }
-  /**
-   * A dense autoencoder trained under MSE takes one native call per batch
-   * (denseChainTrainStep): the batch is split across the cores, each running forward and
-   * backward on its rows with single-threaded sgemm, which at these matrix sizes is faster
-   * than splitting every product. Anything else (convolutions, dropout, other losses) returns
-   * null and trains layer by layer.
-   */
+
   /**
    * The layers as one chain of Dense layers with their activations for the fused native
    * kernels (see denseChainOf), or null. Built on each call, a few small objects, so that it
@@ -96,6 +90,13 @@ export class Autoencoder implements Network {
     return denseChainOf([...this.encoder.layers, ...this.decoder.layers], training);
   }
 
+  /**
+   * A dense autoencoder trained under MSE takes one native call per batch
+   * (denseChainTrainStep): the batch is split across the cores, each running forward and
+   * backward on its rows with single-threaded products, which at these matrix sizes is faster
+   * than splitting every product. Anything else (convolutions, dropout, other losses) returns
+   * null and trains layer by layer.
+   */
   fusedTrainStep(input: Tensor, target: Tensor, loss: Loss, precision: Precision = 'float32'): number | null {
     if (!(loss instanceof ReconstructionLoss) || loss.kind !== 'mse' || input.shape[0] < 1) return null;
     const chain = this.denseChain(true);

@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { tensor } from '../src/core/tensor.js';
 import { Rng } from '../src/core/rng.js';
@@ -13,15 +11,12 @@ import { loadFashionMnist } from '../src/data/fashion-mnist.js';
 import { encodeImage } from '../src/apps/denoise/image-file.js';
 import { Denoiser } from '../src/apps/denoise/denoiser.js';
 import { tempDir } from './support/data-files.js';
+import { cliRunner } from './support/cli.js';
 
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
 const tmp = tempDir('cli-denoise');
 const at = (...p: string[]) => path.join(tmp, ...p);
 
-function hourglass(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: tmp });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const hourglass = cliRunner(tmp);
 
 function noisyPicture(c: number, h: number, w: number, seed: number) {
   const rng = new Rng(seed);

@@ -1,22 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/core/rng.js';
 import { loadFashionMnist } from '../src/data/fashion-mnist.js';
 import { writeNpy } from '../src/data/npy.js';
 import { tempDir } from './support/data-files.js';
+import { cliRunner } from './support/cli.js';
 
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
 const tmp = tempDir('cli-detect');
 const at = (name: string): string => path.join(tmp, name);
 
-function hourglass(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: tmp });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const hourglass = cliRunner(tmp);
 
 /** A table of 5 columns on a 2-D plane; with `anomalies`, every 8th row leaves it in column 'c'. */
 function tableCsv(name: string, n: number, seed: number, anomalies: boolean, header = 'a,b,c,d,e'): string {

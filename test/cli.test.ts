@@ -1,18 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cliRunner } from './support/cli.js';
 
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'hourglass-cli-'));
 
-function hourglass(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: tmp });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const hourglass = cliRunner(tmp);
 
 function csv(name: string, text: string): string {
   const file = path.join(tmp, name);

@@ -1,9 +1,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { loadFashionMnist } from '../src/data/fashion-mnist.js';
 import { encodeNpy, decodeNpy } from '../src/data/npy.js';
@@ -14,15 +12,12 @@ import { tempDir } from './support/data-files.js';
 import { HourglassError } from '../src/core/errors.js';
 import { parseOptions, type Command } from '../src/cli/command.js';
 import { compressCommand, decompressCommand } from '../src/cli/commands/compress.js';
+import { cliRunner } from './support/cli.js';
 
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
 const tmp = tempDir('codec-cli');
 const file = (name: string): string => path.join(tmp, name);
 
-function hourglass(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: tmp });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const hourglass = cliRunner(tmp);
 
 /** Exit 1 with one `hourglass: error:` line matching `pattern`, and `output` not created. */
 function assertFails(args: string[], pattern: RegExp, output?: string): void {

@@ -1,21 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readNpy, writeNpy } from '../src/data/npy.js';
 import { tensor } from '../src/core/tensor.js';
 import { saveModelFile } from '../src/io/model-file.js';
 import { tempDir } from './support/data-files.js';
+import { cliRunner } from './support/cli.js';
 
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
 const tmp = tempDir('finetune-cli');
 
-function hourglass(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: tmp });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const hourglass = cliRunner(tmp);
 
 const ae = path.join(tmp, 'ae', 'model.safetensors');
 

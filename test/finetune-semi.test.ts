@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gatherRows, tensor, type Tensor } from '../src/core/tensor.js';
 import { Classifier } from '../src/models/classifier.js';
 import { denseAutoencoder } from '../src/models/dense-preset.js';
@@ -16,6 +14,7 @@ import { loadFashionMnist } from '../src/data/fashion-mnist.js';
 import { writeNpy } from '../src/data/npy.js';
 import { hourglassError, tempDir } from './support/data-files.js';
 import { blobs } from './support/blobs.js';
+import { cliRunner } from './support/cli.js';
 
 
 async function trainedAutoencoder(x: Tensor, epochs = 3): Promise<Autoencoder> {
@@ -151,12 +150,8 @@ test('L2-SP holds the encoder near its pre-trained weights; pseudo-labels train;
   assert.equal(semiSupervisedTerms(model, ae, x, { reconstructionWeight: 0, pseudoLabelWeight: 0, l2sp: 0 }).length, 0);
 });
 
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
 const tmp = tempDir('finetune-semi-cli');
-function hourglass(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: tmp });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const hourglass = cliRunner(tmp);
 
 test('hourglass finetune --semi-supervised propagation and the unlabelled-data terms on a small Fashion-MNIST file', async () => {
   const { images, labels } = await loadFashionMnist({ split: 'train', limit: 700 });

@@ -10,6 +10,7 @@ import { measureCodec } from '../src/apps/codec/rate-distortion.js';
 import { PsnrLoss } from '../src/apps/codec/psnr-loss.js';
 import { meanPsnr } from '../src/metrics/psnr.js';
 import { tensor } from '../src/core/tensor.js';
+import { centralDifference } from './support/gradcheck.js';
 
 const data = await loadFashionMnist({ split: 'train', limit: 1200 });
 const train = sliceRows(data.images, 0, 1000);
@@ -31,14 +32,7 @@ test('PSNR loss: its value is minus the mean per-sample PSNR, and its gradient m
   const grad = tensor([3, 10]);
   loss.gradient(pred, target, grad);
   for (const j of [0, 7, 15, 29]) {
-    const h = 1e-3;
-    const at = pred.data[j];
-    pred.data[j] = at + h;
-    const up = loss.value(pred, target);
-    pred.data[j] = at - h;
-    const down = loss.value(pred, target);
-    pred.data[j] = at;
-    const numeric = (up - down) / (2 * h);
+    const numeric = centralDifference(pred.data, j, 1e-3, () => loss.value(pred, target));
     assert.ok(Math.abs(numeric - grad.data[j]) < 1e-2 * Math.max(1, Math.abs(numeric)), `value ${j}: analytic ${grad.data[j]}, numeric ${numeric}`);
   }
   assert.throws(() => new PsnrLoss(0), /positive MSE/);

@@ -7,6 +7,7 @@ import { tensor } from '../src/core/tensor.js';
 import { Rng } from '../src/core/rng.js';
 import { CrossEntropyLoss, checkLabels, oneHot, softmax } from '../src/train/cross-entropy.js';
 import { hourglassError } from './support/data-files.js';
+import { centralDifference } from './support/gradcheck.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/cross-entropy');
 
@@ -93,13 +94,7 @@ test('cross-entropy gradient agrees with central finite differences', () => {
   loss.gradient(z, t, grad);
   const eps = 1e-2;
   for (let i = 0; i < z.data.length; i++) {
-    const saved = z.data[i];
-    z.data[i] = saved + eps;
-    const plus = loss.value(z, t);
-    z.data[i] = saved - eps;
-    const minus = loss.value(z, t);
-    z.data[i] = saved;
-    const numeric = (plus - minus) / (2 * eps);
+    const numeric = centralDifference(z.data, i, eps, () => loss.value(z, t));
     assert.ok(Math.abs(numeric - grad.data[i]) < 2e-4, `d/dz[${i}]: analytic ${grad.data[i]} vs numeric ${numeric}`);
   }
 });

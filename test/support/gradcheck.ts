@@ -38,13 +38,7 @@ export function gradcheck(
     const count = Math.min(samples, values.length);
     for (let s = 0; s < count; s++) {
       const i = count === values.length ? s : rng.int(values.length);
-      const saved = values[i];
-      values[i] = saved + eps;
-      const plus = loss();
-      values[i] = saved - eps;
-      const minus = loss();
-      values[i] = saved;
-      const numeric = (plus - minus) / (2 * eps);
+      const numeric = centralDifference(values, i, eps, loss);
       const diff = Math.abs(numeric - analytic[i]);
       const scale = Math.max(1, Math.abs(numeric), Math.abs(analytic[i]));
       assert.ok(diff / scale <= tolerance, `${what}[${i}]: analytic ${analytic[i]} vs numeric ${numeric}`);
@@ -53,6 +47,17 @@ export function gradcheck(
 
   check(x.data, analyticDx, `${layer.type} dx`);
   layer.params().forEach((p, k) => check(p.value.data, analyticParams[k], `${layer.type} d${p.name}`));
+}
+
+/** (f() with values[i] + eps - f() with values[i] - eps) / (2 eps); values[i] is restored. */
+export function centralDifference(values: Float32Array, i: number, eps: number, f: () => number): number {
+  const saved = values[i];
+  values[i] = saved + eps;
+  const plus = f();
+  values[i] = saved - eps;
+  const minus = f();
+  values[i] = saved;
+  return (plus - minus) / (2 * eps);
 }
 
 export function randomTensor(shape: readonly number[], rng: Rng, scale = 1): Tensor {

@@ -41,12 +41,8 @@ export function reconstructionTerm(model: Classifier, autoencoder: Autoencoder, 
   const depth = model.encoder.layers.length;
   if (depth > source.length || model.encoder.layers.some((l, i) => JSON.stringify(l.config()) !== JSON.stringify(source[i].config())) || !sameShape(model.inputShape, autoencoder.inputShape))
     throw shapeMismatch("the classifier's encoder is not the first layers of this autoencoder's encoder: joint fine-tuning needs the autoencoder the classifier was built from");
-  const n = unlabelled.shape[0];
-  if (n < 1) throw invalid('joint fine-tuning needs unlabelled samples, got none');
-  if (sizeOf(unlabelled.shape.slice(1)) !== sizeOf(model.inputShape))
-    throw shapeMismatch(`unlabelled data has shape ${shapeToString(unlabelled.shape)}; the model expects [n, ${model.inputShape.join(', ')}]`);
-  let data: Tensor = { shape: [n, ...model.inputShape], data: unlabelled.data };
-  if (model.scaler) data = model.scaler.transform(data);
+  const data = unlabelledInModelSpace(model, unlabelled, 'joint fine-tuning');
+  const n = data.shape[0];
 
   // The rest of the autoencoder after the classifier's encoder layers: copies, trained along.
   const tail = new Sequential(copyLayers(source.slice(depth)), model.encoder.outputShape);
@@ -159,12 +155,8 @@ export function pseudoLabelTerm(model: Classifier, unlabelled: Tensor, options: 
   if (!Number.isInteger(batchSize) || batchSize < 1) throw invalid(`the unlabelled batch size must be a positive integer, got ${batchSize}`);
   if (!(threshold >= 0 && threshold < 1)) throw invalid(`the pseudo-label confidence threshold must be in [0, 1), got ${threshold}`);
   if (!Number.isInteger(rampSteps) || rampSteps < 0) throw invalid(`the ramp must be a whole number of steps >= 0, got ${rampSteps}`);
-  const n = unlabelled.shape[0];
-  if (n < 1) throw invalid('pseudo-labelling needs unlabelled samples, got none');
-  if (sizeOf(unlabelled.shape.slice(1)) !== sizeOf(model.inputShape))
-    throw shapeMismatch(`unlabelled data has shape ${shapeToString(unlabelled.shape)}; the model expects [n, ${model.inputShape.join(', ')}]`);
-  let data: Tensor = { shape: [n, ...model.inputShape], data: unlabelled.data };
-  if (model.scaler) data = model.scaler.transform(data);
+  const data = unlabelledInModelSpace(model, unlabelled, 'pseudo-labelling');
+  const n = data.shape[0];
   const classes = model.classes;
   const size = Math.min(batchSize, n);
   const batch = tensor([size, ...model.inputShape]);
@@ -251,6 +243,16 @@ function copyLayers(layers: readonly Layer[]): Layer[] {
     src.forEach((t, k) => dst[k].data.set(t.data));
     return copy;
   });
+}
+
+/** The unlabelled samples as [n, ...input shape], scaled as the model scales; `purpose` names the caller in errors. */
+function unlabelledInModelSpace(model: Classifier, unlabelled: Tensor, purpose: string): Tensor {
+  const n = unlabelled.shape[0];
+  if (n < 1) throw invalid(`${purpose} needs unlabelled samples, got none`);
+  if (sizeOf(unlabelled.shape.slice(1)) !== sizeOf(model.inputShape))
+    throw shapeMismatch(`unlabelled data has shape ${shapeToString(unlabelled.shape)}; the model expects [n, ${model.inputShape.join(', ')}]`);
+  const data: Tensor = { shape: [n, ...model.inputShape], data: unlabelled.data };
+  return model.scaler ? model.scaler.transform(data) : data;
 }
 
 /**

@@ -61,6 +61,14 @@ inline void store(float* p, Lanes v) { __builtin_memcpy(p, &v, sizeof v); }
 
 inline Lanes broadcast(float x) { return Lanes{} + x; }
 
+// Feature k of a sample, scaled in double as the JavaScript scalers do: (v - a) / divisor with
+// b holding 1 / divisor (see DenseChainMse), or v * a + b.
+inline float scaled(float v, Scaling scaling, const double* a, const double* b, int64_t k) {
+  if (scaling == Scaling::SubtractDivide) return static_cast<float>((static_cast<double>(v) - a[k]) * b[k]);
+  if (scaling == Scaling::MultiplyAdd) return static_cast<float>(static_cast<double>(v) * a[k] + b[k]);
+  return v;
+}
+
 inline Lanes activate(const ChainLayer& L, Lanes v) {
   switch (L.act) {
     case Act::Identity:
@@ -90,11 +98,7 @@ HOURGLASS_VECTORIZED bool scoreBlock(const float* x, int64_t rows, int64_t d, Sc
     for (int64_t k = 0; k < d; k++) {
       float v = r < rows ? x[r * d + k] : 0.0f;
       probe += v * 0.0f;  // NaN as soon as any value is NaN or infinite
-      if (scaling == Scaling::SubtractDivide)
-        v = static_cast<float>((static_cast<double>(v) - a[k]) * b[k]);  // b holds 1 / divisor
-      else if (scaling == Scaling::MultiplyAdd)
-        v = static_cast<float>(static_cast<double>(v) * a[k] + b[k]);
-      target[k * kBlock + r] = r < rows ? v : 0.0f;
+      target[k * kBlock + r] = r < rows ? scaled(v, scaling, a, b, k) : 0.0f;
     }
   if (probe != 0) return false;
 
@@ -153,12 +157,7 @@ bool scoreRowsSgemm(const float* x, int64_t rows, int64_t d, Scaling scaling, co
   for (int64_t i = 0; i < rows * d; i++) {
     float v = x[i];
     probe += v * 0.0f;
-    int64_t k = i % d;
-    if (scaling == Scaling::SubtractDivide)
-      v = static_cast<float>((static_cast<double>(v) - a[k]) * b[k]);  // b holds 1 / divisor
-    else if (scaling == Scaling::MultiplyAdd)
-      v = static_cast<float>(static_cast<double>(v) * a[k] + b[k]);
-    target[i] = v;
+    target[i] = scaled(v, scaling, a, b, i % d);
   }
   if (probe != 0) return false;
   const float* h = target;

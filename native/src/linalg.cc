@@ -1,5 +1,5 @@
-// Dense linear algebra for PCA: column statistics, centred Gram products (oneDNN sgemm
-// on row blocks, summed in double), double-precision BLAS gemm, and the LAPACK symmetric
+// Dense linear algebra for PCA: column statistics, centred Gram products (BLAS ssyrk or
+// oneDNN sgemm on row blocks, summed in double), double-precision BLAS gemm, and the LAPACK symmetric
 // eigensolver and QR. Data matrices are float32, row-major [n, d], one sample per row;
 // everything small (d x d, d x l) is float64 so that rounding in the big products is the
 // only float32 error.

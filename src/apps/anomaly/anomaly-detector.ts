@@ -296,9 +296,9 @@ export class AnomalyDetector {
   /** The score and the terms it is made of. */
   scoreParts(x: Tensor): ScoreParts {
     const s = this.fitted('score');
-    // The fused kernel finds NaN and infinity itself; when it declines, the full check names them.
-    const fused = this.fusedMseScores(this.checkSamples(x, 'input', s.sampleShape, false));
-    return this.combine(fused ?? this.rawParts(this.checkSamples(x, 'input', s.sampleShape)).components);
+    const checked = this.checkShape(x, 'input', s.sampleShape);
+    // The fused kernel finds NaN and infinity itself; when it declines, checkFinite names them.
+    return this.combine(this.fusedMseScores(checked) ?? this.rawParts(this.checkFinite(checked, 'input')).components);
   }
 
   /**
@@ -373,7 +373,12 @@ export class AnomalyDetector {
 
   // --- scoring internals, also used by the streaming CSV scorer ------------------
   /** Validates a batch of samples and reshapes it to the sample shape (same-size flat rows are accepted). */
-  checkSamples(x: Tensor, what: string, shape: Shape = this.sampleShape, checkFinite = true): Tensor {
+  checkSamples(x: Tensor, what: string, shape: Shape = this.sampleShape): Tensor {
+    return this.checkFinite(this.checkShape(x, what, shape), what);
+  }
+
+  /** Validates the shape of a batch and reshapes it to the sample shape; values are not looked at. */
+  private checkShape(x: Tensor, what: string, shape: Shape): Tensor {
     if (!x || !(x.data instanceof Float32Array) || !Array.isArray(x.shape) || x.shape.length < 1)
       throw invalid(`${what} must be a Tensor { shape: [samples, ...], data: Float32Array }`);
     const per = sizeOf(shape);
@@ -387,7 +392,12 @@ export class AnomalyDetector {
     }
     if (x.data.length !== x.shape[0] * per) throw shapeMismatch(`${what}: shape ${shapeToString(x.shape)} needs ${x.shape[0] * per} values, got ${x.data.length}`);
     if (x.shape[0] === 0) throw invalid(`${what} is empty: there is nothing to score`);
-    if (!checkFinite) return x;
+    return x;
+  }
+
+  /** Throws BAD_DATA naming the sample and column of the first NaN or infinity of a checked batch. */
+  private checkFinite(x: Tensor, what: string): Tensor {
+    const per = sizeOf(x.shape.slice(1));
     const d = x.data;
     // v * 0 is 0 for every finite v and NaN otherwise: one cheap pass, and a search only when it fails.
     let probe = 0;

@@ -66,6 +66,13 @@ test('train -> encode -> finetune -> classify round trip on Fashion-MNIST', asyn
   assert.equal(frozen.code, 0, frozen.stderr);
   assert.match(frozen.stdout, /\(frozen\) on 50 labelled samples.*; 3 epochs at lr 0\.001, batch 32/);
   assert.doesNotMatch(frozen.stderr, /head only/);
+
+  const shifted = hourglass('finetune', '--pretrained', ae, '--labels', '50', '--augment', 'shift:1', '--epochs', '2', '--test-limit', '200', '--out', path.join(tmp, 'ft-shift'));
+  assert.equal(shifted.code, 0, shifted.stderr);
+  assert.match(shifted.stdout, /augmentation: every training image moved by up to 1 pixel\(s\)/);
+  const shiftedMetrics = JSON.parse(readFileSync(path.join(tmp, 'ft-shift', 'metrics.json'), 'utf8'));
+  assert.equal(shiftedMetrics.augment, 'shift:1');
+  assert.equal(shiftedMetrics.training.options.augment, 'shift:1');
 });
 
 test('finetune and classify reject bad input with one clear line', async () => {
@@ -75,6 +82,8 @@ test('finetune and classify reject bad input with one clear line', async () => {
   writeFileSync(path.join(tmp, 'labels.csv'), 'label\n' + Array.from({ length: 20 }, (_, i) => (i === 3 ? 12 : i % 10)).join('\n') + '\n');
   writeFileSync(path.join(tmp, 'table.csv'), 'a,b,c,d\n' + Array.from({ length: 20 }, (_, i) => `${i},1,2,3`).join('\n') + '\n');
   writeFileSync(path.join(tmp, 'table-labels.csv'), Array.from({ length: 20 }, (_, i) => i % 2).join('\n') + '\n');
+  const tableAe = hourglass('train', '--data', 'table.csv', '--epochs', '1', '--hidden', '3', '--bottleneck', '2', '--out', 'table-ae', '--no-progress');
+  assert.equal(tableAe.code, 0, tableAe.stderr);
   await saveModelFile(path.join(tmp, 'pca.safetensors'), { kind: 'pca', architecture: { features: 4, components: 2 }, tensors: new Map() });
 
   const cases: [string[], RegExp][] = [
@@ -86,6 +95,8 @@ test('finetune and classify reject bad input with one clear line', async () => {
     [['finetune', '--pretrained', ae, '--data', 'images.npy', '--out', 'e6'], /images\.npy has no labels: pass --label-file/],
     [['finetune', '--pretrained', ae, '--mode', 'thaw', '--out', 'e7'], /--mode must be one of frozen, full, discriminative/],
     [['finetune', '--pretrained', ae, '--head', '64,abc', '--out', 'e8'], /--head expects 'linear' or comma-separated widths/],
+    [['finetune', '--pretrained', ae, '--augment', 'rotate:10', '--out', 'e9'], /bad augmentation 'rotate:10': use none, or shift:N/],
+    [['finetune', '--pretrained', 'table-ae/model.safetensors', '--data', 'table.csv', '--label-file', 'table-labels.csv', '--augment', 'shift:1', '--out', 'e10'], /--augment shift:1 moves images, but the pre-trained model takes vectors of 4 values; use --augment none/],
     [['classify', '--model', ae], /holds an autoencoder model, not a classifier/],
     [['classify', '--model', path.join(tmp, 'ft', 'model.safetensors'), '--data', 'images.npy', '--label-file', 'labels.csv'], /label 12 of sample 3 is not a class/],
     [['encode', '--model', ae, '--out', 'features.txt'], /write features to a \.csv or \.npy file/],
@@ -98,7 +109,7 @@ test('finetune and classify reject bad input with one clear line', async () => {
     assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
     assert.doesNotMatch(r.stderr, /internal error|at .*\.js:\d+/, 'no stack trace');
   }
-  for (const dir of ['e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8']) assert.ok(!existsSync(path.join(tmp, dir)), `${dir} not created`);
+  for (const dir of ['e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e8', 'e9', 'e10']) assert.ok(!existsSync(path.join(tmp, dir)), `${dir} not created`);
 });
 
 test('finetune bench: a tiny run writes the table, results and plot for all five methods', () => {

@@ -21,6 +21,7 @@ import { semiSupervisedTerms } from '../apps/finetune-regularizers.js';
 import { checkRunDirectory } from './train-run.js';
 import { classNamesFor, loadLabelledData, type LabelledData } from './labels.js';
 import { ProgressPrinter } from './progress.js';
+import { parseAugmentation } from '../train/image-shift.js';
 
 export interface FinetuneRunOptions {
   pretrained: string;
@@ -42,6 +43,8 @@ export interface FinetuneRunOptions {
   headDropout?: number;
   encoderLayers?: number;
   init: string;
+  /** 'none' or 'shift:N' (parseAugmentation). */
+  augment?: string;
   /** 'none' or 'propagation' (label propagation over the unlabelled training samples). */
   semiSupervised?: string;
   neighbours?: number;
@@ -98,6 +101,7 @@ export async function finetuneRun(o: FinetuneRunOptions, log: (line: string) => 
   const semi = o.semiSupervised ?? 'none';
   if (semi !== 'none' && semi !== 'propagation') throw invalid(`--semi-supervised must be none or propagation, got '${semi}'`);
   checkSemiSupervisedOptions(o);
+  const augment = parseAugmentation(o.augment ?? 'none');
   const dir = o.out ?? path.join('runs', `finetune-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
   await checkRunDirectory(dir, o.overwrite);
 
@@ -166,6 +170,11 @@ export async function finetuneRun(o: FinetuneRunOptions, log: (line: string) => 
   );
   log(`  features [${model.featureShape.join('x')}] -> head ${model.head.layers.map((l) => l.type).join(' ')} -> ${classNames.length} classes`);
 
+  if (augment) {
+    if (model.inputShape.length < 2)
+      throw invalid(`--augment ${augment.spec} moves images, but the pre-trained model takes vectors of ${sizeOf(model.inputShape)} values; use --augment none`);
+    log(`  augmentation: every training image moved by up to ${augment.spec.slice('shift:'.length)} pixel(s)`);
+  }
   const printer = new ProgressPrinter(process.stderr, o.progress ?? process.stderr.isTTY === true);
   let phaseEpochs = schedule.epochs;
   const regularizers = semiSupervisedTerms(
@@ -180,6 +189,7 @@ export async function finetuneRun(o: FinetuneRunOptions, log: (line: string) => 
     batchSize,
     weightDecay,
     regularizers,
+    augment,
     seed: o.seed,
     validationSplit: o.validationSplit,
     earlyStopping: o.patience !== undefined ? { patience: o.patience } : undefined,
@@ -223,6 +233,7 @@ export async function finetuneRun(o: FinetuneRunOptions, log: (line: string) => 
     head: model.head.layers.map((l) => l.config()),
     schedule: { ...schedule, batchSize, weightDecay },
     semiSupervised: semi,
+    augment: augment?.spec ?? 'none',
     propagation,
     regularizers: regularizers.map((r) => r.name),
     featureShape: model.featureShape,

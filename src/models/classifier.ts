@@ -10,6 +10,7 @@ import { Dropout } from '../layers/dropout.js';
 import { Flatten } from '../layers/reshape.js';
 import type { Network } from '../train/network.js';
 import { fit, type FitOptions, type TrainingRecord } from '../train/fit.js';
+import type { BatchAugmentation } from '../train/image-shift.js';
 import { CrossEntropyLoss, checkLabels, oneHot, softmax } from '../train/cross-entropy.js';
 import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification.js';
 import { loadWeightsInto } from '../io/load-weights.js';
@@ -63,6 +64,11 @@ export interface ClassifierFitOptions extends Omit<FitOptions, 'loss' | 'validat
    * Refused in frozen mode, where the encoder does not train.
    */
   regularizers?: readonly TrainingRegularizer[];
+  /**
+   * Alters every training batch in data units, before the input scaler (e.g.
+   * randomImageShift); validation data stays as it is. Runs before `transformInput`.
+   */
+  augment?: BatchAugmentation;
 }
 
 /**
@@ -233,6 +239,8 @@ export class Classifier implements Network {
         }
       : undefined;
     const loss = new CrossEntropyLoss();
+    const { augment, ...rest } = options;
+    options = { ...rest, transformInput: this.augmentedInput(augment, options.transformInput) };
     const regularizers = options.regularizers ?? [];
     if (regularizers.length > 0) {
       if (this.modeValue === 'frozen')
@@ -252,7 +260,18 @@ export class Classifier implements Network {
     }
     this.training.options.mode = this.modeValue;
     this.training.options.encoderLearningRateScale = this.encoderLearningRateScale;
+    if (augment) this.training.options.augment = augment.spec;
     return this.training;
+  }
+
+  /** The batch transform fit applies: the augmentation in data units (undoing and redoing the scaler around it), then `transformInput`. */
+  private augmentedInput(augment: BatchAugmentation | undefined, then: FitOptions['transformInput']): FitOptions['transformInput'] {
+    if (!augment) return then;
+    const scaler = this.scaler;
+    return (batch, rng) => {
+      const augmented = scaler ? scaler.transform(augment(scaler.inverseTransform(batch), rng)) : augment(batch, rng);
+      return then ? then(augmented, rng) : augmented;
+    };
   }
 
   /** The encoder's output for each sample, [n, ...featureShape] (what the head sees). */

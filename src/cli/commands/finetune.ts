@@ -2,6 +2,7 @@ import { opt, type Command } from '../command.js';
 import { DATA_HELP } from '../datasets.js';
 import { LABEL_FILE_HELP } from '../labels.js';
 import { finetuneRun, parseHead } from '../finetune-run.js';
+import { AUGMENT_HELP } from '../../train/image-shift.js';
 
 export const finetuneCommand: Command = {
   name: 'finetune',
@@ -30,6 +31,7 @@ export const finetuneCommand: Command = {
     { name: 'pseudo-label-threshold', type: 'number', description: 'pseudo-labels: minimum probability of the predicted class', default: 0.95 },
     { name: 'l2sp', type: 'number', description: 'L2-SP: strength of the pull of the encoder weights towards their pre-trained values (0: off)' },
     { name: 'unlabelled-batch', type: 'number', description: 'unlabelled samples per labelled batch for --reconstruction-weight and --pseudo-label-weight', default: 128 },
+    { name: 'augment', type: 'string', description: `training-batch augmentation for image inputs: ${AUGMENT_HELP}`, default: 'none' },
     { name: 'init', type: 'string', description: "pretrained, or random (same network from scratch, the baseline)", default: 'pretrained' },
     { name: 'epochs', type: 'number', description: 'training epochs (default 1500 / sqrt(labels), 8 to 150; see docs/finetune.md)' },
     { name: 'probe-epochs', type: 'number', description: 'full/discriminative: head-only epochs first (default 2/3 of --epochs; 0 from random weights)' },
@@ -62,6 +64,7 @@ export const finetuneCommand: Command = {
       headDropout: opt.number(o, 'head-dropout'),
       encoderLayers: opt.number(o, 'encoder-layers'),
       init: opt.string(o, 'init') as string,
+      augment: opt.string(o, 'augment') as string,
       semiSupervised: opt.string(o, 'semi-supervised') as string,
       neighbours: opt.number(o, 'neighbours'),
       propagationRounds: opt.number(o, 'propagation-rounds'),

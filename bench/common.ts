@@ -8,6 +8,16 @@ export const distBench = path.join(repoRoot, 'dist/bench');
 /** Debian's interpreter, which has python3-torch and python3-sklearn. */
 export const systemPython = '/usr/bin/python3';
 
+/**
+ * Environment for a PyTorch worker on `threads` threads. Debian's PyTorch does its matrix
+ * products in OpenBLAS, which starts one thread per core whatever torch.set_num_threads
+ * says (measured: sgemm 2048^3 at ~200 GFLOP/s "on one thread", ~100 with
+ * OPENBLAS_NUM_THREADS=1), so the BLAS gets the same thread count.
+ */
+export function torchThreadsEnv(threads: number): NodeJS.ProcessEnv {
+  return { OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+}
+
 /** Runs a command and parses the last line of its stdout as JSON (each worker prints one result line). */
 export function runJson<T>(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<T> {
   return new Promise((resolve, reject) => {

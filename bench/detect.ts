@@ -16,7 +16,7 @@ import { PCA } from '../src/models/pca.js';
 import { AnomalyDetector, scoringBatchRows } from '../src/apps/anomaly/anomaly-detector.js';
 import { oneClassFashionMnist, type ScoreVariant } from '../src/apps/anomaly/one-class-benchmark.js';
 import { formatOneClassTable } from '../src/cli/commands/detect-bench.js';
-import { distBench, median, repoRoot, runJson, systemPython, table, writeResult } from './common.js';
+import { distBench, median, repoRoot, runJson, systemPython, table, torchThreadsEnv, writeResult } from './common.js';
 
 export interface DetectBenchOptions {
   classes?: number[];
@@ -134,7 +134,7 @@ async function throughputCase(c: ThroughputCase): Promise<unknown> {
     for (const t of torch) {
       const args = [path.join(repoRoot, 'bench/detect_torch.py'), modelFile, '--input', inputFile, '--reps', String(reps), '--threads', String(t.threads), '--batch-size', String(t.batch)];
       if (scaler) args.push('--standardize', scaleFile);
-      const result = await runJson<TorchResult>(systemPython, args);
+      const result = await runJson<TorchResult>(systemPython, args, torchThreadsEnv(t.threads));
       t.rates.push(...result.rates);
       t.scoreSum = result.scoreSum;
     }

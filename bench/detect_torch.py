@@ -52,6 +52,7 @@ def main():
     print(json.dumps({
         "impl": "pytorch",
         "threads": torch.get_num_threads(),
+        "blasThreads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
         "rates": rates,
         "scoreSum": float(scores.double().sum()),
         "firstScores": [float(v) for v in scores[:5]],

@@ -94,6 +94,7 @@ def main():
         "impl": "pytorch",
         "model": args.model,
         "threads": torch.get_num_threads(),
+        "blasThreads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
         "epochRates": rates,
         "testMse": test_mse,
         "inferenceRate": infer_rate,

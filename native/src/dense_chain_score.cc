@@ -28,6 +28,7 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "args.h"
@@ -61,12 +62,36 @@ inline void store(float* p, Lanes v) { __builtin_memcpy(p, &v, sizeof v); }
 
 inline Lanes broadcast(float x) { return Lanes{} + x; }
 
-// Feature k of a sample, scaled in double as the JavaScript scalers do: (v - a) / divisor with
-// b holding 1 / divisor (see DenseChainMse), or v * a + b.
-inline float scaled(float v, Scaling scaling, const double* a, const double* b, int64_t k) {
-  if (scaling == Scaling::SubtractDivide) return static_cast<float>((static_cast<double>(v) - a[k]) * b[k]);
-  if (scaling == Scaling::MultiplyAdd) return static_cast<float>(static_cast<double>(v) * a[k] + b[k]);
-  return v;
+// kBlock doubles: the scaling below computes in double, as the JavaScript scalers do.
+typedef double DoubleLanes __attribute__((vector_size(kBlock * sizeof(double))));
+
+// True when none of the `count` values is NaN or infinite: v * 0 is NaN exactly for those.
+// Summed in kBlock independent lanes: a single scalar sum is a chain of dependent additions,
+// which cost more than the whole network for a 30-16-5 model.
+inline bool allFinite(const float* x, int64_t count) {
+  Lanes probe = broadcast(0.0f);
+  int64_t i = 0;
+  for (; i + kBlock <= count; i += kBlock) probe += load(x + i) * 0.0f;
+  float tail = 0;
+  for (; i < count; i++) tail += x[i] * 0.0f;
+  for (int r = 0; r < kBlock; r++) tail += probe[r];
+  return tail == 0;
+}
+
+// The scalers' formulas, in double: (v - a) / divisor with b holding 1 / divisor (see
+// DenseChainMse), or v * a + b. V is float (one value) or Lanes (kBlock values of one feature).
+template <class V>
+inline V scaledValue(V v, Scaling scaling, double a, double b) {
+  if constexpr (std::is_same_v<V, float>) {
+    if (scaling == Scaling::SubtractDivide) return static_cast<float>((static_cast<double>(v) - a) * b);
+    if (scaling == Scaling::MultiplyAdd) return static_cast<float>(static_cast<double>(v) * a + b);
+    return v;
+  } else {
+    DoubleLanes wide = __builtin_convertvector(v, DoubleLanes);
+    if (scaling == Scaling::SubtractDivide) return __builtin_convertvector((wide - a) * b, Lanes);
+    if (scaling == Scaling::MultiplyAdd) return __builtin_convertvector(wide * a + b, Lanes);
+    return v;
+  }
 }
 
 inline Lanes activate(const ChainLayer& L, Lanes v) {
@@ -93,14 +118,14 @@ inline Lanes activate(const ChainLayer& L, Lanes v) {
 HOURGLASS_VECTORIZED bool scoreBlock(const float* x, int64_t rows, int64_t d, Scaling scaling, const double* a, const double* b,
                                      const ChainLayer* layers, size_t layerCount, float* target, float* bufA, float* bufB,
                                      float* out) {
-  float probe = 0;
-  for (int64_t r = 0; r < kBlock; r++)
-    for (int64_t k = 0; k < d; k++) {
-      float v = r < rows ? x[r * d + k] : 0.0f;
-      probe += v * 0.0f;  // NaN as soon as any value is NaN or infinite
-      target[k * kBlock + r] = r < rows ? scaled(v, scaling, a, b, k) : 0.0f;
-    }
-  if (probe != 0) return false;
+  // Transposed to [feature][sample], then checked and scaled a whole feature at a time.
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t k = 0; k < d; k++) target[k * kBlock + r] = x[r * d + k];
+  for (int64_t r = rows; r < kBlock; r++)
+    for (int64_t k = 0; k < d; k++) target[k * kBlock + r] = 0.0f;
+  if (!allFinite(target, d * kBlock)) return false;
+  if (scaling != Scaling::None)
+    for (int64_t k = 0; k < d; k++) store(target + k * kBlock, scaledValue(load(target + k * kBlock), scaling, a[k], b[k]));
 
   const float* h = target;
   float* next = bufA;
@@ -151,15 +176,11 @@ constexpr int64_t kFusedWeights = INT64_C(1) << 16;
 constexpr int64_t kSgemmRows = 256;
 // The sgemm path for `rows` samples, row-major buffers: false when the
 // rows hold a NaN or infinity. Called from inside the parallel region: must not throw.
-bool scoreRowsSgemm(const float* x, int64_t rows, int64_t d, Scaling scaling, const double* a, const double* b,
-                    const std::vector<ChainLayer>& layers, float* target, float* bufA, float* bufB, float* out) {
-  float probe = 0;
-  for (int64_t i = 0; i < rows * d; i++) {
-    float v = x[i];
-    probe += v * 0.0f;
-    target[i] = scaled(v, scaling, a, b, i % d);
-  }
-  if (probe != 0) return false;
+HOURGLASS_VECTORIZED bool scoreRowsSgemm(const float* x, int64_t rows, int64_t d, Scaling scaling, const double* a, const double* b,
+                                         const std::vector<ChainLayer>& layers, float* target, float* bufA, float* bufB, float* out) {
+  if (!allFinite(x, rows * d)) return false;
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t k = 0; k < d; k++) target[r * d + k] = scaledValue(x[r * d + k], scaling, a ? a[k] : 0.0, b ? b[k] : 0.0);
   const float* h = target;
   float* next = bufA;
   for (const ChainLayer& L : layers) {

@@ -1,5 +1,9 @@
 import { HourglassError } from '../core/errors.js';
 import { sameShape, shapeToString, type Tensor } from '../core/tensor.js';
+import { scalerFromJSON, type Scaler } from '../data/scaler.js';
+import type { Buffer, Param } from '../layers/layer.js';
+import type { TrainingRecord } from '../train/fit.js';
+import type { ModelFileContents } from './model-file.js';
 
 /**
  * Copies a model file's tensors into a freshly built model's parameters and buffers,
@@ -17,4 +21,31 @@ export function loadWeightsInto(expected: readonly { name: string; value: Tensor
   const known = new Set(expected.map((t) => t.name));
   const unexpected = [...stored.keys()].filter((k) => !known.has(k));
   if (unexpected.length) throw new HourglassError('BAD_FILE', `${source}: unexpected tensors ${unexpected.join(', ')}`);
+}
+
+/** What restoreTrainedModel fills in after building a model. */
+export interface TrainedModel {
+  params(): Param[];
+  buffers(): Buffer[];
+  scaler: Scaler | null;
+  training: TrainingRecord | null;
+}
+
+/**
+ * A trained network as its model file describes it: `build` makes it from the file's
+ * architecture (what it throws becomes a BAD_FILE error naming the file), then its weights,
+ * scaler and training record are restored.
+ */
+export function restoreTrainedModel<M extends TrainedModel>(contents: ModelFileContents, source: string, build: () => M): M {
+  let model: M;
+  try {
+    model = build();
+  } catch (e) {
+    throw new HourglassError('BAD_FILE', `${source}: ${(e as Error).message}`);
+  }
+  loadWeightsInto([...model.params(), ...model.buffers()], contents.tensors, source);
+  const extra = contents.extra ?? {};
+  model.scaler = extra.scaler ? scalerFromJSON(extra.scaler) : null;
+  model.training = (extra.training as TrainingRecord | null) ?? null;
+  return model;
 }

@@ -9,9 +9,9 @@ import { layerFromConfig } from '../layers/registry.js';
 import type { Network } from '../train/network.js';
 import { fit, type FitOptions, type TrainingRecord } from '../train/fit.js';
 import { ReconstructionLoss, type Loss, type LossKind } from '../train/loss.js';
-import { loadWeightsInto } from '../io/load-weights.js';
+import { restoreTrainedModel } from '../io/load-weights.js';
 import { loadModelFile, saveModelFile, type ModelFileContents } from '../io/model-file.js';
-import { scalerFromJSON, type Scaler } from '../data/scaler.js';
+import type { Scaler } from '../data/scaler.js';
 import { inferenceBatchRows } from './inference-batch.js';
 
 export interface AutoencoderArchitecture {
@@ -191,23 +191,18 @@ export class Autoencoder implements Network {
     const arch = contents.architecture as AutoencoderArchitecture;
     if (!arch || !Array.isArray(arch.inputShape) || !Array.isArray(arch.encoder) || !Array.isArray(arch.decoder))
       throw new HourglassError('BAD_FILE', `${source}: architecture must have inputShape, encoder and decoder`);
-    let model: Autoencoder;
-    try {
-      model = new Autoencoder({
-        inputShape: arch.inputShape,
-        encoder: arch.encoder.map(layerFromConfig),
-        decoder: arch.decoder.map(layerFromConfig),
-        preset: arch.preset,
-        initialize: false,
-      });
-    } catch (e) {
-      throw new HourglassError('BAD_FILE', `${source}: ${(e as Error).message}`);
-    }
-    loadWeightsInto([...model.params(), ...model.buffers()], contents.tensors, source);
-    const extra = contents.extra ?? {};
-    model.scaler = extra.scaler ? scalerFromJSON(extra.scaler) : null;
-    model.training = (extra.training as TrainingRecord | null) ?? null;
-    return model;
+    return restoreTrainedModel(
+      contents,
+      source,
+      () =>
+        new Autoencoder({
+          inputShape: arch.inputShape,
+          encoder: arch.encoder.map(layerFromConfig),
+          decoder: arch.decoder.map(layerFromConfig),
+          preset: arch.preset,
+          initialize: false,
+        }),
+    );
   }
 
   async save(path: string): Promise<void> {

@@ -13,7 +13,7 @@ import { fit, type FitOptions, type TrainingRecord } from '../train/fit.js';
 import type { BatchAugmentation } from '../train/image-shift.js';
 import { CrossEntropyLoss, checkLabels, oneHot, softmax } from '../train/cross-entropy.js';
 import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification.js';
-import { loadWeightsInto } from '../io/load-weights.js';
+import { restoreTrainedModel } from '../io/load-weights.js';
 import { loadModelFile, saveModelFile, type ModelFileContents } from '../io/model-file.js';
 import { scalerFromJSON, type Scaler } from '../data/scaler.js';
 import type { Autoencoder } from './autoencoder.js';
@@ -338,25 +338,20 @@ export class Classifier implements Network {
       throw new HourglassError('BAD_FILE', `${source}: a classifier's architecture must have inputShape, encoder, head and classNames`);
     if (arch.classNames.some((n) => typeof n !== 'string')) throw new HourglassError('BAD_FILE', `${source}: classNames must be strings`);
     const finetune = (contents.extra?.finetune ?? {}) as { mode?: FineTuneMode; encoderLearningRateScale?: number };
-    let model: Classifier;
-    try {
-      model = new Classifier({
-        inputShape: arch.inputShape,
-        encoder: arch.encoder.map(layerFromConfig),
-        head: arch.head.map(layerFromConfig),
-        classNames: arch.classNames,
-        mode: FINE_TUNE_MODES.includes(finetune.mode as FineTuneMode) ? finetune.mode : 'full',
-        encoderLearningRateScale: finetune.encoderLearningRateScale ?? 0.1,
-        initialize: false,
-      });
-    } catch (e) {
-      throw new HourglassError('BAD_FILE', `${source}: ${(e as Error).message}`);
-    }
-    loadWeightsInto([...model.params(), ...model.buffers()], contents.tensors, source);
-    const extra = contents.extra ?? {};
-    model.scaler = extra.scaler ? scalerFromJSON(extra.scaler) : null;
-    model.training = (extra.training as TrainingRecord | null) ?? null;
-    return model;
+    return restoreTrainedModel(
+      contents,
+      source,
+      () =>
+        new Classifier({
+          inputShape: arch.inputShape,
+          encoder: arch.encoder.map(layerFromConfig),
+          head: arch.head.map(layerFromConfig),
+          classNames: arch.classNames,
+          mode: FINE_TUNE_MODES.includes(finetune.mode as FineTuneMode) ? finetune.mode : 'full',
+          encoderLearningRateScale: finetune.encoderLearningRateScale ?? 0.1,
+          initialize: false,
+        }),
+    );
   }
 
   async save(path: string): Promise<void> {

@@ -8,6 +8,7 @@ import {
   activationBackward,
   activationForward,
   adamStep,
+  adamStepAll,
   biasAdd,
   biasGrad,
   lossBackward,
@@ -590,6 +591,59 @@ test('wrong calls throw a clear error, in TypeScript and again natively, and nev
     assert.throws(() => (dense[name] as (...a: unknown[]) => unknown)(...args), HourglassError, `${name} ${describeValue(args)}`);
     assert.throws(() => addon[name](...args), /hourglass native/, `${name} (native)`);
   }
+});
+
+test('adamStepAll updates every entry exactly as adamStep does, split across threads anywhere', () => {
+  const rng = new Rng(21);
+  // Sizes around the parallel threshold and the 16-float granule, and a learning rate of 0.
+  const sizes = [PARALLEL + 37, 5, 16, PARALLEL / 2 + 3, 1, 200];
+  const lrs = [1e-2, 3e-3, 0, 1e-3, 5e-2, 1e-4];
+  const entries = sizes.map((n, i) => ({ param: normals(rng, n), grad: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n), lr: lrs[i] }));
+  const copies = entries.map((e) => ({ param: e.param.slice(), m: e.m.slice(), v: e.v.slice() }));
+  for (let step = 1; step <= 4; step++) {
+    for (const e of entries) e.grad.set(normals(rng, e.grad.length));
+    adamStepAll(entries, 0.9, 0.999, 1e-8, 0.01, step);
+    entries.forEach((e, i) => adamStep(copies[i].param, e.grad, copies[i].m, copies[i].v, e.grad.length, e.lr, 0.9, 0.999, 1e-8, 0.01, step));
+    entries.forEach((e, i) => {
+      assert.deepEqual(e.param, copies[i].param, `entry ${i} param, step ${step}`);
+      assert.deepEqual(e.m, copies[i].m, `entry ${i} m, step ${step}`);
+      assert.deepEqual(e.v, copies[i].v, `entry ${i} v, step ${step}`);
+    });
+  }
+  adamStepAll([], 0.9, 0.999, 1e-8, 0, 1); // nothing to do
+});
+
+test('adamStepAll refuses wrong calls in the wrapper and in the addon, without touching memory', () => {
+  const ok = () => ({ param: f32(4), grad: f32(4), m: f32(4), v: f32(4), lr: 1e-3 });
+  const wrapperCases: [unknown[], RegExp][] = [
+    [[null, 0.9, 0.999, 1e-8, 0, 1], /entries must be an array/],
+    [[[null], 0.9, 0.999, 1e-8, 0, 1], /entries\[0\] must be \{ param, grad, m, v, lr \}/],
+    [[[{ ...ok(), v: f32(3) }], 0.9, 0.999, 1e-8, 0, 1], /entries\[0\]\.v has 3 elements, needs at least 4/],
+    [[[{ ...ok(), m: f32(5) }], 0.9, 0.999, 1e-8, 0, 1], /entries\[0\]\.m has 5 elements, entries\[0\]\.param has 4 elements/],
+    [[[{ ...ok(), grad: new Float64Array(4) }], 0.9, 0.999, 1e-8, 0, 1], /entries\[0\]\.grad/],
+    [[[ok(), { ...ok(), lr: -1 }], 0.9, 0.999, 1e-8, 0, 1], /entries\[1\]\.lr/],
+    [[[ok()], 1, 0.999, 1e-8, 0, 1], /beta1/],
+    [[[ok()], 0.9, 0.999, 1e-8, 0, 0], /step/],
+    [[[ok()], 0.9, 0.999, 1e-8, 0], /argument/],
+  ];
+  for (const [args, message] of wrapperCases)
+    assert.throws(() => (adamStepAll as (...a: unknown[]) => void)(...args), (e: unknown) => e instanceof HourglassError && message.test(e.message), String(message));
+  const nativeCases: [unknown[], RegExp][] = [
+    [[{}, 0.9, 0.999, 1e-8, 0, 1], /entries must be an array/],
+    [[[[f32(4), f32(4), f32(4), f32(4)]], 0.9, 0.999, 1e-8, 0, 1], /entries\[0\] must be \[param, grad, m, v, lr\]/],
+    [[[[f32(4), f32(4), f32(4), f32(5), 1e-3]], 0.9, 0.999, 1e-8, 0, 1], /entries\[0\] v has 5 elements, param has 4/],
+    [[[[f32(4), [1, 2, 3, 4], f32(4), f32(4), 1e-3]], 0.9, 0.999, 1e-8, 0, 1], /entries\[0\] grad must be a Float32Array/],
+    [[[[f32(4), f32(4), f32(4), f32(4), NaN]], 0.9, 0.999, 1e-8, 0, 1], /entries\[0\] lr must be a finite number >= 0/],
+    [[[], 0.9, 0.999, 1e-8, 0, 0], /step counts from 1/],
+    [[[], 0.9, 0.999, 1e-8, 0], /expects 6 arguments|argument/],
+  ];
+  for (const [args, message] of nativeCases)
+    assert.throws(() => addon.adamStepAll(...args), (e: unknown) => e instanceof Error && /hourglass native/.test(e.message) && message.test(e.message), String(message));
+  // Every entry is checked before any is updated: a bad second entry leaves the first alone.
+  const first = [f32(4), f32(4), f32(4), f32(4), 1e-3];
+  assert.throws(() => addon.adamStepAll([first, [f32(4), f32(4), f32(4), f32(4), -1]], 0.9, 0.999, 1e-8, 0, 1), /entries\[1\] lr/);
+  assert.deepEqual(first[0], f32(4), 'first param untouched');
+  assert.deepEqual(first[2], f32(4), 'first m untouched');
 });
 
 // ---------------------------------------------------------------- a measurement, printed

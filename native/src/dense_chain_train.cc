@@ -258,13 +258,20 @@ Napi::Value DenseChainTrainStep(const Napi::CallbackInfo& info) {
     }
     plan->key = key;
   }
-  for (size_t l = 0; l < plan->weightsBf16.size(); l++) toBf16(layers[l].weight, plan->weightsBf16[l].data(), layers[l].in * layers[l].out);
   auto slots = gradientSlots(*plan, layers);
   const int threads = plan->threads;
   const float scale = static_cast<float>(2.0 / static_cast<double>(n * dOut));
 #pragma omp parallel num_threads(threads)
   {
     int t = omp_get_thread_num(), count = omp_get_num_threads();
+    // Mixed precision: the weights are rounded once per step, each thread a share of every layer.
+    for (size_t l = 0; l < plan->weightsBf16.size(); l++) {
+      const int64_t size = layers[l].in * layers[l].out, lo = size * t / count, hi = size * (t + 1) / count;
+      toBf16(layers[l].weight + lo, plan->weightsBf16[l].data() + lo, hi - lo);
+    }
+    if (!plan->weightsBf16.empty()) {
+#pragma omp barrier
+    }
     // A smaller team than asked for still covers every row: the ranges follow the team.
     for (int part = t; part < threads; part += count)
       runPass(layers, x, y, n * part / threads, n * (part + 1) / threads, scale, plan->passes[static_cast<size_t>(part)],

@@ -3,10 +3,11 @@
 // follows the same trajectory as in PyTorch.
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
-#include <string>
 #include "args.h"
 #include "parallel.h"
 #include "registry.h"
@@ -116,6 +117,77 @@ static Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 HOURGLASS_EXPORT(adamStep, AdamStep);
+
+// adamStepAll(entries, beta1, beta2, eps, weightDecay, step), entries = [[param, grad, m, v, lr], ...]:
+// adamStep on every entry, in one parallel region. A network's parameters are a dozen arrays of
+// very different sizes; one call per array woke the thread team a dozen times per step (0.41 ms
+// for the reference autoencoder's 440K parameters on two threads, against 0.23 ms in one call).
+// The threads split the concatenation of all entries evenly.
+static Napi::Value AdamStepAll(const Napi::CallbackInfo& info) {
+  expectCount(info, 6, "adamStepAll");
+  auto env = info.Env();
+  double beta1 = unitInterval(info, 1, "beta1"), beta2 = unitInterval(info, 2, "beta2");
+  double eps = nonNegative(info, 3, "eps"), weightDecay = nonNegative(info, 4, "weightDecay");
+  int64_t step = dim(info, 5, "step");
+  if (step < 1) fail(env, "step counts from 1, got 0");
+  if (!info[0].IsArray()) fail(env, "entries must be an array of [param, grad, m, v, lr]");
+  auto list = info[0].As<Napi::Array>();
+  struct Segment {
+    float *param, *m, *v;
+    const float* grad;
+    int64_t n;
+    AdamScalars s;
+  };
+  std::vector<Segment> segments;
+  double biasCorrection1 = 1.0 - std::pow(beta1, static_cast<double>(step));
+  double biasCorrection2 = 1.0 - std::pow(beta2, static_cast<double>(step));
+  int64_t total = 0;
+  for (uint32_t e = 0; e < list.Length(); e++) {
+    std::string at = "entries[" + std::to_string(e) + "]";
+    Napi::Value entry = list.Get(e);
+    if (!entry.IsArray() || entry.As<Napi::Array>().Length() != 5) fail(env, at + " must be [param, grad, m, v, lr]");
+    auto fields = entry.As<Napi::Array>();
+    const char* names[4] = {"param", "grad", "m", "v"};
+    float* arrays[4];
+    int64_t n = -1;
+    for (uint32_t k = 0; k < 4; k++) {
+      Napi::Value v = fields.Get(k);
+      if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+        fail(env, at + " " + names[k] + " must be a Float32Array");
+      auto array = v.As<Napi::Float32Array>();
+      int64_t length = static_cast<int64_t>(array.ElementLength());
+      if (n >= 0 && length != n)
+        fail(env, at + " " + names[k] + " has " + std::to_string(length) + " elements, param has " + std::to_string(n));
+      n = length;
+      arrays[k] = array.Data();
+    }
+    Napi::Value lrValue = fields.Get(4u);
+    double lr = lrValue.IsNumber() ? lrValue.As<Napi::Number>().DoubleValue() : -1;
+    if (!(lr >= 0 && std::isfinite(lr))) fail(env, at + " lr must be a finite number >= 0");
+    AdamScalars s{static_cast<float>(beta1),
+                  static_cast<float>(1.0 - beta1),
+                  static_cast<float>(beta2),
+                  static_cast<float>(1.0 - beta2),
+                  static_cast<float>(lr / biasCorrection1),
+                  static_cast<float>(std::sqrt(biasCorrection2)),
+                  static_cast<float>(eps),
+                  static_cast<float>(weightDecay)};
+    segments.push_back({arrays[0], arrays[2], arrays[3], arrays[1], n, s});
+    total += n;
+  }
+  // Global index ranges per thread, cut inside whichever segments they fall in.
+  forRanges(total, 4, 16, [&](int64_t begin, int64_t end) {
+    int64_t offset = 0;
+    for (const Segment& g : segments) {
+      int64_t lo = std::max(begin, offset), hi = std::min(end, offset + g.n);
+      if (lo < hi) adamRange(g.param + (lo - offset), g.grad + (lo - offset), g.m + (lo - offset), g.v + (lo - offset), hi - lo, g.s);
+      offset += g.n;
+      if (offset >= end) break;
+    }
+  });
+  return env.Undefined();
+}
+HOURGLASS_EXPORT(adamStepAll, AdamStepAll);
 
 // sgdStep(param, grad, velocity, n, lr, momentum, weightDecay, nesterov, firstStep)
 static Napi::Value SgdStep(const Napi::CallbackInfo& info) {

@@ -1,5 +1,5 @@
 import { invalid } from '../core/errors.js';
-import { adamStep, sgdStep } from '../core/native/dense.js';
+import { adamStepAll, sgdStep, type AdamEntry } from '../core/native/dense.js';
 import type { Param } from '../layers/layer.js';
 
 export type OptimizerKind = 'adam' | 'sgd';
@@ -41,6 +41,7 @@ export class Optimizer {
   update(params: readonly Param[], learningRate = this.learningRate): void {
     this.step++;
     const o = this.options;
+    const adam: AdamEntry[] = [];
     for (const p of params) {
       const scale = p.learningRateScale ?? 1;
       if (scale === 0) continue;
@@ -51,8 +52,10 @@ export class Optimizer {
         s = { m: new Float32Array(n), v: this.kind === 'adam' ? new Float32Array(n) : new Float32Array(0) };
         this.state.set(p.value, s);
       }
-      if (this.kind === 'adam') adamStep(p.value.data, p.grad.data, s.m, s.v, n, lr, o.beta1, o.beta2, o.epsilon, o.weightDecay, this.step);
+      if (this.kind === 'adam') adam.push({ param: p.value.data, grad: p.grad.data, m: s.m, v: s.v, lr });
       else sgdStep(p.value.data, p.grad.data, s.m, n, lr, o.momentum, o.weightDecay, o.nesterov, this.step === 1);
     }
+    // All parameters in one native call: one wake-up of the thread team per step.
+    if (adam.length > 0) adamStepAll(adam, o.beta1, o.beta2, o.epsilon, o.weightDecay, this.step);
   }
 }

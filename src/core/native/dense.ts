@@ -196,21 +196,61 @@ export function adamStep(
   const fn = 'adamStep';
   checkArgumentCount(fn, arguments, 11);
   checkSize(fn, 'n', n);
-  for (const [name, value] of [['lr', lr], ['beta1', beta1], ['beta2', beta2], ['eps', eps], ['weightDecay', weightDecay]] as const)
-    checkNumber(fn, name, value);
-  checkRange(fn, 'lr', lr, lr >= 0, '>= 0');
-  checkRange(fn, 'beta1', beta1, beta1 >= 0 && beta1 < 1, 'in [0, 1)');
-  checkRange(fn, 'beta2', beta2, beta2 >= 0 && beta2 < 1, 'in [0, 1)');
-  checkRange(fn, 'eps', eps, eps >= 0, '>= 0');
-  checkRange(fn, 'weightDecay', weightDecay, weightDecay >= 0, '>= 0');
-  checkSize(fn, 'step', step);
-  checkRange(fn, 'step', step, step >= 1, 'at least 1 (steps count from 1)');
+  checkAdamScalars(fn, beta1, beta2, eps, weightDecay, step);
+  checkLearningRate(fn, 'lr', lr);
   const shape = `n = ${n}`;
   checkFloats(fn, 'param', param, n, shape);
   checkFloats(fn, 'grad', grad, n, shape);
   checkFloats(fn, 'm', m, n, shape);
   checkFloats(fn, 'v', v, n, shape);
   callNative('adamStep', param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, step);
+}
+
+/** One parameter of adamStepAll: four arrays of equal length and its learning rate. */
+export interface AdamEntry {
+  param: Float32Array;
+  grad: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  lr: number;
+}
+
+/**
+ * adamStep on every entry (whole arrays) in one native call, the work split evenly across the
+ * threads: a network's dozen parameter arrays cost one wake-up of the thread team, not one each.
+ */
+export function adamStepAll(entries: readonly AdamEntry[], beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void {
+  const fn = 'adamStepAll';
+  checkArgumentCount(fn, arguments, 6);
+  if (!Array.isArray(entries)) throw invalid(`${fn}: entries must be an array`);
+  checkAdamScalars(fn, beta1, beta2, eps, weightDecay, step);
+  const native = entries.map((e, i) => {
+    const at = `entries[${i}]`;
+    if (typeof e !== 'object' || e === null) throw invalid(`${fn}: ${at} must be { param, grad, m, v, lr }`);
+    checkLearningRate(fn, `${at}.lr`, e.lr);
+    const n = e.param instanceof Float32Array ? e.param.length : 0;
+    const shape = `${at}.param has ${n} elements`;
+    for (const key of ['param', 'grad', 'm', 'v'] as const) checkFloats(fn, `${at}.${key}`, e[key], n, shape);
+    for (const key of ['grad', 'm', 'v'] as const)
+      if (e[key].length !== n) throw shapeMismatch(`${fn}: ${at}.${key} has ${e[key].length} elements, ${shape}`);
+    return [e.param, e.grad, e.m, e.v, e.lr];
+  });
+  callNative('adamStepAll', native, beta1, beta2, eps, weightDecay, step);
+}
+
+function checkAdamScalars(fn: string, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void {
+  for (const [name, value] of [['beta1', beta1], ['beta2', beta2], ['eps', eps], ['weightDecay', weightDecay]] as const) checkNumber(fn, name, value);
+  checkRange(fn, 'beta1', beta1, beta1 >= 0 && beta1 < 1, 'in [0, 1)');
+  checkRange(fn, 'beta2', beta2, beta2 >= 0 && beta2 < 1, 'in [0, 1)');
+  checkRange(fn, 'eps', eps, eps >= 0, '>= 0');
+  checkRange(fn, 'weightDecay', weightDecay, weightDecay >= 0, '>= 0');
+  checkSize(fn, 'step', step);
+  checkRange(fn, 'step', step, step >= 1, 'at least 1 (steps count from 1)');
+}
+
+function checkLearningRate(fn: string, name: string, lr: number): void {
+  checkNumber(fn, name, lr);
+  checkRange(fn, name, lr, lr >= 0, '>= 0');
 }
 
 /**

@@ -8,7 +8,7 @@ import { tensor, type Tensor } from '../src/core/tensor.js';
 import { Rng } from '../src/core/rng.js';
 import { HourglassError } from '../src/core/errors.js';
 import { addon } from '../src/core/native/addon.js';
-import { conv2dForward, pool2dBackward, pool2dForward, pool2dWorkspaceBytes } from '../src/core/native/conv.js';
+import { CONV2D_KERNELS, pool2dBackward, pool2dForward, pool2dWorkspaceBytes } from '../src/core/native/conv.js';
 import type { Layer, LayerConfig } from '../src/layers/layer.js';
 import { Conv2d } from '../src/layers/conv2d.js';
 import { Conv2dTranspose } from '../src/layers/conv2d-transpose.js';
@@ -240,9 +240,9 @@ test('impossible configurations give clear errors naming the layer and the sizes
 
 test('typed wrappers reject wrong calls before the native engine', () => {
   const g = { batch: 1, inChannels: 1, height: 4, width: 4, outChannels: 2, kernel: [3, 3] as const, stride: [1, 1] as const, padding: [0, 0] as const };
-  throwsNamed(() => conv2dForward(g, new Float32Array(15), new Float32Array(18), null, new Float32Array(8)), /conv2dForward: x has 15 elements, expected 16 \(\[1, 1, 4, 4\]\)/);
-  throwsNamed(() => conv2dForward(g, new Float32Array(16), new Float32Array(18), new Float32Array(3), new Float32Array(8)), /conv2dForward: bias has 3 elements, expected 2/);
-  throwsNamed(() => conv2dForward({ ...g, stride: [0, 1] }, new Float32Array(16), new Float32Array(18), null, new Float32Array(8)), /stride\[0\] must be a positive integer/);
+  throwsNamed(() => CONV2D_KERNELS.forward(g, new Float32Array(15), new Float32Array(18), null, new Float32Array(8)), /conv2dForward: x has 15 elements, expected 16 \(\[1, 1, 4, 4\]\)/);
+  throwsNamed(() => CONV2D_KERNELS.forward(g, new Float32Array(16), new Float32Array(18), new Float32Array(3), new Float32Array(8)), /conv2dForward: bias has 3 elements, expected 2/);
+  throwsNamed(() => CONV2D_KERNELS.forward({ ...g, stride: [0, 1] }, new Float32Array(16), new Float32Array(18), null, new Float32Array(8)), /stride\[0\] must be a positive integer/);
   const pg = { batch: 1, channels: 1, height: 4, width: 4, kernel: [2, 2] as const, stride: [2, 2] as const, padding: [0, 0] as const };
   throwsNamed(() => pool2dBackward('max', pg, new Float32Array(4), new Float32Array(16), null), /max pooling needs the workspace/);
 });

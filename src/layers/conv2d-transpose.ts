@@ -1,6 +1,6 @@
 import { shapeToString, type Shape, type Tensor } from '../core/tensor.js';
 import { invalid, shapeMismatch } from '../core/errors.js';
-import { deconv2dBackwardData, deconv2dBackwardWeights, deconv2dForward, type Deconv2dGeometry } from '../core/native/conv.js';
+import { DECONV2D_KERNELS, type Deconv2dGeometry } from '../core/native/conv.js';
 import type { LayerConfig } from './layer.js';
 import { ConvolutionLayer, type ConvolutionSettings } from './convolution.js';
 import { expectImage, toPair, type PairOption } from './spatial.js';
@@ -11,8 +11,6 @@ export interface Conv2dTransposeOptions extends ConvolutionSettings {
   /** Extra rows/columns at the bottom/right, each smaller than the stride; picks among the output sizes a strided convolution maps back from. Default 0. */
   outputPadding?: PairOption;
 }
-
-const KERNELS = { forward: deconv2dForward, backwardWeights: deconv2dBackwardWeights, backwardData: deconv2dBackwardData };
 
 /**
  * Transposed 2-D convolution (the gradient of a convolution with respect to its input), as
@@ -25,7 +23,7 @@ export class Conv2dTranspose extends ConvolutionLayer<Deconv2dGeometry> {
   readonly outputPadding: [number, number];
 
   constructor(options: Conv2dTransposeOptions) {
-    super('conv2d_transpose', options, 'in-out', KERNELS);
+    super('conv2d_transpose', options, 'in-out', DECONV2D_KERNELS);
     this.padding = toPair('conv2d_transpose', 'padding', options.padding ?? 0, 0);
     this.outputPadding = toPair('conv2d_transpose', 'outputPadding', options.outputPadding ?? 0, 0);
     if (this.outputPadding[0] >= this.stride[0] || this.outputPadding[1] >= this.stride[1])

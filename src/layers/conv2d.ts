@@ -1,6 +1,6 @@
 import { shapeToString, type Shape, type Tensor } from '../core/tensor.js';
 import { invalid, shapeMismatch } from '../core/errors.js';
-import { conv2dBackwardData, conv2dBackwardWeights, conv2dForward, type Conv2dGeometry } from '../core/native/conv.js';
+import { CONV2D_KERNELS, type Conv2dGeometry } from '../core/native/conv.js';
 import type { LayerConfig } from './layer.js';
 import { ConvolutionLayer, type ConvolutionSettings } from './convolution.js';
 import { expectImage, toPair, windowOutput, type PairOption } from './spatial.js';
@@ -9,8 +9,6 @@ export interface Conv2dOptions extends ConvolutionSettings {
   /** Zero padding on each side; 'same' keeps the size (stride 1, odd kernel); 'valid' is 0. Default 0. */
   padding?: PairOption | 'same' | 'valid';
 }
-
-const KERNELS = { forward: conv2dForward, backwardWeights: conv2dBackwardWeights, backwardData: conv2dBackwardData };
 
 /**
  * 2-D convolution over NCHW images, as torch.nn.Conv2d: weight [out, in, kh, kw], bias [out],
@@ -21,7 +19,7 @@ export class Conv2d extends ConvolutionLayer<Conv2dGeometry> {
   readonly padding: [number, number];
 
   constructor(options: Conv2dOptions) {
-    super('conv2d', options, 'out-in', KERNELS);
+    super('conv2d', options, 'out-in', CONV2D_KERNELS);
     const padding = options.padding ?? 0;
     if (padding === 'valid') this.padding = [0, 0];
     else if (padding === 'same') {

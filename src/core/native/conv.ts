@@ -163,69 +163,51 @@ function deconv2dSizes(g: Deconv2dGeometry, fn: string): ConvSizes {
   return convSizes(g, deconv2dOutputSize(g, fn), [g.inChannels, g.outChannels, g.kernel[0], g.kernel[1]]);
 }
 
-/** y = conv(x, weight) + bias. x [N, C, H, W], weight [O, C, kh, kw], bias [O] or null, y [N, O, OH, OW] (overwritten). */
-export function conv2dForward(g: Conv2dGeometry, x: Float32Array, weight: Float32Array, bias: Float32Array | null, y: Float32Array): void {
-  const fn = 'conv2dForward';
-  const s = conv2dSizes(g, fn);
-  checkFloats(fn, 'x', x, s.input, s.inputShape);
-  checkFloats(fn, 'weight', weight, s.weight, s.weightShape);
-  checkOptionalFloats(fn, 'bias', bias, g.outChannels, dims(g.outChannels));
-  checkFloats(fn, 'y', y, s.output, s.outputShape);
-  callNative('conv2dForward', ...convArgs(g), x, weight, bias, y);
+/**
+ * The three validated kernels of one kind of convolution: `${prefix}Forward`,
+ * `${prefix}BackwardData` and `${prefix}BackwardWeights` of the addon, each checking every
+ * array against the geometry's shapes first. Both kinds take the same arguments and differ
+ * in their sizes (weight layout, output size) and in the geometry numbers passed on.
+ */
+function convolutionKernels<G extends Conv2dGeometry>(prefix: 'conv2d' | 'deconv2d', sizes: (g: G, fn: string) => ConvSizes, args: (g: G) => number[]) {
+  return {
+    forward(g: G, x: Float32Array, weight: Float32Array, bias: Float32Array | null, y: Float32Array): void {
+      const fn = `${prefix}Forward`;
+      const s = sizes(g, fn);
+      checkFloats(fn, 'x', x, s.input, s.inputShape);
+      checkFloats(fn, 'weight', weight, s.weight, s.weightShape);
+      checkOptionalFloats(fn, 'bias', bias, g.outChannels, dims(g.outChannels));
+      checkFloats(fn, 'y', y, s.output, s.outputShape);
+      callNative(fn, ...args(g), x, weight, bias, y);
+    },
+    backwardData(g: G, dy: Float32Array, weight: Float32Array, dx: Float32Array): void {
+      const fn = `${prefix}BackwardData`;
+      const s = sizes(g, fn);
+      checkFloats(fn, 'dy', dy, s.output, s.outputShape);
+      checkFloats(fn, 'weight', weight, s.weight, s.weightShape);
+      checkFloats(fn, 'dx', dx, s.input, s.inputShape);
+      callNative(fn, ...args(g), dy, weight, dx);
+    },
+    backwardWeights(g: G, x: Float32Array, dy: Float32Array, dweight: Float32Array, dbias: Float32Array | null): void {
+      const fn = `${prefix}BackwardWeights`;
+      const s = sizes(g, fn);
+      checkFloats(fn, 'x', x, s.input, s.inputShape);
+      checkFloats(fn, 'dy', dy, s.output, s.outputShape);
+      checkFloats(fn, 'dweight', dweight, s.weight, s.weightShape);
+      checkOptionalFloats(fn, 'dbias', dbias, g.outChannels, dims(g.outChannels));
+      callNative(fn, ...args(g), x, dy, dweight, dbias);
+    },
+  };
 }
 
-/** dx = dL/dx of a convolution given dy = dL/dy (dx overwritten). */
-export function conv2dBackwardData(g: Conv2dGeometry, dy: Float32Array, weight: Float32Array, dx: Float32Array): void {
-  const fn = 'conv2dBackwardData';
-  const s = conv2dSizes(g, fn);
-  checkFloats(fn, 'dy', dy, s.output, s.outputShape);
-  checkFloats(fn, 'weight', weight, s.weight, s.weightShape);
-  checkFloats(fn, 'dx', dx, s.input, s.inputShape);
-  callNative('conv2dBackwardData', ...convArgs(g), dy, weight, dx);
-}
-
-/** dweight (and dbias unless null) of a convolution given its input x and dy (overwritten, not accumulated). */
-export function conv2dBackwardWeights(g: Conv2dGeometry, x: Float32Array, dy: Float32Array, dweight: Float32Array, dbias: Float32Array | null): void {
-  const fn = 'conv2dBackwardWeights';
-  const s = conv2dSizes(g, fn);
-  checkFloats(fn, 'x', x, s.input, s.inputShape);
-  checkFloats(fn, 'dy', dy, s.output, s.outputShape);
-  checkFloats(fn, 'dweight', dweight, s.weight, s.weightShape);
-  checkOptionalFloats(fn, 'dbias', dbias, g.outChannels, dims(g.outChannels));
-  callNative('conv2dBackwardWeights', ...convArgs(g), x, dy, dweight, dbias);
-}
-
-/** Transposed convolution forward. x [N, C, H, W], weight [C, O, kh, kw] (PyTorch ConvTranspose2d), bias [O] or null, y [N, O, OH, OW]. */
-export function deconv2dForward(g: Deconv2dGeometry, x: Float32Array, weight: Float32Array, bias: Float32Array | null, y: Float32Array): void {
-  const fn = 'deconv2dForward';
-  const s = deconv2dSizes(g, fn);
-  checkFloats(fn, 'x', x, s.input, s.inputShape);
-  checkFloats(fn, 'weight', weight, s.weight, s.weightShape);
-  checkOptionalFloats(fn, 'bias', bias, g.outChannels, dims(g.outChannels));
-  checkFloats(fn, 'y', y, s.output, s.outputShape);
-  callNative('deconv2dForward', ...deconvArgs(g), x, weight, bias, y);
-}
-
-/** dx of a transposed convolution given dy (dx overwritten). */
-export function deconv2dBackwardData(g: Deconv2dGeometry, dy: Float32Array, weight: Float32Array, dx: Float32Array): void {
-  const fn = 'deconv2dBackwardData';
-  const s = deconv2dSizes(g, fn);
-  checkFloats(fn, 'dy', dy, s.output, s.outputShape);
-  checkFloats(fn, 'weight', weight, s.weight, s.weightShape);
-  checkFloats(fn, 'dx', dx, s.input, s.inputShape);
-  callNative('deconv2dBackwardData', ...deconvArgs(g), dy, weight, dx);
-}
-
-/** dweight (and dbias unless null) of a transposed convolution (overwritten). */
-export function deconv2dBackwardWeights(g: Deconv2dGeometry, x: Float32Array, dy: Float32Array, dweight: Float32Array, dbias: Float32Array | null): void {
-  const fn = 'deconv2dBackwardWeights';
-  const s = deconv2dSizes(g, fn);
-  checkFloats(fn, 'x', x, s.input, s.inputShape);
-  checkFloats(fn, 'dy', dy, s.output, s.outputShape);
-  checkFloats(fn, 'dweight', dweight, s.weight, s.weightShape);
-  checkOptionalFloats(fn, 'dbias', dbias, g.outChannels, dims(g.outChannels));
-  callNative('deconv2dBackwardWeights', ...deconvArgs(g), x, dy, dweight, dbias);
-}
+/**
+ * Convolution, weight [O, C, kh, kw]: forward y = conv(x, weight) + bias (x [N, C, H, W], bias
+ * [O] or null, y [N, O, OH, OW]); backwardData dx from dy; backwardWeights dweight (and dbias
+ * unless null) from x and dy. Outputs are overwritten, not accumulated.
+ */
+export const CONV2D_KERNELS = convolutionKernels('conv2d', conv2dSizes, convArgs);
+/** Transposed convolution, weight [C, O, kh, kw] as PyTorch's ConvTranspose2d; the same three kernels. */
+export const DECONV2D_KERNELS = convolutionKernels('deconv2d', deconv2dSizes, deconvArgs);
 
 /**
  * Output [height, width] of a pooling (floor mode). Like PyTorch, padding may be at most half

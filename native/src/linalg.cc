@@ -92,6 +92,38 @@ dnnl_status_t forRowRanges(int64_t n, int workers, Body&& body) {
   return dnnl_success;
 }
 
+// out (panel doubles, zeroed first) = the sum over the centred row blocks B of X of
+// blockProduct(start, rows, B, scratch, part), which writes the block's float32 panel into
+// `part` using up to rows x scratchPerRow floats of `scratch`. Each worker sums its own
+// blocks in double; the workers' sums are added in worker order (deterministic).
+template <class BlockProduct>
+dnnl_status_t sumOverCentredBlocks(const float* X, int64_t n, int64_t d, const double* mean, int64_t scratchPerRow, size_t panel,
+                                   double* out, BlockProduct&& blockProduct) {
+  std::fill(out, out + panel, 0.0);
+  if (n == 0 || d == 0 || panel == 0) return dnnl_success;
+  int64_t block = rowBlock(d);
+  int workers = rowWorkers(n, block);
+  size_t rowsMax = static_cast<size_t>(std::min(block, n));
+  std::vector<float> centred(workers * rowsMax * d), scratch(workers * rowsMax * scratchPerRow), parts(workers * panel);
+  std::vector<double> sums(static_cast<size_t>(workers - 1) * panel, 0.0);
+  dnnl_status_t status = forRowRanges(n, workers, [&](int w, int64_t begin, int64_t end, bool parallel) {
+    float* buffer = centred.data() + w * rowsMax * d;
+    float* work = scratch.data() + w * rowsMax * scratchPerRow;
+    float* part = parts.data() + w * panel;
+    double* sum = w == 0 ? out : sums.data() + (w - 1) * panel;
+    for (int64_t start = begin; start < end; start += block) {
+      int64_t rows = std::min(block, end - start);
+      centerRows(X, d, mean, start, rows, buffer, parallel);
+      dnnl_status_t s = blockProduct(start, rows, buffer, work, part);
+      if (s != dnnl_success) return s;
+      for (size_t i = 0; i < panel; i++) sum[i] += part[i];
+    }
+    return dnnl_success;
+  });
+  for (int w = 1; w < workers; w++) accumulateDoubles(out, sums.data() + (w - 1) * panel, panel);
+  return status;
+}
+
 // columnMeans(X, n, d, mean: Float64Array[d]) -> -1 when every value is finite, else the
 // flat index of the first NaN or infinity (row-major), so the caller can name row and column.
 Napi::Value ColumnMeans(const Napi::CallbackInfo& info) {
@@ -239,31 +271,14 @@ Napi::Value CenteredGramTimes(const Napi::CallbackInfo& info) {
   DoubleView Z = doubles(info, 4, "Z", product(env, {d, l}));
   DoubleView out = doubles(info, 6, "out", product(env, {d, l}));
   checkInt32(env, {n, d, l});
-  std::fill(out.data, out.data + d * l, 0.0);
-  if (n == 0 || d == 0 || l == 0) return env.Undefined();
   std::vector<float> z(Z.data, Z.data + d * l);
-  int64_t block = rowBlock(d);
-  int workers = rowWorkers(n, block);
-  size_t rowsMax = static_cast<size_t>(std::min(block, n)), panel = static_cast<size_t>(d * l);
-  std::vector<float> centred(workers * rowsMax * d), projected(workers * rowsMax * l), parts(workers * panel);
-  std::vector<double> sums(static_cast<size_t>(workers - 1) * panel, 0.0);
-  dnnl_status_t status = forRowRanges(n, workers, [&](int w, int64_t begin, int64_t end, bool parallel) {
-    float* buffer = centred.data() + w * rowsMax * d;
-    float* y = projected.data() + w * rowsMax * l;
-    float* part = parts.data() + w * panel;
-    double* sum = w == 0 ? out.data : sums.data() + (w - 1) * panel;
-    for (int64_t start = begin; start < end; start += block) {
-      int64_t rows = std::min(block, end - start);
-      centerRows(X.data, d, mean.data, start, rows, buffer, parallel);
-      dnnl_status_t s = dnnl_sgemm('N', 'N', rows, l, d, 1.0f, buffer, d, z.data(), l, 0.0f, y, l);
-      if (s == dnnl_success) s = dnnl_sgemm('T', 'N', d, l, rows, 1.0f, buffer, d, y, l, 0.0f, part, l);
-      if (s != dnnl_success) return s;
-      for (size_t i = 0; i < panel; i++) sum[i] += part[i];
-    }
-    return dnnl_success;
-  });
+  dnnl_status_t status = sumOverCentredBlocks(X.data, n, d, mean.data, l, static_cast<size_t>(d * l), out.data,
+                                              [&](int64_t, int64_t rows, const float* B, float* y, float* part) {
+                                                dnnl_status_t s = dnnl_sgemm('N', 'N', rows, l, d, 1.0f, B, d, z.data(), l, 0.0f, y, l);
+                                                if (s == dnnl_success) s = dnnl_sgemm('T', 'N', d, l, rows, 1.0f, B, d, y, l, 0.0f, part, l);
+                                                return s;
+                                              });
   checkSgemm(env, status);
-  for (int w = 1; w < workers; w++) accumulateDoubles(out.data, sums.data() + (w - 1) * panel, panel);
   return env.Undefined();
 }
 HOURGLASS_EXPORT(centeredGramTimes, CenteredGramTimes);
@@ -279,30 +294,12 @@ Napi::Value CenteredTransposeTimes(const Napi::CallbackInfo& info) {
   DoubleView U = doubles(info, 4, "U", product(env, {n, k}));
   DoubleView out = doubles(info, 6, "out", product(env, {d, k}));
   checkInt32(env, {n, d, k});
-  std::fill(out.data, out.data + d * k, 0.0);
-  if (n == 0 || d == 0 || k == 0) return env.Undefined();
-  int64_t block = rowBlock(d);
-  int workers = rowWorkers(n, block);
-  size_t rowsMax = static_cast<size_t>(std::min(block, n)), panel = static_cast<size_t>(d * k);
-  std::vector<float> centred(workers * rowsMax * d), coefficients(workers * rowsMax * k), parts(workers * panel);
-  std::vector<double> sums(static_cast<size_t>(workers - 1) * panel, 0.0);
-  dnnl_status_t status = forRowRanges(n, workers, [&](int w, int64_t begin, int64_t end, bool parallel) {
-    float* buffer = centred.data() + w * rowsMax * d;
-    float* u = coefficients.data() + w * rowsMax * k;
-    float* part = parts.data() + w * panel;
-    double* sum = w == 0 ? out.data : sums.data() + (w - 1) * panel;
-    for (int64_t start = begin; start < end; start += block) {
-      int64_t rows = std::min(block, end - start);
-      centerRows(X.data, d, mean.data, start, rows, buffer, parallel);
-      for (int64_t i = 0; i < rows * k; i++) u[i] = static_cast<float>(U.data[start * k + i]);
-      dnnl_status_t s = dnnl_sgemm('T', 'N', d, k, rows, 1.0f, buffer, d, u, k, 0.0f, part, k);
-      if (s != dnnl_success) return s;
-      for (size_t i = 0; i < panel; i++) sum[i] += part[i];
-    }
-    return dnnl_success;
-  });
+  dnnl_status_t status = sumOverCentredBlocks(X.data, n, d, mean.data, k, static_cast<size_t>(d * k), out.data,
+                                              [&](int64_t start, int64_t rows, const float* B, float* u, float* part) {
+                                                for (int64_t i = 0; i < rows * k; i++) u[i] = static_cast<float>(U.data[start * k + i]);
+                                                return dnnl_sgemm('T', 'N', d, k, rows, 1.0f, B, d, u, k, 0.0f, part, k);
+                                              });
   checkSgemm(env, status);
-  for (int w = 1; w < workers; w++) accumulateDoubles(out.data, sums.data() + (w - 1) * panel, panel);
   return env.Undefined();
 }
 HOURGLASS_EXPORT(centeredTransposeTimes, CenteredTransposeTimes);

@@ -79,7 +79,7 @@ test('Classifier.fit augments batches in data units, around the scaler, and reco
       assert.deepEqual(batch.shape.slice(1), [1, 2, 2], 'image-shaped batches');
       return { shape: batch.shape, data: Float32Array.from(batch.data) };
     },
-    { spec: 'record' },
+    { spec: 'record', description: 'records what it sees' },
   );
   const model = new Classifier({
     inputShape: [1, 2, 2],

@@ -173,7 +173,7 @@ export async function finetuneRun(o: FinetuneRunOptions, log: (line: string) => 
   if (augment) {
     if (model.inputShape.length < 2)
       throw invalid(`--augment ${augment.spec} moves images, but the pre-trained model takes vectors of ${sizeOf(model.inputShape)} values; use --augment none`);
-    log(`  augmentation: every training image moved by up to ${augment.spec.slice('shift:'.length)} pixel(s)`);
+    log(`  augmentation: ${augment.description}`);
   }
   const printer = new ProgressPrinter(process.stderr, o.progress ?? process.stderr.isTTY === true);
   let phaseEpochs = schedule.epochs;

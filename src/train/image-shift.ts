@@ -5,8 +5,10 @@ import type { Rng } from '../core/rng.js';
 /** Maps a training batch to an altered copy (data augmentation); must not modify its input. */
 export interface BatchAugmentation {
   (batch: Tensor, rng: Rng): Tensor;
-  /** What it does, for training records (e.g. 'shift:1'). */
+  /** What it does, for training records (e.g. 'shift:1'; parseAugmentation reads it back). */
   readonly spec: string;
+  /** The same in words, for progress output. */
+  readonly description: string;
 }
 
 /**
@@ -45,7 +47,7 @@ export function randomImageShift(maxShift: number): BatchAugmentation {
     }
     return out;
   };
-  return Object.assign(shift, { spec: `shift:${maxShift}` });
+  return Object.assign(shift, { spec: `shift:${maxShift}`, description: `every training image moved by up to ${maxShift} pixel${maxShift === 1 ? '' : 's'}` });
 }
 
 export const AUGMENT_HELP = "none, or shift:N (move each training image by up to N pixels, e.g. shift:1)";

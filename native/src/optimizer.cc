@@ -24,6 +24,20 @@ struct AdamScalars {
   float eps, weightDecay;
 };
 
+// The step's constants; bias corrections in double, as torch computes them in Python floats.
+AdamScalars adamScalars(double lr, double beta1, double beta2, double eps, double weightDecay, int64_t step) {
+  double biasCorrection1 = 1.0 - std::pow(beta1, static_cast<double>(step));
+  double biasCorrection2 = 1.0 - std::pow(beta2, static_cast<double>(step));
+  return {static_cast<float>(beta1),
+          static_cast<float>(1.0 - beta1),
+          static_cast<float>(beta2),
+          static_cast<float>(1.0 - beta2),
+          static_cast<float>(lr / biasCorrection1),
+          static_cast<float>(std::sqrt(biasCorrection2)),
+          static_cast<float>(eps),
+          static_cast<float>(weightDecay)};
+}
+
 // std::sqrt may set errno, and GCC (without -fno-math-errno) will not vectorize a loop
 // that calls it; the square roots therefore use the SSE2 instruction directly, a block
 // at a time between two loops that the compiler vectorizes.
@@ -100,17 +114,7 @@ static Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   const float* grad = floats(info, 1, "grad", n).data;
   float* m = floats(info, 2, "m", n).data;
   float* v = floats(info, 3, "v", n).data;
-  // Bias corrections in double, as torch computes them in Python floats.
-  double biasCorrection1 = 1.0 - std::pow(beta1, static_cast<double>(step));
-  double biasCorrection2 = 1.0 - std::pow(beta2, static_cast<double>(step));
-  AdamScalars s{static_cast<float>(beta1),
-                static_cast<float>(1.0 - beta1),
-                static_cast<float>(beta2),
-                static_cast<float>(1.0 - beta2),
-                static_cast<float>(lr / biasCorrection1),
-                static_cast<float>(std::sqrt(biasCorrection2)),
-                static_cast<float>(eps),
-                static_cast<float>(weightDecay)};
+  AdamScalars s = adamScalars(lr, beta1, beta2, eps, weightDecay, step);
   forRanges(n, 4, 16, [&](int64_t begin, int64_t end) {
     adamRange(param + begin, grad + begin, m + begin, v + begin, end - begin, s);
   });
@@ -139,8 +143,6 @@ static Napi::Value AdamStepAll(const Napi::CallbackInfo& info) {
     AdamScalars s;
   };
   std::vector<Segment> segments;
-  double biasCorrection1 = 1.0 - std::pow(beta1, static_cast<double>(step));
-  double biasCorrection2 = 1.0 - std::pow(beta2, static_cast<double>(step));
   int64_t total = 0;
   for (uint32_t e = 0; e < list.Length(); e++) {
     std::string at = "entries[" + std::to_string(e) + "]";
@@ -164,15 +166,7 @@ static Napi::Value AdamStepAll(const Napi::CallbackInfo& info) {
     Napi::Value lrValue = fields.Get(4u);
     double lr = lrValue.IsNumber() ? lrValue.As<Napi::Number>().DoubleValue() : -1;
     if (!(lr >= 0 && std::isfinite(lr))) fail(env, at + " lr must be a finite number >= 0");
-    AdamScalars s{static_cast<float>(beta1),
-                  static_cast<float>(1.0 - beta1),
-                  static_cast<float>(beta2),
-                  static_cast<float>(1.0 - beta2),
-                  static_cast<float>(lr / biasCorrection1),
-                  static_cast<float>(std::sqrt(biasCorrection2)),
-                  static_cast<float>(eps),
-                  static_cast<float>(weightDecay)};
-    segments.push_back({arrays[0], arrays[2], arrays[3], arrays[1], n, s});
+    segments.push_back({arrays[0], arrays[2], arrays[3], arrays[1], n, adamScalars(lr, beta1, beta2, eps, weightDecay, step)});
     total += n;
   }
   // Global index ranges per thread, cut inside whichever segments they fall in.

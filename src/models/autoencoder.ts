@@ -1,6 +1,6 @@
 import { HourglassError, invalid, shapeMismatch } from '../core/errors.js';
 import { denseChainTrainStep, type ChainLayer, type Precision } from '../core/native/dense-chain.js';
-import { sameShape, shapeToString, sizeOf, sliceRows, tensor, type Shape, type Tensor } from '../core/tensor.js';
+import { sameShape, shapeToString, sizeOf, sliceRows, type Shape, type Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
 import type { Buffer, Layer, LayerConfig, Param } from '../layers/layer.js';
 import { Sequential } from '../layers/sequential.js';
@@ -12,7 +12,7 @@ import { ReconstructionLoss, type Loss, type LossKind } from '../train/loss.js';
 import { restoreTrainedModel } from '../io/load-weights.js';
 import { loadModelFile, saveModelFile, type ModelFileContents } from '../io/model-file.js';
 import type { Scaler } from '../data/scaler.js';
-import { inferenceBatchRows } from './inference-batch.js';
+import { inferenceBatchRows, mapInBatches } from './inference-batch.js';
 
 export interface AutoencoderArchitecture {
   inputShape: number[];
@@ -239,13 +239,6 @@ export class Autoencoder implements Network {
   }
 
   private mapInBatches(x: Tensor, outShape: Shape, run: (batch: Tensor) => Tensor): Tensor {
-    const n = x.shape[0];
-    const out = tensor([n, ...outShape]);
-    const per = sizeOf(outShape);
-    for (let lo = 0; lo < n; lo += this.inferenceBatch) {
-      const hi = Math.min(n, lo + this.inferenceBatch);
-      out.data.set(run(sliceRows(x, lo, hi)).data, lo * per);
-    }
-    return out;
+    return mapInBatches(x, outShape, this.inferenceBatch, run);
   }
 }

@@ -1,9 +1,9 @@
 import { HourglassError, invalid, shapeMismatch } from '../core/errors.js';
-import { sameShape, shapeToString, sizeOf, sliceRows, tensor, type Shape, type Tensor } from '../core/tensor.js';
+import { sameShape, shapeToString, sizeOf, type Shape, type Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
 import type { Buffer, Layer, LayerConfig, Param } from '../layers/layer.js';
 import { Sequential } from '../layers/sequential.js';
-import { layerFromConfig } from '../layers/registry.js';
+import { copyLayerTensors, layerFromConfig } from '../layers/registry.js';
 import { Dense } from '../layers/dense.js';
 import { Activation } from '../layers/activation.js';
 import { Dropout } from '../layers/dropout.js';
@@ -17,6 +17,7 @@ import { restoreTrainedModel } from '../io/load-weights.js';
 import { loadModelFile, saveModelFile, type ModelFileContents } from '../io/model-file.js';
 import { scalerFromJSON, type Scaler } from '../data/scaler.js';
 import type { Autoencoder } from './autoencoder.js';
+import { inferenceBatchRows, mapInBatches } from './inference-batch.js';
 
 /**
  * How fine-tuning treats the encoder:
@@ -86,8 +87,6 @@ export interface TrainingRegularizer {
   reset?(): void;
 }
 
-const INFERENCE_BATCH = 1024;
-
 /**
  * A pre-trained encoder with a classification head: inputs (data units; scaled by the
  * encoder's scaler) -> encoder -> head -> logits, one per class. Trained with softmax
@@ -101,6 +100,8 @@ export class Classifier implements Network {
   scaler: Scaler | null;
   training: TrainingRecord | null = null;
   private modeValue: FineTuneMode = 'full';
+  /** Rows per inference batch, sized by the activations (inference-batch.ts). */
+  private readonly inferenceBatch: number;
   private encoderScale = 0.1;
 
   constructor({ inputShape, encoder, head, classNames, mode = 'full', encoderLearningRateScale = 0.1, scaler = null, seed = 0, initialize = true }: {
@@ -118,6 +119,7 @@ export class Classifier implements Network {
       throw invalid(`a classifier needs at least 2 classes, got ${Array.isArray(classNames) ? classNames.length : String(classNames)}`);
     this.encoder = new Sequential(encoder, inputShape);
     this.head = new Sequential(head, this.encoder.outputShape);
+    this.inferenceBatch = inferenceBatchRows(this.encoder, this.head);
     if (!sameShape(this.head.outputShape, [classNames.length]))
       throw shapeMismatch(`the head outputs ${shapeToString(this.head.outputShape)} but there are ${classNames.length} classes: its last layer must have one unit per class`);
     this.classNames = [...classNames];
@@ -155,7 +157,7 @@ export class Classifier implements Network {
       seed,
     });
     if ((options.weights ?? 'pretrained') === 'pretrained') {
-      copyTensors(autoencoder.encoder.layers.slice(0, depth), encoder);
+      copyLayerTensors(autoencoder.encoder.layers.slice(0, depth), encoder);
     } else if (options.weights !== 'random') {
       throw invalid(`weights must be 'pretrained' or 'random', got '${String(options.weights)}'`);
     }
@@ -282,7 +284,7 @@ export class Classifier implements Network {
   /** Logits, [n, classes]. */
   logits(x: Tensor): Tensor {
     const scaled = this.toModelSpace(x, 'input');
-    return mapInBatches(scaled, this.outputShape, (b) => this.forward(b, false));
+    return mapInBatches(scaled, this.outputShape, this.inferenceBatch, (b) => this.forward(b, false));
   }
 
   /** Class probabilities (softmax of the logits), [n, classes]. */
@@ -364,7 +366,7 @@ export class Classifier implements Network {
 
   // --- internals -------------------------------------------------------------
   private features(scaled: Tensor): Tensor {
-    return mapInBatches(scaled, this.encoder.outputShape, (b) => this.encoder.forward(b, false));
+    return mapInBatches(scaled, this.encoder.outputShape, this.inferenceBatch, (b) => this.encoder.forward(b, false));
   }
 
   private targets(labels: ArrayLike<number> | Tensor, n: number, what: string): Tensor {
@@ -464,25 +466,6 @@ function resolveClassNames({ classNames, classes }: { classNames?: readonly stri
   return Array.from({ length: classes }, (_, i) => String(i));
 }
 
-/** Copies weights and buffers layer by layer; the layers were rebuilt from the same configs, so shapes agree. */
-function copyTensors(from: readonly Layer[], to: readonly Layer[]): void {
-  from.forEach((layer, i) => {
-    const src = [...layer.params().map((p) => p.value), ...layer.buffers().map((b) => b.value)];
-    const dst = [...to[i].params().map((p) => p.value), ...to[i].buffers().map((b) => b.value)];
-    src.forEach((t, k) => dst[k].data.set(t.data));
-  });
-}
-
-function mapInBatches(x: Tensor, outShape: Shape, run: (batch: Tensor) => Tensor): Tensor {
-  const n = x.shape[0];
-  const out = tensor([n, ...outShape]);
-  const per = sizeOf(outShape);
-  for (let lo = 0; lo < n; lo += INFERENCE_BATCH) {
-    const hi = Math.min(n, lo + INFERENCE_BATCH);
-    out.data.set(run(sliceRows(x, lo, hi)).data, lo * per);
-  }
-  return out;
-}
 
 export function argmaxRows(t: Tensor): Uint32Array {
   const rows = t.shape[0];

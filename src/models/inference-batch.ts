@@ -1,4 +1,4 @@
-import { sizeOf } from '../core/tensor.js';
+import { sizeOf, sliceRows, tensor, type Shape, type Tensor } from '../core/tensor.js';
 import type { Sequential } from '../layers/sequential.js';
 
 /**
@@ -17,4 +17,16 @@ export function inferenceBatchRows(...networks: Sequential[]): number {
   let perSample = 0;
   for (const net of networks) for (const shape of net.shapes) perSample += sizeOf(shape);
   return Math.max(MIN_ROWS, Math.min(MAX_ROWS, Math.floor(ACTIVATION_BUDGET / Math.max(1, perSample))));
+}
+
+/** Runs `run` over x in batches of `rows` samples and gathers the outputs ([n, ...outShape]); `run`'s result may be a reused buffer. */
+export function mapInBatches(x: Tensor, outShape: Shape, rows: number, run: (batch: Tensor) => Tensor): Tensor {
+  const n = x.shape[0];
+  const out = tensor([n, ...outShape]);
+  const per = sizeOf(outShape);
+  for (let lo = 0; lo < n; lo += rows) {
+    const hi = Math.min(n, lo + rows);
+    out.data.set(run(sliceRows(x, lo, hi)).data, lo * per);
+  }
+  return out;
 }

@@ -1,8 +1,8 @@
 import { invalid, shapeMismatch } from '../core/errors.js';
 import { gatherRows, sameShape, shapeToString, sizeOf, tensor, type Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
-import type { Layer, Param } from '../layers/layer.js';
-import { layerFromConfig } from '../layers/registry.js';
+import type { Param } from '../layers/layer.js';
+import { cloneLayers } from '../layers/registry.js';
 import { Sequential } from '../layers/sequential.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import type { Classifier, TrainingRegularizer } from '../models/classifier.js';
@@ -45,8 +45,8 @@ export function reconstructionTerm(model: Classifier, autoencoder: Autoencoder, 
   const n = data.shape[0];
 
   // The rest of the autoencoder after the classifier's encoder layers: copies, trained along.
-  const tail = new Sequential(copyLayers(source.slice(depth)), model.encoder.outputShape);
-  const decoder = new Sequential(copyLayers(autoencoder.decoder.layers), tail.outputShape);
+  const tail = new Sequential(cloneLayers(source.slice(depth)), model.encoder.outputShape);
+  const decoder = new Sequential(cloneLayers(autoencoder.decoder.layers), tail.outputShape);
   if (decoderWeights === 'random') {
     const init = new Rng(seed ^ 0x5eed);
     tail.initialize(init);
@@ -233,16 +233,6 @@ export function semiSupervisedTerms(
     out.push(l2spTerm(model, { alpha: terms.l2sp }));
   }
   return out;
-}
-
-function copyLayers(layers: readonly Layer[]): Layer[] {
-  return layers.map((layer) => {
-    const copy = layerFromConfig(layer.config());
-    const src = [...layer.params().map((p) => p.value), ...layer.buffers().map((b) => b.value)];
-    const dst = [...copy.params().map((p) => p.value), ...copy.buffers().map((b) => b.value)];
-    src.forEach((t, k) => dst[k].data.set(t.data));
-    return copy;
-  });
 }
 
 /** The unlabelled samples as [n, ...input shape], scaled as the model scales; `purpose` names the caller in errors. */

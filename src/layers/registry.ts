@@ -40,3 +40,19 @@ export function layerFromConfig(config: LayerConfig): Layer {
     throw new HourglassError('BAD_FILE', `invalid ${config.type} layer config ${JSON.stringify(config)}: ${(e as Error).message}`);
   }
 }
+
+/** Copies weights and buffers layer by layer between layers built from the same configs (shapes agree). */
+export function copyLayerTensors(from: readonly Layer[], to: readonly Layer[]): void {
+  from.forEach((layer, i) => {
+    const src = [...layer.params().map((p) => p.value), ...layer.buffers().map((b) => b.value)];
+    const dst = [...to[i].params().map((p) => p.value), ...to[i].buffers().map((b) => b.value)];
+    src.forEach((t, k) => dst[k].data.set(t.data));
+  });
+}
+
+/** Independent copies of layers, weights and buffers included. */
+export function cloneLayers(layers: readonly Layer[]): Layer[] {
+  const copies = layers.map((layer) => layerFromConfig(layer.config()));
+  copyLayerTensors(layers, copies);
+  return copies;
+}

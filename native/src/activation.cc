@@ -1,6 +1,8 @@
 // Element-wise activations and their derivatives. The backward pass takes the forward
 // OUTPUT y, from which each supported derivative follows (relu: y > 0; leaky relu:
 // y > 0 ? 1 : alpha; sigmoid: y (1 - y); tanh: 1 - y^2), so layers need not keep inputs.
+#include "activation.h"
+
 #include <cstring>
 #include <string>
 #include "args.h"
@@ -11,9 +13,45 @@
 
 namespace hourglass {
 
-namespace {
+// x and y may be the same array (in place): every element is read before it is written.
+HOURGLASS_VECTORIZED void activationForwardRange(Activation kind, const float* x, float* y, int64_t n, float alpha) {
+  switch (kind) {
+    case Activation::Relu:
+      // `x < 0 ? 0 : x` rather than max(x, 0): NaN passes through, so divergence stays visible.
+      for (int64_t i = 0; i < n; i++) y[i] = x[i] < 0.0f ? 0.0f : x[i];
+      break;
+    case Activation::LeakyRelu:
+      for (int64_t i = 0; i < n; i++) y[i] = x[i] * (x[i] < 0.0f ? alpha : 1.0f);
+      break;
+    case Activation::Sigmoid:
+      for (int64_t i = 0; i < n; i++) y[i] = floatmath::sigmoid(x[i]);
+      break;
+    case Activation::Tanh:
+      for (int64_t i = 0; i < n; i++) y[i] = floatmath::tanh(x[i]);
+      break;
+  }
+}
 
-enum class Activation { Relu, LeakyRelu, Sigmoid, Tanh };
+// dy and dx may be the same array. Products follow torch's order (grad * (1 - y) * y).
+HOURGLASS_VECTORIZED void activationBackwardRange(Activation kind, const float* y, const float* dy, float* dx, int64_t n,
+                                                  float alpha) {
+  switch (kind) {
+    case Activation::Relu:
+      for (int64_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+      break;
+    case Activation::LeakyRelu:
+      for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (y[i] > 0.0f ? 1.0f : alpha);
+      break;
+    case Activation::Sigmoid:
+      for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (1.0f - y[i]) * y[i];
+      break;
+    case Activation::Tanh:
+      for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (1.0f - y[i] * y[i]);
+      break;
+  }
+}
+
+namespace {
 
 Activation activationKind(const Napi::CallbackInfo& info, size_t i) {
   if (!info[i].IsString()) fail(info.Env(), "kind must be a string");
@@ -34,44 +72,6 @@ float slope(const Napi::CallbackInfo& info, size_t i, Activation kind) {
   return static_cast<float>(alpha);
 }
 
-// x and y may be the same array (in place): every element is read before it is written.
-HOURGLASS_VECTORIZED void forwardRange(Activation kind, const float* x, float* y, int64_t n, float alpha) {
-  switch (kind) {
-    case Activation::Relu:
-      // `x < 0 ? 0 : x` rather than max(x, 0): NaN passes through, so divergence stays visible.
-      for (int64_t i = 0; i < n; i++) y[i] = x[i] < 0.0f ? 0.0f : x[i];
-      break;
-    case Activation::LeakyRelu:
-      for (int64_t i = 0; i < n; i++) y[i] = x[i] * (x[i] < 0.0f ? alpha : 1.0f);
-      break;
-    case Activation::Sigmoid:
-      for (int64_t i = 0; i < n; i++) y[i] = floatmath::sigmoid(x[i]);
-      break;
-    case Activation::Tanh:
-      for (int64_t i = 0; i < n; i++) y[i] = floatmath::tanh(x[i]);
-      break;
-  }
-}
-
-// dy and dx may be the same array. Products follow torch's order (grad * (1 - y) * y).
-HOURGLASS_VECTORIZED void backwardRange(Activation kind, const float* y, const float* dy, float* dx, int64_t n,
-                                        float alpha) {
-  switch (kind) {
-    case Activation::Relu:
-      for (int64_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
-      break;
-    case Activation::LeakyRelu:
-      for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (y[i] > 0.0f ? 1.0f : alpha);
-      break;
-    case Activation::Sigmoid:
-      for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (1.0f - y[i]) * y[i];
-      break;
-    case Activation::Tanh:
-      for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (1.0f - y[i] * y[i]);
-      break;
-  }
-}
-
 }  // namespace
 
 // activationForward(kind, x, y, n, alpha)
@@ -82,7 +82,7 @@ static Napi::Value ActivationForward(const Napi::CallbackInfo& info) {
   float alpha = slope(info, 4, kind);
   const float* x = floats(info, 1, "x", n).data;
   float* y = floats(info, 2, "y", n).data;
-  forRanges(n, 1, 16, [&](int64_t begin, int64_t end) { forwardRange(kind, x + begin, y + begin, end - begin, alpha); });
+  forRanges(n, 1, 16, [&](int64_t begin, int64_t end) { activationForwardRange(kind, x + begin, y + begin, end - begin, alpha); });
   return info.Env().Undefined();
 }
 HOURGLASS_EXPORT(activationForward, ActivationForward);
@@ -97,7 +97,7 @@ static Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
   const float* dy = floats(info, 2, "dy", n).data;
   float* dx = floats(info, 3, "dx", n).data;
   forRanges(n, 1, 16, [&](int64_t begin, int64_t end) {
-    backwardRange(kind, y + begin, dy + begin, dx + begin, end - begin, alpha);
+    activationBackwardRange(kind, y + begin, dy + begin, dx + begin, end - begin, alpha);
   });
   return info.Env().Undefined();
 }

@@ -4,8 +4,8 @@
 
 #include <cmath>
 
+#include "activation.h"
 #include "args.h"
-#include "float_math.h"
 #include "vectorize.h"
 
 namespace hourglass::dense_chain {
@@ -80,47 +80,36 @@ std::vector<ChainLayer> parseLayers(const Napi::CallbackInfo& info, size_t i, in
 }
 
 
-HOURGLASS_VECTORIZED void biasActivate(const ChainLayer& L, float* y, int64_t rows) {
-  for (int64_t r = 0; r < rows; r++) {
-    float* row = y + r * L.out;
-    if (L.bias)
-      for (int64_t j = 0; j < L.out; j++) row[j] += L.bias[j];
-    switch (L.act) {
-      case Act::Identity:
-        break;
-      case Act::Relu:
-        for (int64_t j = 0; j < L.out; j++) row[j] = row[j] > 0.0f ? row[j] : 0.0f;
-        break;
-      case Act::LeakyRelu:
-        for (int64_t j = 0; j < L.out; j++) row[j] = row[j] > 0.0f ? row[j] : row[j] * L.slope;
-        break;
-      case Act::Sigmoid:
-        for (int64_t j = 0; j < L.out; j++) row[j] = floatmath::sigmoid(row[j]);
-        break;
-      case Act::Tanh:
-        for (int64_t j = 0; j < L.out; j++) row[j] = floatmath::tanh(row[j]);
-        break;
-    }
+namespace {
+
+// The activation kernels' kind for a chain activation other than Identity (which callers skip).
+Activation activationOf(Act act) {
+  switch (act) {
+    case Act::LeakyRelu:
+      return Activation::LeakyRelu;
+    case Act::Sigmoid:
+      return Activation::Sigmoid;
+    case Act::Tanh:
+      return Activation::Tanh;
+    default:
+      return Activation::Relu;
   }
 }
 
-HOURGLASS_VECTORIZED void activationGrad(Act act, float slope, const float* y, float* g, int64_t count) {
-  switch (act) {
-    case Act::Identity:
-      return;
-    case Act::Relu:
-      for (int64_t i = 0; i < count; i++) g[i] = y[i] > 0.0f ? g[i] : 0.0f;
-      return;
-    case Act::LeakyRelu:
-      for (int64_t i = 0; i < count; i++) g[i] = y[i] > 0.0f ? g[i] : g[i] * slope;
-      return;
-    case Act::Sigmoid:
-      for (int64_t i = 0; i < count; i++) g[i] *= y[i] * (1.0f - y[i]);
-      return;
-    case Act::Tanh:
-      for (int64_t i = 0; i < count; i++) g[i] *= 1.0f - y[i] * y[i];
-      return;
-  }
+HOURGLASS_VECTORIZED void addBias(const float* bias, float* y, int64_t rows, int64_t out) {
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t j = 0; j < out; j++) y[r * out + j] += bias[j];
+}
+
+}  // namespace
+
+void biasActivate(const ChainLayer& L, float* y, int64_t rows) {
+  if (L.bias) addBias(L.bias, y, rows, L.out);
+  if (L.act != Act::Identity) activationForwardRange(activationOf(L.act), y, y, rows * L.out, L.slope);
+}
+
+void activationGrad(Act act, float slope, const float* y, float* g, int64_t count) {
+  if (act != Act::Identity) activationBackwardRange(activationOf(act), y, g, g, count, slope);
 }
 
 }  // namespace hourglass::dense_chain

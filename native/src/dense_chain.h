@@ -29,10 +29,10 @@ struct ChainLayer {
 // With d >= 0 the chain must take and give d values per sample; with d < 0 any widths chain.
 std::vector<ChainLayer> parseLayers(const Napi::CallbackInfo& info, size_t i, int64_t d, bool withGrads);
 
-// y[r, j] = act(y[r, j] + bias[j]) over rows x out, in place.
+// y[r, j] = act(y[r, j] + bias[j]) over rows x out, in place, with activation.cc's kernels.
 void biasActivate(const ChainLayer& L, float* y, int64_t rows);
 
-// dL/dz from dL/dy for y = act(z), using the forward output y (as activation.cc does).
+// dL/dz from dL/dy for y = act(z), using the forward output y (activation.cc's kernels).
 void activationGrad(Act act, float slope, const float* y, float* g, int64_t count);
 
 }  // namespace hourglass::dense_chain

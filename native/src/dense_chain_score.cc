@@ -99,7 +99,7 @@ inline Lanes activate(const ChainLayer& L, Lanes v) {
     case Act::Identity:
       return v;
     case Act::Relu:
-      return v > 0.0f ? v : broadcast(0.0f);
+      return v < 0.0f ? broadcast(0.0f) : v;  // as activation.cc: NaN passes through
     case Act::LeakyRelu:
       return v > 0.0f ? v : v * L.slope;
     case Act::Sigmoid:

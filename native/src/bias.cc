@@ -2,6 +2,10 @@
 // sums of the output gradient. The gradient is a reduction, summed in double in a fixed
 // order (row 0 to rows - 1 for each column) whatever the number of threads, so it is
 // identical from run to run.
+#include "bias.h"
+
+#include <algorithm>
+
 #include "args.h"
 #include "parallel.h"
 #include "registry.h"
@@ -9,14 +13,14 @@
 
 namespace hourglass {
 
-namespace {
-
 HOURGLASS_VECTORIZED void addBiasToRows(float* y, const float* bias, int64_t rows, int64_t cols) {
   for (int64_t r = 0; r < rows; r++) {
     float* row = y + r * cols;
     for (int64_t c = 0; c < cols; c++) row[c] += bias[c];
   }
 }
+
+namespace {
 
 // Columns are summed in blocks: a block's accumulators stay in registers / L1 while the
 // rows stream past, and blocks are the unit of work shared between threads.
@@ -33,6 +37,10 @@ HOURGLASS_VECTORIZED void sumColumnBlock(const float* dy, int64_t rows, int64_t 
 }
 
 }  // namespace
+
+void columnSums(const float* dy, int64_t rows, int64_t cols, float* dbias) {
+  for (int64_t first = 0; first < cols; first += kColumnBlock) sumColumnBlock(dy, rows, cols, first, std::min(kColumnBlock, cols - first), dbias);
+}
 
 // biasAdd(y, bias, rows, cols): y[r * cols + c] += bias[c]
 static Napi::Value BiasAdd(const Napi::CallbackInfo& info) {

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "activation.h"
+#include "bias.h"
 #include "args.h"
 #include "vectorize.h"
 
@@ -96,15 +97,10 @@ Activation activationOf(Act act) {
   }
 }
 
-HOURGLASS_VECTORIZED void addBias(const float* bias, float* y, int64_t rows, int64_t out) {
-  for (int64_t r = 0; r < rows; r++)
-    for (int64_t j = 0; j < out; j++) y[r * out + j] += bias[j];
-}
-
 }  // namespace
 
 void biasActivate(const ChainLayer& L, float* y, int64_t rows) {
-  if (L.bias) addBias(L.bias, y, rows, L.out);
+  if (L.bias) addBiasToRows(y, L.bias, rows, L.out);
   if (L.act != Act::Identity) activationForwardRange(activationOf(L.act), y, y, rows * L.out, L.slope);
 }
 

@@ -22,6 +22,7 @@
 
 #include "args.h"
 #include "bf16_matmul.h"
+#include "bias.h"
 #include "dense_chain.h"
 #include "registry.h"
 #include "vectorize.h"
@@ -104,11 +105,7 @@ void runPassUnguarded(const std::vector<ChainLayer>& layers, const float* x, con
       pass.status = dnnl_sgemm('T', 'N', L.out, L.in, rows, 1.0f, delta, L.out, h, L.in, 0.0f, weightGrad, L.in);
       if (pass.status != dnnl_success) return;
     }
-    if (biasGrad) {
-      std::fill(biasGrad, biasGrad + L.out, 0.0f);
-      for (int64_t r = 0; r < rows; r++)
-        for (int64_t j = 0; j < L.out; j++) biasGrad[j] += delta[r * L.out + j];
-    }
+    if (biasGrad) columnSums(delta, rows, L.out, biasGrad);
     if (l == 0) break;  // the input needs no gradient
     float* previous = pass.previous.data();
     if (b) {

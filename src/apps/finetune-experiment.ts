@@ -67,6 +67,14 @@ export interface ExperimentRow {
   labels: number;
   /** Mean, standard deviation, min and max of the test accuracy over seeds, per method. */
   methods: Record<ExperimentMethod, { mean: number; std: number; min: number; max: number }>;
+  /**
+   * What pre-training gains over the same network from scratch, (b) - (c) and (e) - (c):
+   * the mean over seeds of each seed's difference (both methods saw the same labelled
+   * sample), and the standard error of that mean (0 with one seed). The seed-to-seed
+   * spread of the accuracies is mostly which images were labelled, which moves both
+   * methods together, so the paired error is smaller than the accuracies' spread suggests.
+   */
+  gains: Record<'finetuned' | 'propagated', { mean: number; standardError: number }>;
 }
 
 export interface FinetuneExperimentResult {
@@ -173,7 +181,7 @@ export async function runFinetuneExperiment(o: FinetuneExperimentOptions): Promi
     testImages: test.images.shape[0],
     seeds,
     runs,
-    rows: summarize(runs, sizes),
+    rows: summarizeRuns(runs, sizes),
     allLabels,
     seconds: (performance.now() - start) / 1000,
   };
@@ -309,7 +317,8 @@ function describeEncoder(model: Autoencoder): string {
   return model.encoder.layers.map((l, i) => `${l.type}[${model.encoder.shapes[i].join('x')}]`).join(' ');
 }
 
-function summarize(runs: readonly ExperimentRun[], sizes: readonly number[]): ExperimentRow[] {
+/** Per N: each method's accuracy over seeds, and the paired gains over (c). */
+export function summarizeRuns(runs: readonly ExperimentRun[], sizes: readonly number[]): ExperimentRow[] {
   return sizes.map((labels) => {
     const methods = {} as ExperimentRow['methods'];
     for (const method of EXPERIMENT_METHODS) {
@@ -318,23 +327,37 @@ function summarize(runs: readonly ExperimentRun[], sizes: readonly number[]): Ex
       const std = a.length > 1 ? Math.sqrt(a.reduce((s, v) => s + (v - mean) ** 2, 0) / (a.length - 1)) : 0;
       methods[method] = { mean, std, min: Math.min(...a), max: Math.max(...a) };
     }
-    return { labels, methods };
+    const gain = (method: ExperimentMethod) => pairedDifference(runs, labels, method, 'scratch');
+    return { labels, methods, gains: { finetuned: gain('finetuned'), propagated: gain('propagated') } };
   });
 }
 
-/** Markdown table: test accuracy, mean ± standard deviation over seeds, per N and method. */
+/** Mean and standard error over seeds of accuracy(method) - accuracy(baseline), run by run with the same seed. */
+function pairedDifference(runs: readonly ExperimentRun[], labels: number, method: ExperimentMethod, baseline: ExperimentMethod): { mean: number; standardError: number } {
+  const at = (m: ExperimentMethod) => new Map(runs.filter((r) => r.labels === labels && r.method === m).map((r) => [r.seed, r.accuracy]));
+  const base = at(baseline);
+  const d = [...at(method)].filter(([seed]) => base.has(seed)).map(([seed, accuracy]) => accuracy - base.get(seed)!);
+  const mean = d.reduce((s, v) => s + v, 0) / d.length;
+  const variance = d.length > 1 ? d.reduce((s, v) => s + (v - mean) ** 2, 0) / (d.length - 1) : 0;
+  return { mean, standardError: Math.sqrt(variance / d.length) };
+}
+
+/**
+ * Markdown table: test accuracy, mean ± standard deviation over seeds, per N and method;
+ * the gain columns are paired differences, mean ± standard error (ExperimentRow.gains).
+ */
 export function experimentTable(result: FinetuneExperimentResult): string {
   const pct = (v: number) => (v * 100).toFixed(1);
   const header = `| labelled images | ${EXPERIMENT_METHODS.map((m) => METHOD_LABELS[m]).join(' | ')} | (b) - (c) | (e) - (c) |`;
   const rule = `|---:|${EXPERIMENT_METHODS.map(() => '---:').join('|')}|---:|---:|`;
-  const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}`;
+  const gain = ({ mean, standardError }: { mean: number; standardError: number }) =>
+    `${mean >= 0 ? '+' : ''}${(mean * 100).toFixed(1)}${result.seeds > 1 ? ` ± ${(standardError * 100).toFixed(1)}` : ''}`;
   const rows = result.rows.map((r) => {
     const cells = EXPERIMENT_METHODS.map((m) => `${pct(r.methods[m].mean)} ± ${pct(r.methods[m].std)}`);
-    const gain = (r.methods.finetuned.mean - r.methods.scratch.mean) * 100;
-    const gainE = (r.methods.propagated.mean - r.methods.scratch.mean) * 100;
-    return `| ${r.labels.toLocaleString('en-US')} | ${cells.join(' | ')} | ${signed(gain)} | ${signed(gainE)} |`;
+    return `| ${r.labels.toLocaleString('en-US')} | ${cells.join(' | ')} | ${gain(r.gains.finetuned)} | ${gain(r.gains.propagated)} |`;
   });
   const lines = [header, rule, ...rows];
+  if (result.seeds > 1) lines.push('', `Accuracies: mean ± standard deviation over ${result.seeds} seeds. Gains: mean ± standard error of the per-seed differences (same labelled sample).`);
   if (result.allLabels)
     lines.push(
       '',

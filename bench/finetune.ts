@@ -2,7 +2,7 @@
 // 60,000 training images without labels, then N class-balanced labelled images for
 // (a) frozen encoder + head, (b) fine-tuned, (c) same network from scratch, (d) PCA +
 // softmax regression, (e) fine-tuned on every training image with the N labels propagated
-// along a k-NN graph of the pre-trained features; test accuracy over 3 seeds, plus one run
+// along a k-NN graph of the pre-trained features; test accuracy over 3 seeds (or more), plus one run
 // with all 60,000 labels. The table's last columns are the gains (b) - (c) and (e) - (c).
 // Long (tens of minutes on two cores): run it alone, `npm run bench finetune`.
 import path from 'node:path';
@@ -11,15 +11,17 @@ import type { PretrainArch } from '../src/apps/finetune-pretrain.js';
 import { repoRoot, writeResult } from './common.js';
 
 // HOURGLASS_FINETUNE_ARCH=dense runs it with the dense preset (no all-labels line);
-// HOURGLASS_PRETRAINED=file reuses a pre-trained autoencoder.
+// HOURGLASS_PRETRAINED=file reuses a pre-trained autoencoder; HOURGLASS_FINETUNE_SEEDS=10
+// runs more seeds than the default 3 (the gains' standard error shrinks with their root).
 export async function benchFinetune({
   pretrained = process.env.HOURGLASS_PRETRAINED,
   arch = (process.env.HOURGLASS_FINETUNE_ARCH ?? 'auto') as PretrainArch,
-}: { pretrained?: string; arch?: PretrainArch } = {}): Promise<FinetuneExperimentResult> {
+  seeds = process.env.HOURGLASS_FINETUNE_SEEDS ? Number(process.env.HOURGLASS_FINETUNE_SEEDS) : undefined,
+}: { pretrained?: string; arch?: PretrainArch; seeds?: number } = {}): Promise<FinetuneExperimentResult> {
   console.log('\n## Fine-tuning a pre-trained encoder with few labels, Fashion-MNIST');
   const dense = arch === 'dense';
   const outDir = path.join(repoRoot, dense ? 'bench/results/finetune-dense' : 'bench/results/finetune');
-  const result = await runFinetuneExperiment({ outDir, pretrained, arch, allLabels: !dense, log: (line) => console.log(line) });
+  const result = await runFinetuneExperiment({ outDir, pretrained, arch, seeds, allLabels: !dense, log: (line) => console.log(line) });
   console.log(
     `\npre-trained: ${result.pretrained.arch} autoencoder (${result.pretrained.description}), test MSE ${result.pretrained.testMse.toFixed(5)}; ` +
       `the classifier takes its [${result.pretrained.classifierFeatures.join('x')}] features`,

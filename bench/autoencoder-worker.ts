@@ -15,9 +15,15 @@ const model =
     ? convAutoencoder({ inputShape: [1, 28, 28], filters: [32, 64], seed: 0 })
     : denseAutoencoder({ inputShape: [1, 28, 28], hidden: [256, 64], bottleneck: 32, seed: 0 });
 const record = await model.fit(train.images, { epochs, batchSize, learningRate: 1e-3, seed: 0, precision: precisionArg as Precision });
-const start = performance.now();
-const testMse = model.evaluate(test.images);
-const inferenceRate = test.images.shape[0] / ((performance.now() - start) / 1000);
+// Median of five passes over the test set: one pass takes a fraction of a second.
+const passes: { testMse: number; rate: number }[] = [];
+for (let pass = 0; pass < 5; pass++) {
+  const start = performance.now();
+  const testMse = model.evaluate(test.images);
+  passes.push({ testMse, rate: test.images.shape[0] / ((performance.now() - start) / 1000) });
+}
+const testMse = passes[0].testMse;
+const inferenceRate = passes.map((p) => p.rate).sort((a, b) => a - b)[2];
 process.stdout.write(
   JSON.stringify({
     impl: 'hourglass',

@@ -86,9 +86,13 @@ def main():
         rates.append(n / (time.perf_counter() - start))
     model.eval()
     with torch.no_grad():
-        start = time.perf_counter()
-        out = torch.cat([model(test[lo: lo + 1024]) for lo in range(0, test.shape[0], 1024)])
-        infer_rate = test.shape[0] / (time.perf_counter() - start)
+        # Median of five passes over the test set: one pass takes a fraction of a second.
+        infer_rates = []
+        for _ in range(5):
+            start = time.perf_counter()
+            out = torch.cat([model(test[lo: lo + 1024]) for lo in range(0, test.shape[0], 1024)])
+            infer_rates.append(test.shape[0] / (time.perf_counter() - start))
+        infer_rate = sorted(infer_rates)[2]
         test_mse = float(((out - test) ** 2).mean())
     print(json.dumps({
         "impl": "pytorch",

@@ -103,7 +103,8 @@ HOURGLASS_EXPORT(adamStep, AdamStep);
 // adamStepAll(entries, beta1, beta2, eps, weightDecay, step), entries = [[param, grad, m, v, lr], ...]:
 // adamStep on every entry, in one parallel region. A network's parameters are a dozen arrays of
 // very different sizes; one call per array woke the thread team a dozen times per step (0.41 ms
-// for the reference autoencoder's 440K parameters on two threads, against 0.23 ms in one call).
+// for the reference autoencoder's 440K parameters on two threads, against 0.23 ms in one call
+// before the update loop was vectorized as wide as the CPU allows, 0.17-0.18 ms after).
 // The threads split the concatenation of all entries evenly.
 static Napi::Value AdamStepAll(const Napi::CallbackInfo& info) {
   expectCount(info, 6, "adamStepAll");

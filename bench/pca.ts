@@ -62,9 +62,9 @@ function meanOf(values: Float32Array): number {
   return s / values.length;
 }
 
-function timeFit(solver: Solver, k: number, x: Tensor): number {
+async function timeFit(solver: Solver, k: number, x: Tensor): Promise<number> {
   const start = process.hrtime.bigint();
-  new PCA({ nComponents: k, solver, seed: 0 }).fit(x);
+  await new PCA({ nComponents: k, solver, seed: 0 }).fit(x);
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
@@ -74,11 +74,15 @@ export async function benchPca({ reps = 3, timedK = 32, ks = [2, 8, 32, 64] } = 
   const test = (await loadFashionMnist({ split: 'test' })).images;
 
   // Warm-up on a subset, as on the scikit-learn side: thread pools and first-touch pages.
-  for (const solver of SOLVERS) timeFit(solver, timedK, sliceRows(train, 0, 5000));
+  for (const solver of SOLVERS) await timeFit(solver, timedK, sliceRows(train, 0, 5000));
   const hourglass = {} as Record<Solver, SolverRecord>;
-  for (const solver of SOLVERS) hourglass[solver] = { fitSeconds: Array.from({ length: reps }, () => timeFit(solver, timedK, train)), testMse: {} };
+  for (const solver of SOLVERS) {
+    const fitSeconds: number[] = [];
+    for (let r = 0; r < reps; r++) fitSeconds.push(await timeFit(solver, timedK, train));
+    hourglass[solver] = { fitSeconds, testMse: {} };
+  }
   for (const solver of SOLVERS)
-    for (const k of ks) hourglass[solver].testMse[String(k)] = meanOf(new PCA({ nComponents: k, solver, seed: 0 }).fit(train).reconstructionError(test));
+    for (const k of ks) hourglass[solver].testMse[String(k)] = meanOf((await new PCA({ nComponents: k, solver, seed: 0 }).fit(train)).reconstructionError(test));
 
   const sklearn = await runJson<SklearnResult>(systemPython, [
     path.join(repoRoot, 'bench/pca_sklearn.py'),

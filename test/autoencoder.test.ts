@@ -51,7 +51,7 @@ test('save and load: same outputs, scaler and training record kept; errors name 
   await model.save(file);
   const loaded = await Autoencoder.load(file);
   assert.deepEqual(loaded.reconstruct(x).data, model.reconstruct(x).data);
-  assert.equal(loaded.training?.epochs.length, 2);
+  assert.equal(loaded.history?.epochs.length, 2);
   assert.deepEqual(readdirSync(tmp), ['model.safetensors'], 'no temporary files left behind');
 
   const other = denseAutoencoder({ inputDim: 6, hidden: [9], bottleneck: 3 });
@@ -78,8 +78,8 @@ test('end to end: a few epochs on a Fashion-MNIST subset reach a loss only learn
   meanMse /= test.images.data.length;
 
   const model = denseAutoencoder({ inputShape: [1, 28, 28], seed: 0 });
-  const before = model.evaluate(test.images);
+  const before = model.evaluate(test.images).mse;
   await model.fit(train.images, { epochs: 4, batchSize: 64 });
-  const after = model.evaluate(test.images);
+  const after = model.evaluate(test.images).mse;
   assert.ok(after < 0.03 && after < meanMse / 2, `test MSE ${after} (untrained ${before}, mean-image baseline ${meanMse})`);
 });

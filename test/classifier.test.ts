@@ -126,7 +126,7 @@ test('fromAutoencoder copies the pre-trained weights, random init does not, and 
 test("fit's shape checks accept one-hot [n, classes] targets and reject bad labels and shapes", async () => {
   const { x, labels } = blobs(60, 3);
   const model = Classifier.fromAutoencoder(smallAutoencoder(), { classes: 3 });
-  const record = await model.fit(x, oneHot(labels, 3), { epochs: 1, batchSize: 16, validationSplit: 0.2 });
+  const { history: record } = await model.fit(x, oneHot(labels, 3), { epochs: 1, batchSize: 16, validationSplit: 0.2 });
   assert.equal(record.epochs.length, 1);
   assert.ok(Number.isFinite(record.epochs[0].valLoss));
   await assert.rejects(model.fit(x, tensor([60, 4]), { epochs: 1 }), hourglassError('SHAPE_MISMATCH', /training labels have shape \[60, 4\]; expected one-hot rows \[60, 3\]/));

@@ -110,7 +110,7 @@ test('the reconstruction term adds lambda times the reconstruction gradient to t
   assert.ok(changed, 'the reconstruction term changed the encoder gradient');
 
   const term = reconstructionTerm(model, ae, x, { weight: 1, batchSize: 32, seed: 5 });
-  const record = await model.fit(x, labels, { epochs: 10, batchSize: 16, learningRate: 1e-2, regularizers: [term] });
+  const { history: record } = await model.fit(x, labels, { epochs: 10, batchSize: 16, learningRate: 1e-2, regularizers: [term] });
   assert.deepEqual(record.options.regularizers, ['reconstruction(weight 1, batch 32)']);
   assert.ok(model.evaluate(x, labels).accuracy > 0.9);
   assert.ok(term.params().length > 0, 'the decoder copy is trained along');

@@ -24,10 +24,10 @@ const small = () => denseAutoencoder({ inputDim: 10, hidden: [16], bottleneck: 2
 test('fit: the loss goes down and the record has one entry per epoch', async () => {
   const model = small();
   const x = planeData(512, 1);
-  const before = model.evaluate(x);
-  const record = await model.fit(x, { epochs: 15, batchSize: 32, learningRate: 1e-2 });
+  const before = model.evaluate(x).mse;
+  const { history: record } = await model.fit(x, { epochs: 15, batchSize: 32, learningRate: 1e-2 });
   assert.equal(record.epochs.length, 15);
-  const after = model.evaluate(x);
+  const after = model.evaluate(x).mse;
   assert.ok(after < before * 0.3, `loss ${before} -> ${after}`);
   assert.ok(record.epochs[14].loss < record.epochs[0].loss);
 });
@@ -60,7 +60,7 @@ test('fit: early stopping restores the weights of the best validation epoch', as
   const x = planeData(64, 4);
   const val = planeData(256, 5);
   for (let i = 0; i < val.data.length; i++) val.data[i] = 1 - val.data[i];
-  const record = await model.fit(x, { epochs: 40, batchSize: 8, learningRate: 3e-2, validationData: { x: val }, earlyStopping: { patience: 3 } });
+  const { history: record } = await model.fit(x, { epochs: 40, batchSize: 8, learningRate: 3e-2, validationData: { x: val }, earlyStopping: { patience: 3 } });
   const best = record.epochs.reduce((a, b) => ((b.valLoss ?? Infinity) < (a.valLoss ?? Infinity) ? b : a));
   assert.equal(record.bestEpoch, best.epoch);
   if (record.stoppedEarly) assert.ok(record.epochs.length < 40 && record.epochs.length - best.epoch === 3);

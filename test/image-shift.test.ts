@@ -89,7 +89,7 @@ test('Classifier.fit augments batches in data units, around the scaler, and reco
     scaler: new MinMaxScaler(),
     seed: 1,
   });
-  const training = await model.fit(x, labels, { epochs: 2, batchSize: 16, augment: record });
+  const { history: training } = await model.fit(x, labels, { epochs: 2, batchSize: 16, augment: record });
   assert.equal(seen.length, 2 * n * 4, 'every sample of every epoch');
   assert.ok(Math.min(...seen) >= 100 - 1e-3 && Math.max(...seen) <= 160 + 1e-3, `data units, not the scaler's [0, 1]: ${Math.min(...seen)}..${Math.max(...seen)}`);
   assert.equal(training.options.augment, 'record');

@@ -121,8 +121,8 @@ function columnVariances(z: Tensor): number[] {
   return out;
 }
 
-function expectError(fn: () => unknown, code: string, pattern: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
+async function expectError(fn: () => unknown, code: string, pattern: RegExp): Promise<void> {
+  await assert.rejects(async () => fn(), (e: unknown) => {
     assert.ok(e instanceof HourglassError, `expected HourglassError, got ${String(e)}`);
     assert.equal(e.code, code);
     assert.match(e.message, pattern);
@@ -132,9 +132,9 @@ function expectError(fn: () => unknown, code: string, pattern: RegExp): void {
 
 // ---------------------------------------------------------------------------------------
 
-test('full PCA matches the TypeScript reference: eigenvalues, components, projections', () => {
+test('full PCA matches the TypeScript reference: eigenvalues, components, projections', async () => {
   const x = randomData(new Rng(1), 80, 9, 9, 0.3);
-  const pca = new PCA({ nComponents: 4, solver: 'full' }).fit(x);
+  const pca = await new PCA({ nComponents: 4, solver: 'full' }).fit(x);
   const ref = jacobiEigen(referenceCovariance(x), 9);
   assertClose(pca.explainedVariance, ref.values.slice(0, 4), 1e-5, 'explained variance');
   const total = ref.values.reduce((a, b) => a + b, 0);
@@ -146,10 +146,10 @@ test('full PCA matches the TypeScript reference: eigenvalues, components, projec
   assert.deepEqual(pca.components.shape, [4, 9]);
 });
 
-test('components are orthonormal and explained variance is the variance of the projections', () => {
+test('components are orthonormal and explained variance is the variance of the projections', async () => {
   const x = randomData(new Rng(2), 200, 30, 12, 0.5);
   for (const solver of ['full', 'randomized'] as const) {
-    const pca = new PCA({ nComponents: 6, solver, seed: 3 }).fit(x);
+    const pca = await new PCA({ nComponents: 6, solver, seed: 3 }).fit(x);
     const w = pca.components.data;
     for (let a = 0; a < 6; a++)
       for (let b = 0; b < 6; b++) assert.ok(Math.abs(dot(w, w, a * 30, b * 30, 30) - (a === b ? 1 : 0)) < 1e-5, `${solver}: <w${a}, w${b}>`);
@@ -164,10 +164,10 @@ test('components are orthonormal and explained variance is the variance of the p
   }
 });
 
-test('rank-k data is reconstructed exactly, and transform / inverseTransform round-trip', () => {
+test('rank-k data is reconstructed exactly, and transform / inverseTransform round-trip', async () => {
   const x = randomData(new Rng(4), 100, 20, 3, 0);
   for (const solver of ['full', 'randomized'] as const) {
-    const pca = new PCA({ nComponents: 3, solver, seed: 1 }).fit(x);
+    const pca = await new PCA({ nComponents: 3, solver, seed: 1 }).fit(x);
     const errors = pca.reconstructionError(x);
     let variance = 0;
     for (const v of referenceCovariance(x).filter((_, i) => i % 21 === 0)) variance += v / 20;
@@ -180,28 +180,28 @@ test('rank-k data is reconstructed exactly, and transform / inverseTransform rou
   }
 });
 
-test('samples keep their shape: images are flattened and reconstructed as images', () => {
+test('samples keep their shape: images are flattened and reconstructed as images', async () => {
   const flat = randomData(new Rng(5), 40, 12, 4, 0.1);
   const images = tensor([40, 1, 3, 4], flat.data);
-  const pca = new PCA({ nComponents: 4, solver: 'full' }).fit(images);
+  const pca = await new PCA({ nComponents: 4, solver: 'full' }).fit(images);
   assert.deepEqual(pca.inverseTransform(pca.transform(images)).shape, [40, 1, 3, 4]);
-  const fromFlat = new PCA({ nComponents: 4, solver: 'full' }).fit(flat);
+  const fromFlat = await new PCA({ nComponents: 4, solver: 'full' }).fit(flat);
   assert.deepEqual(pca.transform(images).data, fromFlat.transform(flat).data);
 });
 
-test('whitening gives unit-variance projections and inverts back', () => {
+test('whitening gives unit-variance projections and inverts back', async () => {
   const x = randomData(new Rng(6), 150, 10, 10, 0.2);
-  const pca = new PCA({ nComponents: 5, whiten: true, solver: 'full' }).fit(x);
-  const z = pca.fitTransform(x);
+  const pca = await new PCA({ nComponents: 5, whiten: true, solver: 'full' }).fit(x);
+  const z = await pca.fitTransform(x);
   assertClose(columnVariances(z), [1, 1, 1, 1, 1], 1e-4, 'whitened variances');
-  const plain = new PCA({ nComponents: 5, solver: 'full' }).fit(x);
+  const plain = await new PCA({ nComponents: 5, solver: 'full' }).fit(x);
   assertClose(pca.inverseTransform(z).data, plain.inverseTransform(plain.transform(x)).data, 1e-4, 'whitened inverse');
 });
 
-test('constant columns: zero variance, whitening stays finite', () => {
+test('constant columns: zero variance, whitening stays finite', async () => {
   const base = randomData(new Rng(7), 50, 6, 2, 0);
   for (let i = 0; i < 50; i++) base.data[i * 6 + 1] = 4;
-  const pca = new PCA({ nComponents: 4, whiten: true, solver: 'full' }).fit(base);
+  const pca = await new PCA({ nComponents: 4, whiten: true, solver: 'full' }).fit(base);
   const ev = pca.explainedVariance;
   assert.ok(ev[2] <= 1e-6 * ev[0] && ev[3] <= 1e-6 * ev[0], `rank-2 data: ${ev}`);
   const z = pca.transform(base);
@@ -212,10 +212,10 @@ test('constant columns: zero variance, whitening stays finite', () => {
   for (let c = 0; c < 2; c++) assert.ok(Math.abs(pca.components.data[c * 6 + 1]) < 1e-6, `component ${c} uses the constant column`);
 });
 
-test('full and randomized solvers agree, with either way of applying the Gram matrix', () => {
+test('full and randomized solvers agree, with either way of applying the Gram matrix', async () => {
   const x = randomData(new Rng(8), 600, 64, 20, 0.3);
-  const full = new PCA({ nComponents: 8, solver: 'full' }).fit(x);
-  const randomized = new PCA({ nComponents: 8, solver: 'randomized', seed: 11 }).fit(x);
+  const full = await new PCA({ nComponents: 8, solver: 'full' }).fit(x);
+  const randomized = await new PCA({ nComponents: 8, solver: 'randomized', seed: 11 }).fit(x);
   assert.equal(randomized.fittedSolver, 'randomized');
   assertClose(randomized.explainedVariance, full.explainedVariance, 1e-5, 'explained variance');
   for (let c = 0; c < 8; c++) {
@@ -230,7 +230,7 @@ test('full and randomized solvers agree, with either way of applying the Gram ma
   assertClose(byData.components, byCovariance.components, 1e-4, 'operators: components');
   assert.ok(Math.abs(byData.totalSumOfSquares / byCovariance.totalSumOfSquares - 1) < 1e-6, 'total sum of squares');
   // Same seed, same result.
-  const again = new PCA({ nComponents: 8, solver: 'randomized', seed: 11 }).fit(x);
+  const again = await new PCA({ nComponents: 8, solver: 'randomized', seed: 11 }).fit(x);
   assert.deepEqual(again.components.data, randomized.components.data);
 });
 
@@ -254,23 +254,23 @@ function fixture(name: string): Fixture {
 }
 
 for (const name of ['tall', 'wide', 'constant_column']) {
-  test(`matches scikit-learn: ${name}`, () => {
+  test(`matches scikit-learn: ${name}`, async () => {
     const f = fixture(name);
     const x = tensor(f.x.shape, Float32Array.from(f.x.data));
     const heldOut = tensor(f.held_out.shape, Float32Array.from(f.held_out.data));
     for (const solver of ['full', 'randomized'] as const) {
-      const pca = new PCA({ nComponents: f.n_components, solver, powerIterations: 10 }).fit(x);
+      const pca = await new PCA({ nComponents: f.n_components, solver, powerIterations: 10 }).fit(x);
       assertClose(pca.mean, f.mean, 1e-6, `${solver}: mean`);
       assertClose(pca.explainedVariance, f.explained_variance, 1e-5, `${solver}: explained variance`);
       assertClose(pca.explainedVarianceRatio, f.explained_variance_ratio, 1e-5, `${solver}: ratio`);
       assertClose(pca.components.data, f.components.data, 1e-4, `${solver}: components`);
       assertClose(pca.transform(heldOut).data, f.transform.data, 1e-4, `${solver}: transform`);
       assertClose(pca.inverseTransform(pca.transform(heldOut)).data, f.inverse_transform, 1e-5, `${solver}: inverse transform`);
-      const whitened = new PCA({ nComponents: f.n_components, solver, whiten: true, powerIterations: 10 }).fit(x);
+      const whitened = await new PCA({ nComponents: f.n_components, solver, whiten: true, powerIterations: 10 }).fit(x);
       assertClose(whitened.transform(heldOut).data, f.transform_whitened.data, 1e-4, `${solver}: whitened transform`);
     }
     if (f.fraction !== undefined) {
-      const byFraction = new PCA({ nComponents: f.fraction }).fit(x);
+      const byFraction = await new PCA({ nComponents: f.fraction }).fit(x);
       assert.equal(byFraction.nComponents, f.fraction_n_components);
       assert.equal(byFraction.fittedSolver, 'full');
     }
@@ -288,7 +288,7 @@ test('Fashion-MNIST, k = 8 on 5,000 / 1,000 images: scikit-learn reconstruction 
   const train = await loadFashionMnist({ split: 'train', limit: f.train_limit });
   const testSet = await loadFashionMnist({ split: 'test', limit: f.test_limit });
   for (const solver of ['full', 'randomized'] as const) {
-    const pca = new PCA({ nComponents: 8, solver, seed: 0 }).fit(train.images);
+    const pca = await new PCA({ nComponents: 8, solver, seed: 0 }).fit(train.images);
     const errors = pca.reconstructionError(testSet.images);
     let mse = 0;
     for (const e of errors) mse += e / errors.length;
@@ -299,17 +299,17 @@ test('Fashion-MNIST, k = 8 on 5,000 / 1,000 images: scikit-learn reconstruction 
     assertClose(columnVariances(pca.transform(train.images)), pca.explainedVariance, 1e-4, `${solver}: projection variances`);
   }
   // The streaming operator (one pass over the data per product) finds the same components.
-  const mean = Float64Array.from(new PCA({ nComponents: 1, solver: 'full' }).fit(train.images).mean);
+  const mean = Float64Array.from((await new PCA({ nComponents: 1, solver: 'full' }).fit(train.images)).mean);
   const data = { x: train.images.data, n: f.train_limit, d: 784, mean };
   const streamed = fitRandomized(data, { k: 8, oversamples: 10, powerIterations: 7, seed: 0, operator: 'data' });
   assertClose(Array.from(streamed.eigenvalues, (v) => v / (f.train_limit - 1)), f.explained_variance, 1e-5, 'streamed: explained variance');
 });
 
-test('more features than samples: row Gram path and streamed randomized agree on larger data', () => {
+test('more features than samples: row Gram path and streamed randomized agree on larger data', async () => {
   // 800 rows of 3,000 features: enough rows for the streaming kernels to split them between threads.
   const x = randomData(new Rng(12), 800, 3000, 8, 0.05);
-  const full = new PCA({ nComponents: 5, solver: 'full' }).fit(x);
-  const randomized = new PCA({ nComponents: 5, solver: 'randomized', seed: 4 }).fit(x);
+  const full = await new PCA({ nComponents: 5, solver: 'full' }).fit(x);
+  const randomized = await new PCA({ nComponents: 5, solver: 'randomized', seed: 4 }).fit(x);
   assertClose(randomized.explainedVariance, full.explainedVariance, 1e-5, 'explained variance');
   for (let c = 0; c < 5; c++) {
     const cos = dot(full.components.data, randomized.components.data, c * 3000, c * 3000, 3000);
@@ -318,10 +318,10 @@ test('more features than samples: row Gram path and streamed randomized agree on
   }
 });
 
-test('model file round trip keeps every number', () => {
+test('model file round trip keeps every number', async () => {
   const x = randomData(new Rng(9), 60, 3 * 4, 5, 0.1);
   const images = tensor([60, 3, 4], x.data);
-  const pca = new PCA({ nComponents: 3, whiten: true, solver: 'full' }).fit(images);
+  const pca = await new PCA({ nComponents: 3, whiten: true, solver: 'full' }).fit(images);
   const contents = pca.toModelFile();
   assert.equal(contents.kind, 'pca');
   assert.deepEqual(contents.architecture, { features: 12, components: 3, whiten: true });
@@ -335,51 +335,51 @@ test('model file round trip keeps every number', () => {
   assert.deepEqual(loaded.inverseTransform(pca.transform(images)).shape, [60, 3, 4]);
   assertClose(loaded.explainedVarianceRatio, pca.explainedVarianceRatio, 1e-6, 'ratio');
   assert.equal(loaded.nComponents, 3);
-  expectError(() => PCA.fromModelFile({ ...contents, kind: 'autoencoder' }), 'MODEL_MISMATCH', /not a PCA/);
+  await expectError(() => PCA.fromModelFile({ ...contents, kind: 'autoencoder' }), 'MODEL_MISMATCH', /not a PCA/);
   const wrong = new Map(contents.tensors);
   wrong.set('mean', tensor([11]));
-  expectError(() => PCA.fromModelFile({ ...contents, tensors: wrong }), 'MODEL_MISMATCH', /'mean' has shape \[11\]/);
+  await expectError(() => PCA.fromModelFile({ ...contents, tensors: wrong }), 'MODEL_MISMATCH', /'mean' has shape \[11\]/);
   const missing = new Map(contents.tensors);
   missing.delete('components');
-  expectError(() => PCA.fromModelFile({ ...contents, tensors: missing }), 'BAD_FILE', /'components' is missing/);
+  await expectError(() => PCA.fromModelFile({ ...contents, tensors: missing }), 'BAD_FILE', /'components' is missing/);
 });
 
-test('bad options and bad data give clear errors', () => {
+test('bad options and bad data give clear errors', async () => {
   for (const nComponents of [0, -1, 1.5, Number.NaN, Infinity])
-    expectError(() => new PCA({ nComponents }), 'INVALID_ARGUMENT', /nComponents must be an integer >= 1 .* or a fraction in \(0, 1\)/);
-  expectError(() => new PCA({ nComponents: 0.5, solver: 'randomized' }), 'INVALID_ARGUMENT', /fraction of the variance/);
-  expectError(() => new PCA({ nComponents: 2, solver: 'svd' as 'full' }), 'INVALID_ARGUMENT', /solver must be/);
+    await expectError(() => new PCA({ nComponents }), 'INVALID_ARGUMENT', /nComponents must be an integer >= 1 .* or a fraction in \(0, 1\)/);
+  await expectError(() => new PCA({ nComponents: 0.5, solver: 'randomized' }), 'INVALID_ARGUMENT', /fraction of the variance/);
+  await expectError(() => new PCA({ nComponents: 2, solver: 'svd' as 'full' }), 'INVALID_ARGUMENT', /solver must be/);
   const x = randomData(new Rng(10), 10, 4, 2, 0.1);
-  expectError(() => new PCA({ nComponents: 5 }).fit(x), 'INVALID_ARGUMENT', /nComponents = 5 exceeds min\(samples, features\) = min\(10, 4\) = 4/);
-  expectError(() => new PCA({ nComponents: 1 }).fit(tensor([1, 4])), 'INVALID_ARGUMENT', /at least 2 samples/);
-  expectError(() => new PCA({ nComponents: 1 }).fit(tensor([4])), 'SHAPE_MISMATCH', /\[n, features\.\.\.\]/);
+  await expectError(() => new PCA({ nComponents: 5 }).fit(x), 'INVALID_ARGUMENT', /nComponents = 5 exceeds min\(samples, features\) = min\(10, 4\) = 4/);
+  await expectError(() => new PCA({ nComponents: 1 }).fit(tensor([1, 4])), 'INVALID_ARGUMENT', /at least 2 samples/);
+  await expectError(() => new PCA({ nComponents: 1 }).fit(tensor([4])), 'SHAPE_MISMATCH', /\[n, features\.\.\.\]/);
   const withNaN = tensor([10, 4], Float32Array.from(x.data));
   withNaN.data[2 * 4 + 3] = Number.NaN;
   withNaN.data[7 * 4 + 0] = Infinity;
-  expectError(() => new PCA({ nComponents: 2 }).fit(withNaN), 'BAD_DATA', /NaN at row 2, column 3/);
+  await expectError(() => new PCA({ nComponents: 2 }).fit(withNaN), 'BAD_DATA', /NaN at row 2, column 3/);
   const huge = tensor([10, 4], x.data.map((v) => v * 1e30));
   for (const solver of ['full', 'randomized'] as const)
-    expectError(() => new PCA({ nComponents: 2, solver }).fit(huge), 'BAD_DATA', /overflows float32 .* rescale the data/);
+    await expectError(() => new PCA({ nComponents: 2, solver }).fit(huge), 'BAD_DATA', /overflows float32 .* rescale the data/);
   const pca = new PCA({ nComponents: 2 });
-  expectError(() => pca.transform(x), 'INVALID_ARGUMENT', /not fitted yet/);
-  pca.fit(x);
-  expectError(() => pca.transform(tensor([3, 5])), 'SHAPE_MISMATCH', /fitted on 4 features per sample .* got 5/);
-  expectError(() => pca.inverseTransform(tensor([3, 3])), 'SHAPE_MISMATCH', /projections \[n, 2\]/);
-  expectError(() => pca.reconstructionError(tensor([3, 2, 3])), 'SHAPE_MISMATCH', /got 6/);
+  await expectError(() => pca.transform(x), 'INVALID_ARGUMENT', /not fitted yet/);
+  await pca.fit(x);
+  await expectError(() => pca.transform(tensor([3, 5])), 'SHAPE_MISMATCH', /fitted on 4 features per sample .* got 5/);
+  await expectError(() => pca.inverseTransform(tensor([3, 3])), 'SHAPE_MISMATCH', /projections \[n, 2\]/);
+  await expectError(() => pca.reconstructionError(tensor([3, 2, 3])), 'SHAPE_MISMATCH', /got 6/);
 });
 
-test('native entry points reject wrong calls instead of crashing', () => {
+test('native entry points reject wrong calls instead of crashing', async () => {
   const a = new Float64Array(4);
-  expectError(() => callNative('symmetricEigen', a, 2, 1), 'NATIVE', /expects 5 arguments, got 3/);
-  expectError(() => callNative('symmetricEigen', new Float32Array(4), 2, 1, new Float64Array(1), new Float64Array(2)), 'NATIVE', /A must be a Float64Array/);
-  expectError(() => callNative('symmetricEigen', a, 3, 1, new Float64Array(1), new Float64Array(3)), 'NATIVE', /A has 4 elements, needs at least 9/);
-  expectError(() => callNative('symmetricEigen', a, 2, 3, new Float64Array(3), new Float64Array(6)), 'NATIVE', /k must be between 1 and m = 2/);
-  expectError(() => callNative('symmetricEigen', Float64Array.of(1, Number.NaN, 0, 1), 2, 1, new Float64Array(1), new Float64Array(2)), 'NATIVE', /not finite/);
-  expectError(() => callNative('centeredCovariance', new Float32Array(5), 2, 3, new Float64Array(3), new Float64Array(9)), 'NATIVE', /X has 5 elements, needs at least 6/);
-  expectError(() => callNative('centeredProject', new Float32Array(6), 2, 3, new Float32Array(3), new Float32Array(6), 2, new Float32Array(3)), 'NATIVE', /out has 3 elements/);
-  expectError(() => callNative('orthonormalizeColumns', new Float64Array(6), 2, 3), 'NATIVE', /at least as many rows as columns/);
-  expectError(() => callNative('dgemm', false, false, 2, 2, 2, 1, a, 1, a, 2, 0, a, 2), 'NATIVE', /lda must be at least 2/);
-  expectError(() => callNative('columnMeans', new Float32Array(4), -1, 4, new Float64Array(4)), 'NATIVE', /n must be a non-negative integer/);
+  await expectError(() => callNative('symmetricEigen', a, 2, 1), 'NATIVE', /expects 5 arguments, got 3/);
+  await expectError(() => callNative('symmetricEigen', new Float32Array(4), 2, 1, new Float64Array(1), new Float64Array(2)), 'NATIVE', /A must be a Float64Array/);
+  await expectError(() => callNative('symmetricEigen', a, 3, 1, new Float64Array(1), new Float64Array(3)), 'NATIVE', /A has 4 elements, needs at least 9/);
+  await expectError(() => callNative('symmetricEigen', a, 2, 3, new Float64Array(3), new Float64Array(6)), 'NATIVE', /k must be between 1 and m = 2/);
+  await expectError(() => callNative('symmetricEigen', Float64Array.of(1, Number.NaN, 0, 1), 2, 1, new Float64Array(1), new Float64Array(2)), 'NATIVE', /not finite/);
+  await expectError(() => callNative('centeredCovariance', new Float32Array(5), 2, 3, new Float64Array(3), new Float64Array(9)), 'NATIVE', /X has 5 elements, needs at least 6/);
+  await expectError(() => callNative('centeredProject', new Float32Array(6), 2, 3, new Float32Array(3), new Float32Array(6), 2, new Float32Array(3)), 'NATIVE', /out has 3 elements/);
+  await expectError(() => callNative('orthonormalizeColumns', new Float64Array(6), 2, 3), 'NATIVE', /at least as many rows as columns/);
+  await expectError(() => callNative('dgemm', false, false, 2, 2, 2, 1, a, 1, a, 2, 0, a, 2), 'NATIVE', /lda must be at least 2/);
+  await expectError(() => callNative('columnMeans', new Float32Array(4), -1, 4, new Float64Array(4)), 'NATIVE', /n must be a non-negative integer/);
   // And the typed wrappers work on a known case.
   const eig = symmetricEigen(Float64Array.of(2, 1, 1, 2), 2, 2);
   assertClose(eig.values, [3, 1], 1e-12, 'eigenvalues');

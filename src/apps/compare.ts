@@ -61,8 +61,8 @@ export async function compareBottlenecks(o: CompareOptions): Promise<CompareEntr
       const start = performance.now();
       let entry: Omit<CompareEntry, 'seconds' | 'testMse'>;
       if (method === 'pca') {
-        const pca = new PCA({ nComponents: size, seed: o.seed ?? 0 }).fit(o.train);
-        entry = { method, size, reconstruct: (x) => pca.inverseTransform(pca.transform(x)), encode: (x) => pca.transform(x) };
+        const pca = await new PCA({ nComponents: size, seed: o.seed ?? 0 }).fit(o.train);
+        entry = { method, size, reconstruct: (x) => pca.reconstruct(x), encode: (x) => pca.encode(x) };
       } else {
         const model: Autoencoder =
           method === 'dense'

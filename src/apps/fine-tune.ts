@@ -33,7 +33,7 @@ export async function fineTuneClassifier(
 ): Promise<FineTuneRecord> {
   if (model.mode === 'frozen') {
     options.onPhaseStart?.('main', schedule.epochs);
-    const main = await model.fit(x, labels, { ...options, epochs: schedule.epochs, learningRate: schedule.probeLearningRate });
+    const { history: main } = await model.fit(x, labels, { ...options, epochs: schedule.epochs, learningRate: schedule.probeLearningRate });
     return { probe: null, main };
   }
   let probe: TrainingRecord | null = null;
@@ -43,12 +43,12 @@ export async function fineTuneClassifier(
     options.onPhaseStart?.('probe', schedule.probeEpochs);
     const { regularizers: _, ...probeOptions } = options;
     try {
-      probe = await model.fit(x, labels, { ...probeOptions, epochs: schedule.probeEpochs, learningRate: schedule.probeLearningRate });
+      probe = (await model.fit(x, labels, { ...probeOptions, epochs: schedule.probeEpochs, learningRate: schedule.probeLearningRate })).history;
     } finally {
       model.setMode(mode);
     }
   }
   options.onPhaseStart?.('main', schedule.epochs);
-  const main = await model.fit(x, labels, { ...options, epochs: schedule.epochs, learningRate: schedule.learningRate });
+  const { history: main } = await model.fit(x, labels, { ...options, epochs: schedule.epochs, learningRate: schedule.learningRate });
   return { probe, main };
 }

@@ -113,7 +113,7 @@ export async function runFinetuneExperiment(o: FinetuneExperimentOptions): Promi
   const ae = pre.model;
   const pcaComponents = o.pcaComponents ?? 64;
   log(`PCA: ${pcaComponents} components fitted on the ${train.images.shape[0]} unlabelled training images`);
-  const pca = new PCA({ nComponents: pcaComponents, whiten: PCA_SOFTMAX.whiten, seed: 0 }).fit(train.images);
+  const pca = await new PCA({ nComponents: pcaComponents, whiten: PCA_SOFTMAX.whiten, seed: 0 }).fit(train.images);
   // One scale for all components (the first gets unit variance), keeping their relative sizes.
   const scale = 1 / Math.sqrt(pca.explainedVariance[0]);
   const pcaTrain = scaled(pca.transform(train.images), scale);
@@ -277,9 +277,9 @@ async function pretrained(
   if (o.pretrained) {
     const contents = await loadModelFile(o.pretrained);
     const model = Autoencoder.fromModelFile(contents, o.pretrained);
-    const testMse = model.evaluate(test.images);
+    const testMse = model.evaluate(test.images).mse;
     log(`Pre-trained: ${o.pretrained} (${model.preset}, test MSE ${testMse.toFixed(5)})`);
-    const record = model.training;
+    const record = model.history;
     return {
       model,
       info: { file: o.pretrained, arch: model.preset, description: describeEncoder(model), classifierFeatures: classifierFeatures(model), epochs: record?.epochs.length ?? null, seconds: record?.seconds ?? null, testMse },
@@ -289,11 +289,11 @@ async function pretrained(
   const { model, arch } = pretrainForClassification({ arch: o.arch ?? 'auto', seed: 0 });
   const epochs = o.pretrainEpochs ?? (arch === 'conv' ? 5 : 15);
   log(`Pre-training a ${arch} autoencoder on ${train.images.shape[0]} training images without labels, ${epochs} epochs`);
-  const record = await model.fit(train.images, {
+  const record = (await model.fit(train.images, {
     ...pretrainFitOptions(arch, epochs),
     onEpochEnd: (e) => log(`  epoch ${e.epoch}/${epochs} reconstruction loss ${e.loss.toFixed(5)} (${e.seconds.toFixed(0)}s)`),
-  });
-  const testMse = model.evaluate(test.images);
+  })).history!;
+  const testMse = model.evaluate(test.images).mse;
   await model.save(file);
   log(`  test MSE ${testMse.toFixed(5)}; saved ${file}`);
   return { model, info: { file, arch, description: describeEncoder(model), classifierFeatures: classifierFeatures(model), epochs, seconds: record.seconds, testMse } };

@@ -79,7 +79,7 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
   log(describeModel(model));
 
   const printer = new ProgressPrinter(process.stderr, o.progress ?? process.stderr.isTTY === true);
-  const record = await model.fit(train.x, {
+  const { history: record } = await model.fit(train.x, {
     epochs: o.epochs,
     batchSize: o.batchSize,
     learningRate: o.lr,
@@ -94,8 +94,8 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
     onBatchEnd: printer.batch,
     onEpochEnd: (r) => printer.epoch(r, o.epochs),
   });
-  const testMse = model.evaluate(test.x, 'mse');
-  const pca = pcaBaseline(model, train.x, test.x);
+  const testMse = model.evaluate(test.x).mse;
+  const pca = await pcaBaseline(model, train.x, test.x);
   await mkdir(dir, { recursive: true });
   await model.save(path.join(dir, 'model.safetensors'));
   await writeTrainingReport(dir, { model, record, test, testMse, train: train.source, pca });
@@ -115,19 +115,13 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
  * data in the model's (scaled) space: the linear baseline every autoencoder is judged by.
  * Skipped when the code is larger than the data allows PCA to match.
  */
-export function pcaBaseline(model: Autoencoder, trainX: Tensor, testX: Tensor): PcaBaseline | null {
+export async function pcaBaseline(model: Autoencoder, trainX: Tensor, testX: Tensor): Promise<PcaBaseline | null> {
   const k = model.latentSize;
   const features = sizeOf(model.inputShape);
   if (k >= Math.min(trainX.shape[0], features)) return null;
-  const toModelSpace = (x: Tensor): Tensor => (model.scaler ? model.scaler.transform(x) : x);
-  const pca = new PCA({ nComponents: k, seed: 0 }).fit(toModelSpace(trainX));
-  const errors = pca.reconstructionError(toModelSpace(testX));
-  let sum = 0;
-  for (const e of errors) sum += e;
-  return { components: k, testMse: sum / errors.length, reconstruct: (x) => {
-    const r = pca.inverseTransform(pca.transform(toModelSpace(x)));
-    return model.scaler ? model.scaler.inverseTransform(r) : r;
-  } };
+  // The autoencoder's fitted scaler: both models measure errors in the same space.
+  const pca = await new PCA({ nComponents: k, seed: 0, scaler: model.scaler }).fit(trainX);
+  return { components: k, testMse: pca.evaluate(testX).mse, reconstruct: (x) => pca.reconstruct(x) };
 }
 
 /** Refuses to mix a new run into an existing one: nothing already on disk is overwritten without --overwrite. */

@@ -28,7 +28,7 @@ export interface TrainedModel {
   params(): Param[];
   buffers(): Buffer[];
   scaler: Scaler | null;
-  training: TrainingRecord | null;
+  history: TrainingRecord | null;
 }
 
 /**
@@ -46,6 +46,6 @@ export function restoreTrainedModel<M extends TrainedModel>(contents: ModelFileC
   loadWeightsInto([...model.params(), ...model.buffers()], contents.tensors, source);
   const extra = contents.extra ?? {};
   model.scaler = extra.scaler ? scalerFromJSON(extra.scaler) : null;
-  model.training = (extra.training as TrainingRecord | null) ?? null;
+  model.history = (extra.training as TrainingRecord | null) ?? null;
   return model;
 }

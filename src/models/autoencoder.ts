@@ -8,11 +8,13 @@ import { chainMse, denseChainOf } from '../layers/dense-chain.js';
 import { layerFromConfig } from '../layers/registry.js';
 import type { Network } from '../train/network.js';
 import { fit, type FitOptions, type TrainingRecord } from '../train/fit.js';
-import { ReconstructionLoss, type Loss, type LossKind } from '../train/loss.js';
+import { ReconstructionLoss, type Loss } from '../train/loss.js';
 import { restoreTrainedModel } from '../io/load-weights.js';
-import { loadModelFile, saveModelFile, type ModelFileContents } from '../io/model-file.js';
+import type { ModelFileContents } from '../io/model-file.js';
 import type { Scaler } from '../data/scaler.js';
 import { inferenceBatchRows, mapInBatches } from './inference-batch.js';
+import { reconstructionMetrics, type ErrorMetric, type ReconstructionMetrics, type Reconstructor } from './contract.js';
+import { SavedModel, wrongKind } from './saved-model.js';
 
 export interface AutoencoderArchitecture {
   inputShape: number[];
@@ -28,12 +30,16 @@ export interface AutoencoderArchitecture {
  * reconstructions are mapped back. Reconstruction errors are measured in the scaled
  * space, the same space the training loss was computed in.
  */
-export class Autoencoder implements Network {
+export class Autoencoder extends SavedModel implements Reconstructor, Network {
+  readonly kind = 'autoencoder' as const;
   readonly encoder: Sequential;
   readonly decoder: Sequential;
   readonly preset: string;
+  /** Maps data units to the network's space; fitted by the first fit() when not fitted yet, saved with the model. */
   scaler: Scaler | null;
-  training: TrainingRecord | null = null;
+  /** What the last fit() recorded; restored with the model from a file. */
+  history: TrainingRecord | null = null;
+  private fitted = false;
   private readonly inferenceBatch: number;
 
   constructor({ inputShape, encoder, decoder, preset = 'custom', scaler = null, seed = 0, initialize = true }: {
@@ -45,6 +51,7 @@ export class Autoencoder implements Network {
     seed?: number;
     initialize?: boolean;
   }) {
+    super();
     this.encoder = new Sequential(encoder, inputShape);
     this.decoder = new Sequential(decoder, this.encoder.outputShape);
     this.inferenceBatch = inferenceBatchRows(this.encoder, this.decoder);
@@ -61,6 +68,14 @@ export class Autoencoder implements Network {
 
   get inputShape(): Shape {
     return this.encoder.inputShape;
+  }
+  /** The shape of one sample, as the Reconstructor contract names it (the same as inputShape). */
+  get sampleShape(): Shape {
+    return this.encoder.inputShape;
+  }
+  /** True once fit() has completed, or the model was loaded from a file. */
+  get isFitted(): boolean {
+    return this.fitted;
   }
   get outputShape(): Shape {
     return this.decoder.outputShape;
@@ -110,14 +125,28 @@ export class Autoencoder implements Network {
   }
 
   // --- Public API ------------------------------------------------------------
-  /** Trains on x (data units) to reconstruct itself. With a scaler that is not fitted yet, fits it on x first. */
-  async fit(x: Tensor, options: FitOptions = {}): Promise<TrainingRecord> {
+  /**
+   * Trains on x (data units) to reconstruct itself and resolves to the model, its record in
+   * `history`. With a scaler that is not fitted yet, fits it on x first.
+   */
+  async fit(x: Tensor, options: FitOptions = {}): Promise<this & { history: TrainingRecord }> {
     const scaled = this.toModelSpace(x, 'training data', true);
     const validationData = options.validationData
       ? { x: this.toModelSpace(options.validationData.x, 'validation data') }
       : undefined;
-    this.training = await fit(this, scaled, null, { ...options, validationData });
-    return this.training;
+    const history = await fit(this, scaled, null, { ...options, validationData });
+    this.markTrained(history);
+    return Object.assign(this, { history });
+  }
+
+  /**
+   * Records a training done outside fit() (e.g. the codec's noisy training, or a denoiser's
+   * noisy -> clean training) so that the model counts as fitted and saves the record.
+   * @internal
+   */
+  markTrained(record: TrainingRecord): void {
+    this.history = record;
+    this.fitted = true;
   }
 
   /** Bottleneck codes, [n, ...latentShape]. */
@@ -139,8 +168,8 @@ export class Autoencoder implements Network {
     return this.scaler ? this.scaler.inverseTransform(out) : out;
   }
 
-  /** Per-sample reconstruction error (mean over the sample's values; MSE by default). */
-  reconstructionError(x: Tensor, metric: LossKind = 'mse'): Float32Array {
+  /** Per-sample reconstruction error (mean over the sample's values; MSE by default), in the scaled space. */
+  reconstructionError(x: Tensor, metric: ErrorMetric = 'mse'): Float32Array {
     // A dense model's MSE takes one native call (scaling, layers and error; each core its rows).
     const chain = metric === 'mse' ? this.denseChain(false) : null;
     const fused = chain ? chainMse(chain, this.scaler, this.asSamples(x, 'input')) : null;
@@ -156,12 +185,15 @@ export class Autoencoder implements Network {
     return errors;
   }
 
-  /** Mean reconstruction error over a data set. */
-  evaluate(x: Tensor, metric: LossKind = 'mse'): number {
-    const errors = this.reconstructionError(x, metric);
-    let sum = 0;
-    for (const e of errors) sum += e;
-    return sum / Math.max(1, errors.length);
+  /** Mean squared and absolute reconstruction errors over a data set, in the scaled space. */
+  evaluate(x: Tensor): ReconstructionMetrics {
+    return reconstructionMetrics(this.reconstructionError(x, 'mse'), this.reconstructionError(x, 'mae'));
+  }
+
+  /** @internal See Reconstructor.reconstructScaled. The decoder does not write into its input, so the codes stay valid next to the reconstruction. */
+  reconstructScaled(batch: Tensor, wantCodes: boolean): { reconstruction: Float32Array; codes: Float32Array | null } {
+    const z = this.encoder.forward(batch, false);
+    return { reconstruction: this.decoder.forward(z, false).data, codes: wantCodes ? z.data : null };
   }
 
   architecture(): AutoencoderArchitecture {
@@ -181,17 +213,16 @@ export class Autoencoder implements Network {
       kind: 'autoencoder',
       architecture: this.architecture(),
       tensors,
-      extra: { scaler: this.scaler?.toJSON() ?? null, training: this.training },
+      extra: { scaler: this.scaler?.toJSON() ?? null, training: this.history },
     };
   }
 
   static fromModelFile(contents: ModelFileContents, source = 'model file'): Autoencoder {
-    if (contents.kind !== 'autoencoder')
-      throw new HourglassError('MODEL_MISMATCH', `${source} holds a ${contents.kind} model, not an autoencoder`);
+    if (contents.kind !== 'autoencoder') throw wrongKind(source, contents.kind, 'an autoencoder');
     const arch = contents.architecture as AutoencoderArchitecture;
     if (!arch || !Array.isArray(arch.inputShape) || !Array.isArray(arch.encoder) || !Array.isArray(arch.decoder))
       throw new HourglassError('BAD_FILE', `${source}: architecture must have inputShape, encoder and decoder`);
-    return restoreTrainedModel(
+    const model = restoreTrainedModel(
       contents,
       source,
       () =>
@@ -203,14 +234,8 @@ export class Autoencoder implements Network {
           initialize: false,
         }),
     );
-  }
-
-  async save(path: string): Promise<void> {
-    await saveModelFile(path, this.toModelFile());
-  }
-
-  static async load(path: string): Promise<Autoencoder> {
-    return Autoencoder.fromModelFile(await loadModelFile(path), path);
+    model.fitted = true;
+    return model;
   }
 
   // --- internals -------------------------------------------------------------

@@ -14,7 +14,9 @@ import type { BatchAugmentation } from '../train/image-shift.js';
 import { CrossEntropyLoss, checkLabels, oneHot, softmax } from '../train/cross-entropy.js';
 import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification.js';
 import { restoreTrainedModel } from '../io/load-weights.js';
-import { loadModelFile, saveModelFile, type ModelFileContents } from '../io/model-file.js';
+import type { ModelFileContents } from '../io/model-file.js';
+import type { Model } from './contract.js';
+import { SavedModel, wrongKind } from './saved-model.js';
 import { scalerFromJSON, type Scaler } from '../data/scaler.js';
 import type { Autoencoder } from './autoencoder.js';
 import { inferenceBatchRows, mapInBatches } from './inference-batch.js';
@@ -58,7 +60,8 @@ export interface FromAutoencoderOptions extends HeadOptions {
 }
 
 export interface ClassifierFitOptions extends Omit<FitOptions, 'loss' | 'validationData'> {
-  validationData?: { x: Tensor; labels: ArrayLike<number> | Tensor };
+  /** Held-out data with its labels (integers, or one-hot rows), the same shape as every model's validationData. */
+  validationData?: { x: Tensor; y: ArrayLike<number> | Tensor };
   /**
    * Extra terms added to the cross-entropy while the encoder trains (e.g. the autoencoder's
    * reconstruction loss on unlabelled data, or L2-SP; src/apps/finetune-regularizers.ts).
@@ -93,12 +96,15 @@ export interface TrainingRegularizer {
  * cross-entropy; predictProba applies the softmax. Saved as an hourglass model file of
  * kind 'classifier' with tensors 'encoder.N.*' and 'head.N.*'.
  */
-export class Classifier implements Network {
+export class Classifier extends SavedModel implements Model<[Tensor, ArrayLike<number> | Tensor, ClassifierFitOptions?], [Tensor, ArrayLike<number>], ClassificationMetrics>, Network {
+  readonly kind = 'classifier' as const;
   readonly encoder: Sequential;
   readonly head: Sequential;
   readonly classNames: readonly string[];
   scaler: Scaler | null;
-  training: TrainingRecord | null = null;
+  /** What the last fit() recorded; restored with the model from a file. */
+  history: TrainingRecord | null = null;
+  private fitted = false;
   private modeValue: FineTuneMode = 'full';
   /** Rows per inference batch, sized by the activations (inference-batch.ts). */
   private readonly inferenceBatch: number;
@@ -115,6 +121,7 @@ export class Classifier implements Network {
     seed?: number;
     initialize?: boolean;
   }) {
+    super();
     if (!Array.isArray(classNames) || classNames.length < 2)
       throw invalid(`a classifier needs at least 2 classes, got ${Array.isArray(classNames) ? classNames.length : String(classNames)}`);
     this.encoder = new Sequential(encoder, inputShape);
@@ -231,16 +238,17 @@ export class Classifier implements Network {
    * Trains on x (data units) with labels (integers in [0, classes)) or one-hot targets
    * [n, classes], minimising softmax cross-entropy.
    */
-  async fit(x: Tensor, labels: ArrayLike<number> | Tensor, options: ClassifierFitOptions = {}): Promise<TrainingRecord> {
+  async fit(x: Tensor, labels: ArrayLike<number> | Tensor, options: ClassifierFitOptions = {}): Promise<this & { history: TrainingRecord }> {
     const scaled = this.toModelSpace(x, 'training data', true);
     const targets = this.targets(labels, scaled.shape[0], 'training labels');
     const validation = options.validationData
       ? {
           x: this.toModelSpace(options.validationData.x, 'validation data'),
-          y: this.targets(options.validationData.labels, options.validationData.x.shape[0], 'validation labels'),
+          y: this.targets(options.validationData.y, options.validationData.x.shape[0], 'validation labels'),
         }
       : undefined;
     const loss = new CrossEntropyLoss();
+    let history: TrainingRecord;
     const { augment, ...rest } = options;
     options = { ...rest, transformInput: this.augmentedInput(augment, options.transformInput) };
     const regularizers = options.regularizers ?? [];
@@ -249,21 +257,23 @@ export class Classifier implements Network {
         throw invalid(`regularizers (${regularizers.map((r) => r.name).join(', ')}) act on the encoder, which does not train in frozen mode; use mode 'full' or 'discriminative'`);
       for (const r of regularizers) r.reset?.();
       const { regularizers: _, ...fitOptions } = options;
-      this.training = await fit(new RegularizedNetwork(this, regularizers), scaled, targets, { ...fitOptions, loss, validationData: validation });
-      this.training.options.regularizers = regularizers.map((r) => r.name);
+      history = await fit(new RegularizedNetwork(this, regularizers), scaled, targets, { ...fitOptions, loss, validationData: validation });
+      history.options.regularizers = regularizers.map((r) => r.name);
     } else if (this.modeValue === 'frozen' && !options.transformInput) {
       // The frozen encoder is a fixed function in inference mode: computing the features
       // once and training the head on them gives the same result, epochs times faster.
       const head = new HeadNetwork(this.head);
       const valFeatures = validation ? { x: this.features(validation.x), y: validation.y } : undefined;
-      this.training = await fit(head, this.features(scaled), targets, { ...options, loss, validationData: valFeatures });
+      history = await fit(head, this.features(scaled), targets, { ...options, loss, validationData: valFeatures });
     } else {
-      this.training = await fit(this, scaled, targets, { ...options, loss, validationData: validation });
+      history = await fit(this, scaled, targets, { ...options, loss, validationData: validation });
     }
-    this.training.options.mode = this.modeValue;
-    this.training.options.encoderLearningRateScale = this.encoderLearningRateScale;
-    if (augment) this.training.options.augment = augment.spec;
-    return this.training;
+    history.options.mode = this.modeValue;
+    history.options.encoderLearningRateScale = this.encoderLearningRateScale;
+    if (augment) history.options.augment = augment.spec;
+    this.history = history;
+    this.fitted = true;
+    return Object.assign(this, { history });
   }
 
   /** The batch transform fit applies: the augmentation in data units (undoing and redoing the scaler around it), then `transformInput`. */
@@ -326,21 +336,20 @@ export class Classifier implements Network {
       tensors,
       extra: {
         scaler: this.scaler?.toJSON() ?? null,
-        training: this.training,
+        training: this.history,
         finetune: { mode: this.modeValue, encoderLearningRateScale: this.encoderScale },
       },
     };
   }
 
   static fromModelFile(contents: ModelFileContents, source = 'model file'): Classifier {
-    if (contents.kind !== 'classifier')
-      throw new HourglassError('MODEL_MISMATCH', `${source} holds ${article(contents.kind)} model, not a classifier; train one with 'hourglass finetune'`);
+    if (contents.kind !== 'classifier') throw wrongKind(source, contents.kind, 'a classifier', "train one with 'hourglass finetune'");
     const arch = contents.architecture as ClassifierArchitecture;
     if (!arch || !Array.isArray(arch.inputShape) || !Array.isArray(arch.encoder) || !Array.isArray(arch.head) || !Array.isArray(arch.classNames))
       throw new HourglassError('BAD_FILE', `${source}: a classifier's architecture must have inputShape, encoder, head and classNames`);
     if (arch.classNames.some((n) => typeof n !== 'string')) throw new HourglassError('BAD_FILE', `${source}: classNames must be strings`);
     const finetune = (contents.extra?.finetune ?? {}) as { mode?: FineTuneMode; encoderLearningRateScale?: number };
-    return restoreTrainedModel(
+    const model = restoreTrainedModel(
       contents,
       source,
       () =>
@@ -354,15 +363,15 @@ export class Classifier implements Network {
           initialize: false,
         }),
     );
+    model.fitted = true;
+    return model;
   }
 
-  async save(path: string): Promise<void> {
-    await saveModelFile(path, this.toModelFile());
+  /** True once fit() has completed, or the model was loaded from a file. */
+  get isFitted(): boolean {
+    return this.fitted;
   }
 
-  static async load(path: string): Promise<Classifier> {
-    return Classifier.fromModelFile(await loadModelFile(path), path);
-  }
 
   // --- internals -------------------------------------------------------------
   private features(scaled: Tensor): Tensor {
@@ -483,6 +492,3 @@ function isTensor(x: unknown): x is Tensor {
   return typeof x === 'object' && x !== null && 'shape' in x && 'data' in x && (x as Tensor).data instanceof Float32Array;
 }
 
-function article(kind: string): string {
-  return `${/^[aeiou]/i.test(kind) ? 'an' : 'a'} ${kind}`;
-}

@@ -1,7 +1,11 @@
 import { HourglassError, invalid, shapeMismatch } from '../core/errors.js';
 import { shapeToString, tensor, type Shape, type Tensor } from '../core/tensor.js';
 import { centeredProject, columnMeans, sgemm } from '../core/native/linalg.js';
-import { loadModelFile, saveModelFile, type ModelFileContents } from '../io/model-file.js';
+import type { ModelFileContents } from '../io/model-file.js';
+import { scalerFromJSON, type Scaler } from '../data/scaler.js';
+import type { FitOptions } from '../train/fit.js';
+import { reconstructionMetrics, type ErrorMetric, type ReconstructionMetrics, type Reconstructor } from './contract.js';
+import { SavedModel, wrongKind } from './saved-model.js';
 import { fitFull, fitRandomized, type PcaDecomposition } from './pca-solvers.js';
 
 export type PcaSolver = 'full' | 'randomized' | 'auto';
@@ -23,6 +27,12 @@ export interface PcaOptions {
    * matrix (many samples, moderate d), where an iteration no longer touches the data.
    */
   powerIterations?: number;
+  /**
+   * Maps data units into the space the components are computed in (e.g. a StandardScaler, so
+   * that a column measured in thousands does not take the first component by itself); fitted
+   * by fit() when not fitted yet, and saved with the model. Default: none.
+   */
+  scaler?: Scaler | null;
 }
 
 export interface PcaArchitecture {
@@ -67,7 +77,12 @@ const ROW_BLOCK = 4096;
  * Zero variance (constant columns, rank-deficient data) is fine: such components get
  * explained variance 0, and whitening leaves them unscaled rather than dividing by zero.
  */
-export class PCA {
+export class PCA extends SavedModel implements Reconstructor {
+  readonly kind = 'pca' as const;
+  /** PCA is solved in closed form: there is no training history. */
+  readonly history = null;
+  /** Maps data units to the space the components live in; null: the data as it is. */
+  readonly scaler: Scaler | null;
   readonly whiten: boolean;
   readonly solver: PcaSolver;
   readonly seed: number;
@@ -85,8 +100,9 @@ export class PCA {
   } | null = null;
 
   constructor(options: PcaOptions) {
+    super();
     if (typeof options !== 'object' || options === null) throw invalid('PCA needs options, e.g. new PCA({ nComponents: 32 })');
-    const { nComponents, whiten = false, solver = 'auto', seed = 0, oversamples = 10, powerIterations } = options;
+    const { nComponents, whiten = false, solver = 'auto', seed = 0, oversamples = 10, powerIterations, scaler = null } = options;
     if (typeof nComponents !== 'number' || !Number.isFinite(nComponents) || nComponents <= 0 || (nComponents >= 1 && !Number.isInteger(nComponents)))
       throw invalid(
         `nComponents must be an integer >= 1 (number of components) or a fraction in (0, 1) (variance to keep), got ${String(nComponents)}`,
@@ -108,9 +124,27 @@ export class PCA {
     this.seed = seed;
     this.oversamples = oversamples;
     this.powerIterations = powerIterations;
+    this.scaler = scaler;
   }
 
-  fit(x: Tensor): this {
+  /**
+   * Finds the components of x (data units; scaled first when the PCA has a scaler, which is
+   * fitted on x if it is not fitted yet) and resolves to the PCA itself. The gradient-descent
+   * options of the Reconstructor contract (epochs, learning rate, ...) do not apply and are ignored.
+   */
+  async fit(x: Tensor, _options: FitOptions = {}): Promise<this> {
+    samplesAndFeatures(x, 'fit');
+    if (this.scaler && !this.scaler.fitted) this.scaler.fit(x);
+    this.fitScaled(this.toModelSpace(x));
+    return this;
+  }
+
+  /** fit(x), then transform(x). */
+  async fitTransform(x: Tensor): Promise<Tensor> {
+    return (await this.fit(x)).transform(x);
+  }
+
+  private fitScaled(x: Tensor): void {
     const { n, d } = samplesAndFeatures(x, 'fit');
     if (n < 2) throw invalid(`PCA needs at least 2 samples to estimate a variance, got ${n}`);
     const m = Math.min(n, d);
@@ -151,11 +185,61 @@ export class PCA {
       sampleShape: x.shape.slice(1),
       solver,
     };
-    return this;
   }
 
-  /** Projections [n, k] of the samples on the components (whitened when `whiten`). */
+  /** Projections [n, k] of the samples (data units) on the components (whitened when `whiten`); scikit-learn's name for encode. */
   transform(x: Tensor): Tensor {
+    samplesAndFeatures(x, 'transform');
+    return this.project(this.toModelSpace(x));
+  }
+
+  /** Samples (data units) from projections [n, k], shaped like the samples given to fit; scikit-learn's name for decode. */
+  inverseTransform(z: Tensor): Tensor {
+    const out = this.unproject(z);
+    return this.scaler ? this.scaler.inverseTransform(out) : out;
+  }
+
+  /** Codes [n, k]: the same as transform. */
+  encode(x: Tensor): Tensor {
+    return this.transform(x);
+  }
+
+  /** Samples from codes: the same as inverseTransform. */
+  decode(z: Tensor): Tensor {
+    return this.inverseTransform(z);
+  }
+
+  /** The projection of x on the components' span, in data units. */
+  reconstruct(x: Tensor): Tensor {
+    return this.inverseTransform(this.transform(x));
+  }
+
+  /** Mean squared and absolute reconstruction errors over a data set, in the scaled space. */
+  evaluate(x: Tensor): ReconstructionMetrics {
+    return reconstructionMetrics(this.reconstructionError(x, 'mse'), this.reconstructionError(x, 'mae'));
+  }
+
+  /** @internal See Reconstructor.reconstructScaled. */
+  reconstructScaled(batch: Tensor, wantCodes: boolean): { reconstruction: Float32Array; codes: Float32Array | null } {
+    const flat: Tensor = { shape: [batch.shape[0], batch.data.length / Math.max(1, batch.shape[0])], data: batch.data };
+    const codes = this.project(flat);
+    return { reconstruction: this.unproject(codes).data, codes: wantCodes ? codes.data : null };
+  }
+
+  /** The shape of one sample as fitted; null before fit (a PCA takes samples of any shape). */
+  get sampleShape(): Shape | null {
+    return this.state ? [...this.state.sampleShape] : null;
+  }
+  get latentSize(): number {
+    return this.nComponents;
+  }
+
+  private toModelSpace(x: Tensor): Tensor {
+    return this.scaler ? this.scaler.transform(x) : x;
+  }
+
+  /** transform in the scaled space. */
+  private project(x: Tensor): Tensor {
     const s = this.fitted('transform');
     const { n, d } = samplesAndFeatures(x, 'transform');
     this.checkFeatures(d, 'transform');
@@ -170,8 +254,8 @@ export class PCA {
     return out;
   }
 
-  /** Maps projections [n, k] back to samples, shaped like the samples given to fit. */
-  inverseTransform(z: Tensor): Tensor {
+  /** inverseTransform in the scaled space. */
+  private unproject(z: Tensor): Tensor {
     const s = this.fitted('inverseTransform');
     const k = s.components.shape[0];
     const d = s.components.shape[1];
@@ -189,13 +273,16 @@ export class PCA {
     return out;
   }
 
-  fitTransform(x: Tensor): Tensor {
-    return this.fit(x).transform(x);
-  }
-
-  /** Mean squared reconstruction error of each sample (over its features), through k components. */
-  reconstructionError(x: Tensor): Float32Array {
+  /**
+   * Per-sample reconstruction error through k components, the mean over the sample's
+   * features of the squared ('mse', default) or absolute ('mae') difference, in the scaled space.
+   */
+  reconstructionError(x: Tensor, metric: ErrorMetric = 'mse'): Float32Array {
+    if (metric !== 'mse' && metric !== 'mae')
+      throw invalid(`PCA measures reconstruction errors as 'mse' or 'mae'; '${String(metric)}' needs outputs in [0, 1], which a projection does not give`);
     const s = this.fitted('reconstructionError');
+    samplesAndFeatures(x, 'reconstructionError');
+    x = this.toModelSpace(x);
     const { n, d } = samplesAndFeatures(x, 'reconstructionError');
     this.checkFeatures(d, 'reconstructionError');
     const k = s.components.shape[0];
@@ -212,7 +299,7 @@ export class PCA {
         let sum = 0;
         for (let j = 0; j < d; j++) {
           const e = block[i * d + j] - rebuilt[i * d + j];
-          sum += e * e;
+          sum += metric === 'mse' ? e * e : Math.abs(e);
         }
         errors[start + i] = sum / d;
       }
@@ -270,12 +357,12 @@ export class PCA {
         ['mean', tensor([d], s.mean)],
         ['explained_variance', tensor([k], Float32Array.from(s.explainedVariance))],
       ]),
-      extra: { pca_fit: record },
+      extra: { pca_fit: record, scaler: this.scaler?.toJSON() ?? null },
     };
   }
 
   static fromModelFile(contents: ModelFileContents, source = 'model file'): PCA {
-    if (contents.kind !== 'pca') throw new HourglassError('MODEL_MISMATCH', `${source} holds a ${contents.kind} model, not a PCA`);
+    if (contents.kind !== 'pca') throw wrongKind(source, contents.kind, 'a PCA');
     const bad = (what: string): HourglassError => new HourglassError('BAD_FILE', `${source}: ${what}`);
     const a = contents.architecture as Partial<PcaArchitecture> | null;
     if (typeof a !== 'object' || a === null) throw bad('the PCA architecture is missing');
@@ -307,7 +394,8 @@ export class PCA {
     const totalVariance =
       typeof record.totalVariance === 'number' && Number.isFinite(record.totalVariance) ? record.totalVariance : variance.reduce((p, v) => p + v, 0);
     const solver = record.solver === 'randomized' ? 'randomized' : 'full';
-    const pca = new PCA({ nComponents: K, whiten, solver });
+    const scaler = contents.extra?.scaler ? scalerFromJSON(contents.extra.scaler) : null;
+    const pca = new PCA({ nComponents: K, whiten, solver, scaler });
     pca.state = {
       components: tensor([K, D], new Float32Array(components)),
       mean: new Float32Array(mean),
@@ -320,13 +408,6 @@ export class PCA {
     return pca;
   }
 
-  async save(path: string): Promise<void> {
-    await saveModelFile(path, this.toModelFile());
-  }
-
-  static async load(path: string): Promise<PCA> {
-    return PCA.fromModelFile(await loadModelFile(path), path);
-  }
 
   private resolveSolver(n: number, d: number, fraction: boolean): 'full' | 'randomized' {
     if (this.solver !== 'auto') return this.solver;

@@ -217,7 +217,7 @@ export class AnomalyDetector {
     return this.scaler;
   }
   get training(): TrainingRecord | null {
-    return this.model instanceof Autoencoder ? this.model.training : null;
+    return this.model instanceof Autoencoder ? this.model.history : null;
   }
 
   /** Fits the scaler and the model on normal data, then summarises normal scores and sets the threshold. */

@@ -41,13 +41,13 @@ export class WrappedModel {
   /** Trains on normal data given in model space. The autoencoder's own scaler is bypassed: the detector scales. */
   async fit(x: Tensor, options: FitOptions): Promise<TrainingRecord | null> {
     if (this.model instanceof PCA) {
-      this.model.fit(x);
+      await this.model.fit(x);
       return null;
     }
     const scaler = this.model.scaler;
     this.model.scaler = null;
     try {
-      return await this.model.fit(x, options);
+      return (await this.model.fit(x, options)).history;
     } finally {
       this.model.scaler = scaler;
     }

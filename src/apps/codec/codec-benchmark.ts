@@ -127,7 +127,7 @@ export async function runCodecBenchmark(o: CodecBenchmarkOptions): Promise<Codec
   }
 
   for (const k of o.bottlenecks) {
-    const pca = new PCA({ nComponents: k, seed: o.seed }).fit(train);
+    const pca = await new PCA({ nComponents: k, seed: o.seed }).fit(train);
     const calibration = calibrateLatent(pca.transform(train), { step: o.step });
     for (const bits of o.bits) record(measurePcaCodec(`PCA ${k}`, pca, calibration, bits, test));
   }

@@ -84,7 +84,7 @@ export async function trainCodec(model: Autoencoder, x: Tensor, options: CodecTr
       seconds: training.seconds + annealed.seconds,
     };
   }
-  model.training = training;
+  model.markTrained(training);
   const calibration = calibrateLatent(model.encode(x), { clip, step });
 
   let decoderTraining: TrainingRecord | null = null;

@@ -126,7 +126,7 @@ export class Denoiser {
       validationData: validation ? { x: corruptWithSeed(validation, this.noise, seed ^ 0x5eed), y: validation } : undefined,
     });
     record.options.noise = formatCorruption(this.noise);
-    this.model.training = record;
+    this.model.markTrained(record);
     return record;
   }
 

@@ -24,7 +24,7 @@ export const evalCommand: Command = {
       data: data.source,
       samples: sorted.length,
       mse: mean,
-      mae: model.evaluate(data.x, 'mae'),
+      mae: model.evaluate(data.x).mae,
       medianMse: sorted[Math.floor(sorted.length / 2)],
       p99Mse: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))],
     };

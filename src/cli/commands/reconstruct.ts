@@ -32,6 +32,6 @@ export const reconstructCommand: Command = {
     const png = await reconstructionGrid(model, originals);
     const out = opt.string(o, 'out') as string;
     await writeFileAtomic(out, png);
-    process.stdout.write(`hourglass: wrote ${out} (${originals.shape[0]} originals above their reconstructions; MSE ${model.evaluate(originals).toFixed(5)})\n`);
+    process.stdout.write(`hourglass: wrote ${out} (${originals.shape[0]} originals above their reconstructions; MSE ${model.evaluate(originals).mse.toFixed(5)})\n`);
   },
 };

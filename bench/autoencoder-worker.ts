@@ -1,7 +1,7 @@
 // hourglass side of the autoencoder benchmarks, run in its own process so that its peak
 // RSS is measured like PyTorch's. Prints one JSON line.
 import { loadFashionMnist } from '../src/data/fashion-mnist.js';
-import type { Precision } from '../src/core/native/dense-chain.js';
+import type { Precision } from '../src/core/types.js';
 import { denseAutoencoder } from '../src/models/dense-preset.js';
 import { convAutoencoder } from '../src/models/conv-preset.js';
 

@@ -14,10 +14,10 @@ import {
   lossBackward,
   lossForward,
   sgdStep,
-  sgemm,
   type ActivationKind,
   type LossKind,
 } from '../src/core/native/dense.js';
+import { gemm } from '../src/core/native/gemm.js';
 
 // Sizes above this use the OpenMP path of the kernels (native/src/parallel.h).
 const PARALLEL = 1 << 16;
@@ -61,7 +61,15 @@ function assertSameBits(a: Float32Array, b: Float32Array, label: string): void {
   assert.deepEqual(new Uint32Array(a.buffer, a.byteOffset, a.length), new Uint32Array(b.buffer, b.byteOffset, b.length), label);
 }
 
-// ---------------------------------------------------------------- sgemm
+// ---------------------------------------------------------------- gemm (float32: sgemm)
+
+/** The positional form of the native sgemm, through the one TypeScript gemm. */
+function sgemm(
+  transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+  a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number,
+): void {
+  gemm({ a, b, c, m, n, k, transA, transB, alpha, beta, lda, ldb, ldc });
+}
 
 function referenceGemm(
   transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
@@ -477,7 +485,10 @@ test('loss gradients agree with finite differences of lossForward', () => {
 // ---------------------------------------------------------------- crash safety
 
 type Slot = 'array' | 'optionalArray' | 'dim' | 'positive' | 'number' | 'flag' | 'kind';
-interface Signature { name: keyof typeof dense; slots: Slot[]; valid: () => unknown[] }
+/** nativeOnly: the addon's positional entry point has no positional TypeScript wrapper (sgemm is reached through gemm). */
+interface Signature { name: string; slots: Slot[]; valid: () => unknown[]; nativeOnly?: boolean }
+
+const wrapper = (name: string) => (dense as unknown as Record<string, (...args: unknown[]) => unknown>)[name];
 
 const f32 = (n: number): Float32Array => new Float32Array(n).fill(0.5);
 
@@ -487,6 +498,7 @@ const SIGNATURES: Signature[] = [
     name: 'sgemm',
     slots: ['flag', 'flag', 'dim', 'dim', 'dim', 'number', 'array', 'dim', 'array', 'dim', 'number', 'array', 'dim'],
     valid: () => [false, true, 2, 3, 4, 1, f32(8), 4, f32(12), 4, 0, f32(6), 3],
+    nativeOnly: true,
   },
   { name: 'biasAdd', slots: ['array', 'array', 'dim', 'dim'], valid: () => [f32(6), f32(3), 2, 3] },
   { name: 'biasGrad', slots: ['array', 'dim', 'dim', 'array'], valid: () => [f32(6), 2, 3, f32(3)] },
@@ -554,7 +566,7 @@ function describeValue(v: unknown): string {
 
 test('every wrapper accepts its valid call (the baseline of the crash-safety cases)', () => {
   for (const sig of SIGNATURES) {
-    (dense[sig.name] as (...args: unknown[]) => unknown)(...sig.valid());
+    if (!sig.nativeOnly) wrapper(sig.name)(...sig.valid());
     addon[sig.name](...sig.valid());
   }
   // Cases that look odd but are valid: an empty velocity for plain SGD, a 0 x n problem.
@@ -567,20 +579,27 @@ test('wrong calls throw a clear error, in TypeScript and again natively, and nev
   for (const sig of SIGNATURES)
     for (const { description, args } of mutations(sig)) {
       const label = `${sig.name}: ${description}`;
-      assert.throws(
-        () => (dense[sig.name] as (...a: unknown[]) => unknown)(...args),
-        (e: unknown) =>
-          e instanceof HourglassError && (e.code === 'INVALID_ARGUMENT' || e.code === 'SHAPE_MISMATCH') && e.message.startsWith(sig.name),
-        `${label} (TypeScript wrapper)`,
-      );
+      if (!sig.nativeOnly)
+        assert.throws(
+          () => wrapper(sig.name)(...args),
+          (e: unknown) =>
+            e instanceof HourglassError && (e.code === 'INVALID_ARGUMENT' || e.code === 'SHAPE_MISMATCH') && e.message.startsWith(sig.name),
+          `${label} (TypeScript wrapper)`,
+        );
       assert.throws(() => addon[sig.name](...args), /^Error: hourglass native: /, `${label} (native)`);
       cases++;
     }
   assert.ok(cases > 300, `only ${cases} cases`);
   // Semantic checks beyond types, on both sides.
+  const wrongStrides: Parameters<typeof sgemm>[] = [
+    [false, false, 2, 3, 4, 1, f32(8), 3, f32(12), 3, 0, f32(6), 3], // lda < K
+    [true, false, 2, 3, 4, 1, f32(8), 2, f32(12), 3, 0, f32(6), 2], // ldc < N
+  ];
+  for (const args of wrongStrides) {
+    assert.throws(() => sgemm(...args), HourglassError, `gemm ${describeValue(args)}`);
+    assert.throws(() => addon.sgemm(...args), /hourglass native/, 'sgemm (native)');
+  }
   const invalidCalls: [keyof typeof dense, unknown[]][] = [
-    ['sgemm', [false, false, 2, 3, 4, 1, f32(8), 3, f32(12), 3, 0, f32(6), 3]], // lda < K
-    ['sgemm', [true, false, 2, 3, 4, 1, f32(8), 2, f32(12), 3, 0, f32(6), 2]], // ldc < N
     ['activationForward', ['leaky_relu', f32(2), f32(2), 2, -0.1]],
     ['adamStep', [f32(1), f32(1), f32(1), f32(1), 1, 1e-3, 1, 0.999, 1e-8, 0, 1]],
     ['adamStep', [f32(1), f32(1), f32(1), f32(1), 1, -1e-3, 0.9, 0.999, 1e-8, 0, 1]],
@@ -591,6 +610,28 @@ test('wrong calls throw a clear error, in TypeScript and again natively, and nev
     assert.throws(() => (dense[name] as (...a: unknown[]) => unknown)(...args), HourglassError, `${name} ${describeValue(args)}`);
     assert.throws(() => addon[name](...args), /hourglass native/, `${name} (native)`);
   }
+});
+
+test('gemm rejects every wrong option with an error naming it, for float32 and float64 arrays', () => {
+  for (const make of [f32, (n: number) => new Float64Array(n).fill(0.5)]) {
+    const valid = (): Record<string, unknown> => ({ a: make(8), b: make(12), c: make(6), m: 2, n: 3, k: 4, transB: true });
+    gemm(valid() as never);
+    gemm({ ...valid(), lda: 5, a: make(9) } as never); // a stride wider than the row
+    const wrong: [string, unknown][] = [
+      ['a', null], ['a', Array.from(make(8))], ['a', make(7)], ['b', make(11)], ['c', make(5)],
+      ['a', make === f32 ? new Float64Array(8) : f32(8)],
+      ['m', -1], ['m', 1.5], ['n', NaN], ['k', '4'], ['k', 12],
+      ['transA', 1], ['transB', 'true'], ['alpha', NaN], ['beta', Infinity],
+      ['lda', 3], ['ldb', -1], ['ldc', 2],
+    ];
+    for (const [key, value] of wrong)
+      assert.throws(
+        () => gemm({ ...valid(), [key]: value } as never),
+        (e: unknown) => e instanceof HourglassError && (e.code === 'INVALID_ARGUMENT' || e.code === 'SHAPE_MISMATCH') && e.message.startsWith('gemm: '),
+        `${key} = ${describeValue(value)}`,
+      );
+  }
+  assert.throws(() => (gemm as (o: unknown) => void)(null), /gemm: expects an options object/);
 });
 
 test('adamStepAll updates every entry exactly as adamStep does, split across threads anywhere', () => {
@@ -618,8 +659,8 @@ test('adamStepAll refuses wrong calls in the wrapper and in the addon, without t
   const wrapperCases: [unknown[], RegExp][] = [
     [[null, 0.9, 0.999, 1e-8, 0, 1], /entries must be an array/],
     [[[null], 0.9, 0.999, 1e-8, 0, 1], /entries\[0\] must be \{ param, grad, m, v, lr \}/],
-    [[[{ ...ok(), v: f32(3) }], 0.9, 0.999, 1e-8, 0, 1], /entries\[0\]\.v has 3 elements, needs at least 4/],
-    [[[{ ...ok(), m: f32(5) }], 0.9, 0.999, 1e-8, 0, 1], /entries\[0\]\.m has 5 elements, entries\[0\]\.param has 4 elements/],
+    [[[{ ...ok(), v: f32(3) }], 0.9, 0.999, 1e-8, 0, 1], /entries\[0\]\.v has 3 elements, expected 4/],
+    [[[{ ...ok(), m: f32(5) }], 0.9, 0.999, 1e-8, 0, 1], /entries\[0\]\.m has 5 elements, expected 4 \(entries\[0\]\.param has 4 elements\)/],
     [[[{ ...ok(), grad: new Float64Array(4) }], 0.9, 0.999, 1e-8, 0, 1], /entries\[0\]\.grad/],
     [[[ok(), { ...ok(), lr: -1 }], 0.9, 0.999, 1e-8, 0, 1], /entries\[1\]\.lr/],
     [[[ok()], 1, 0.999, 1e-8, 0, 1], /beta1/],

@@ -2,6 +2,7 @@
 //   C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] + beta * C
 #include <dnnl.h>
 #include "args.h"
+#include "empty_product.h"
 #include "registry.h"
 
 namespace hourglass {
@@ -28,9 +29,7 @@ static Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   FloatView C = floats(info, 11, "C", need(M, N, ldc));
   if (M == 0 || N == 0) return env.Undefined();
   if (K == 0) {
-    // An empty product: C = beta * C. dnnl_sgemm does not scale C in this case.
-    for (int64_t i = 0; i < M; i++)
-      for (int64_t j = 0; j < N; j++) C.data[i * ldc + j] = beta == 0 ? 0.0f : beta * C.data[i * ldc + j];
+    scaleByBeta(C.data, M, N, ldc, beta);
     return env.Undefined();
   }
   dnnl_status_t status = dnnl_sgemm(transA ? 'T' : 'N', transB ? 'T' : 'N', M, N, K, alpha, A.data, lda, B.data, ldb,

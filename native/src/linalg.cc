@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "args.h"
+#include "empty_product.h"
 #include "registry.h"
 
 // Fortran BLAS, present in every BLAS that LAPACK links against (reference or OpenBLAS).
@@ -365,8 +366,7 @@ Napi::Value Dgemm(const Napi::CallbackInfo& info) {
   DoubleView C = doubles(info, 11, "C", need(M, N, ldc));
   if (M == 0 || N == 0) return env.Undefined();
   if (K == 0) {
-    for (int64_t i = 0; i < M; i++)
-      for (int64_t j = 0; j < N; j++) C.data[i * ldc + j] = beta == 0 ? 0.0 : beta * C.data[i * ldc + j];
+    scaleByBeta(C.data, M, N, ldc, beta);
     return env.Undefined();
   }
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the operands.

@@ -1,6 +1,6 @@
 import { invalid, shapeMismatch } from '../core/errors.js';
 import { sizeOf, tensor, type Tensor } from '../core/tensor.js';
-import { sgemm } from '../core/native/dense.js';
+import { gemm } from '../core/native/gemm.js';
 import { checkLabels } from '../train/cross-entropy.js';
 import type { Classifier } from '../models/classifier.js';
 import { fineTuneClassifier, type FineTuneRecord, type FineTuneSchedule } from './fine-tune.js';
@@ -160,7 +160,7 @@ function nearestNeighbours(z: Float32Array, n: number, d: number, k: number): { 
   const bv = new Float32Array(k);
   for (let lo = 0; lo < n; lo += block) {
     const hi = Math.min(n, lo + block);
-    sgemm(false, true, hi - lo, n, d, 1, z.subarray(lo * d, hi * d), d, z, d, 0, sims, n);
+    gemm({ a: z.subarray(lo * d, hi * d), b: z, c: sims, m: hi - lo, n, k: d, transB: true });
     for (let r = 0; r < hi - lo; r++) {
       const row = sims.subarray(r * n, r * n + n);
       row[lo + r] = -Infinity;

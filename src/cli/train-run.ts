@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { mkdir, readdir } from 'node:fs/promises';
 import { invalid } from '../core/errors.js';
-import { PRECISIONS, type Precision } from '../core/native/dense-chain.js';
+import { PRECISIONS, type Precision } from '../core/types.js';
 import { gatherRows, sizeOf, type Tensor } from '../core/tensor.js';
 import { PCA } from '../models/pca.js';
 import { Rng } from '../core/rng.js';

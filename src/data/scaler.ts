@@ -1,5 +1,6 @@
 import { HourglassError, invalid } from '../core/errors.js';
 import { sizeOf, tensor, type Tensor } from '../core/tensor.js';
+import type { AffineForm } from '../core/types.js';
 
 /**
  * Per-feature scalers with scikit-learn's semantics. A feature is one position of a sample:
@@ -29,12 +30,6 @@ export interface StandardScalerJSON {
 export type ScalerJSON = MinMaxScalerJSON | StandardScalerJSON;
 export type Scaler = MinMaxScaler | StandardScaler;
 
-/** A scaler's transform as per-feature arithmetic, in double: (x - offset) / factor, or x * factor + offset. */
-export interface AffineForm {
-  kind: 'subtract-divide' | 'multiply-add';
-  factor: Float64Array;
-  offset: Float64Array;
-}
 
 /** scikit-learn treats a float32 range below 10 machine epsilons as a constant feature. */
 const FLOAT32_EPSILON = 2 ** -23;

@@ -1,7 +1,8 @@
 import { tensor, shapeToString, type Shape, type Tensor } from '../core/tensor.js';
 import { invalid, shapeMismatch } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
-import { sgemm, biasAdd, biasGrad } from '../core/native/dense.js';
+import { biasAdd, biasGrad } from '../core/native/dense.js';
+import { gemm } from '../core/native/gemm.js';
 import type { Buffer, Layer, LayerConfig, Param } from './layer.js';
 import { ensureBuffer } from './buffers.js';
 
@@ -72,7 +73,7 @@ export class Dense implements Layer {
     const batch = x.shape[0];
     this.outputShape(x.shape.slice(1));
     const y = (this.output = ensureBuffer(this.output, [batch, this.outFeatures]));
-    sgemm(false, true, batch, this.outFeatures, this.inFeatures, 1, x.data, this.inFeatures, this.weight.value.data, this.inFeatures, 0, y.data, this.outFeatures);
+    gemm({ a: x.data, b: this.weight.value.data, c: y.data, m: batch, n: this.outFeatures, k: this.inFeatures, transB: true });
     if (this.bias) biasAdd(y.data, this.bias.value.data, batch, this.outFeatures);
     this.input = training ? x : null;
     return y;
@@ -83,11 +84,11 @@ export class Dense implements Layer {
     if (!x) throw invalid('dense layer: backward() called without a training forward()');
     const batch = x.shape[0];
     // dW = dy^T x ; db = column sums of dy ; dx = dy W
-    sgemm(true, false, this.outFeatures, this.inFeatures, batch, 1, dy.data, this.outFeatures, x.data, this.inFeatures, 0, this.weight.grad.data, this.inFeatures);
+    gemm({ a: dy.data, b: x.data, c: this.weight.grad.data, m: this.outFeatures, n: this.inFeatures, k: batch, transA: true });
     if (this.bias) biasGrad(dy.data, batch, this.outFeatures, this.bias.grad.data);
     if (!needInputGrad) return null;
     const dx = (this.inputGrad = ensureBuffer(this.inputGrad, [batch, this.inFeatures]));
-    sgemm(false, false, batch, this.inFeatures, this.outFeatures, 1, dy.data, this.outFeatures, this.weight.value.data, this.inFeatures, 0, dx.data, this.inFeatures);
+    gemm({ a: dy.data, b: this.weight.value.data, c: dx.data, m: batch, n: this.inFeatures, k: this.outFeatures });
     return dx;
   }
 

@@ -1,5 +1,6 @@
 import { HourglassError, invalid, shapeMismatch } from '../core/errors.js';
-import { denseChainTrainStep, type ChainLayer, type Precision } from '../core/native/dense-chain.js';
+import { denseChainTrainStep, type ChainLayer } from '../core/native/dense-chain.js';
+import type { Precision } from '../core/types.js';
 import { sameShape, shapeToString, sizeOf, sliceRows, type Shape, type Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
 import type { Buffer, Layer, LayerConfig, Param } from '../layers/layer.js';

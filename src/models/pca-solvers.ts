@@ -6,10 +6,10 @@ import {
   centeredRowGram,
   centeredTransposeTimes,
   columnSquaredDeviations,
-  dgemm,
   orthonormalizeColumns,
   symmetricEigen,
 } from '../core/native/linalg.js';
+import { gemm } from '../core/native/gemm.js';
 
 /**
  * The two ways PCA finds its components. Both work on the centred data X - mean without
@@ -126,7 +126,7 @@ export function fitRandomized(data: CenteredData, options: RandomizedOptions): P
     const covariance = new Float64Array(d * d);
     centeredCovariance(x, n, d, mean, covariance);
     for (let i = 0; i < d; i++) total += covariance[i * d + i];
-    applyGram = (z, out) => dgemm(covariance, z, out, d, l, d);
+    applyGram = (z, out) => gemm({ a: covariance, b: z, c: out, m: d, n: l, k: d });
   } else {
     const squares = new Float64Array(d);
     columnSquaredDeviations(x, n, d, mean, squares);
@@ -148,7 +148,7 @@ export function fitRandomized(data: CenteredData, options: RandomizedOptions): P
   applyGram(basis, product);
   // Rayleigh-Ritz: H = Q^T G Q is the Gram matrix restricted to the found subspace.
   const projected = new Float64Array(l * l);
-  dgemm(basis, product, projected, l, l, d, { transA: true });
+  gemm({ a: basis, b: product, c: projected, m: l, n: l, k: d, transA: true });
   for (let i = 0; i < l; i++)
     for (let j = i + 1; j < l; j++) {
       const v = 0.5 * (projected[i * l + j] + projected[j * l + i]);
@@ -158,7 +158,7 @@ export function fitRandomized(data: CenteredData, options: RandomizedOptions): P
   const eig = symmetricEigen(projected, l, k);
   clampNonNegative(eig.values);
   const components = new Float64Array(k * d);
-  dgemm(eig.vectors, basis, components, k, d, l, { transB: true });
+  gemm({ a: eig.vectors, b: basis, c: components, m: k, n: d, k: l, transB: true });
   normalizeSigns(components, k, d);
   return { components, eigenvalues: eig.values, totalSumOfSquares: total, k };
 }

@@ -1,6 +1,7 @@
 import { HourglassError, invalid, shapeMismatch } from '../core/errors.js';
 import { shapeToString, tensor, type Shape, type Tensor } from '../core/tensor.js';
-import { centeredProject, columnMeans, sgemm } from '../core/native/linalg.js';
+import { centeredProject, columnMeans } from '../core/native/linalg.js';
+import { gemm } from '../core/native/gemm.js';
 import type { ModelFileContents } from '../io/model-file.js';
 import { scalerFromJSON, type Scaler } from '../data/scaler.js';
 import type { FitOptions } from '../train/fit.js';
@@ -454,5 +455,5 @@ function samplesAndFeatures(x: Tensor, what: string): { n: number; d: number } {
 /** out [n, d] = codes [n, k] components [k, d] + mean. */
 function reconstruct(codes: Float32Array, n: number, components: Float32Array, k: number, d: number, mean: Float32Array, out: Float32Array): void {
   for (let i = 0; i < n; i++) out.set(mean, i * d);
-  sgemm(codes, components, out, n, d, k, { beta: 1 });
+  gemm({ a: codes, b: components, c: out, m: n, n: d, k, beta: 1 });
 }

@@ -2,7 +2,7 @@ import { HourglassError, invalid, shapeMismatch } from '../core/errors.js';
 import { gatherRows, sameShape, shapeToString, sizeOf, sliceRows, tensor, type Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
 import type { Network } from './network.js';
-import { PRECISIONS, type Precision } from '../core/native/dense-chain.js';
+import { PRECISIONS, type Precision } from '../core/types.js';
 import { ReconstructionLoss, type Loss, type LossKind } from './loss.js';
 import { Optimizer, type OptimizerKind } from './optimizer.js';
 import { EpochShuffler } from './shuffler.js';

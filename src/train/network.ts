@@ -1,7 +1,7 @@
 import type { Shape, Tensor } from '../core/tensor.js';
 import type { Buffer, Param } from '../layers/layer.js';
 import type { Loss } from './loss.js';
-import type { Precision } from '../core/native/dense-chain.js';
+import type { Precision } from '../core/types.js';
 
 /** What fit() trains: anything that maps a batch forward, backpropagates, and exposes its parameters. */
 export interface Network {

@@ -6,8 +6,8 @@ import { HourglassError } from '../errors.js';
 
 /**
  * Loads the compiled addon (build/Release/hourglass_native.node). Typed wrappers live
- * beside this file, one per domain (dense.ts, conv.ts, linalg.ts); nothing else should
- * touch the raw module.
+ * beside this file, one per domain (gemm.ts, dense.ts, dense-chain.ts, conv.ts, linalg.ts),
+ * all checking their arguments with check.ts; nothing else should touch the raw module.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Compiled code runs from dist/src/core/native; sources from src/core/native.

@@ -1,13 +1,14 @@
 import { invalid, shapeMismatch } from '../errors.js';
 import { callNative } from './addon.js';
+import { checkBoolean, checkDimension, checkFloat32Array, checkOneOf, checkOptionalFloat32Array, checkPair, checkPositive, checkUint8Array, dims } from './check.js';
 
 /**
  * Typed wrappers over the native kernels of convolutional networks (native/src/{conv2d,
  * deconv2d,pool2d,batch_norm,upsample}.cc): convolution, transposed convolution, max and
  * average pooling, batch normalization and nearest upsampling, forward and backward, on
  * NCHW float32 arrays used in place. Semantics and weight layouts are PyTorch's. Every
- * wrapper checks its arguments here with a message naming the function and the argument;
- * the native side checks them again, so a wrong call throws and never crashes.
+ * wrapper checks its arguments here (check.ts: every array exactly the length its geometry
+ * gives); the native side checks them again, so a wrong call throws and never crashes.
  */
 
 /** [height, width] */
@@ -57,48 +58,11 @@ export interface Upsample2dGeometry {
   scale: Pair;
 }
 
-function checkPositive(fn: string, name: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
-    throw invalid(`${fn}: ${name} must be a positive integer, got ${String(value)}`);
-}
-
-function checkNonNegative(fn: string, name: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
-    throw invalid(`${fn}: ${name} must be a non-negative integer, got ${String(value)}`);
-}
-
-function checkPair(fn: string, name: string, pair: unknown, check: typeof checkPositive): void {
-  if (!Array.isArray(pair) || pair.length !== 2) throw invalid(`${fn}: ${name} must be a [height, width] pair, got ${JSON.stringify(pair)}`);
-  check(fn, `${name}[0]`, pair[0]);
-  check(fn, `${name}[1]`, pair[1]);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
-  return typeof value;
-}
-
-/** A Float32Array of exactly `needed` elements: any other length means shapes were mixed up. */
-function checkFloats(fn: string, name: string, array: unknown, needed: number, shape: string): void {
-  if (!(array instanceof Float32Array)) throw invalid(`${fn}: ${name} must be a Float32Array, got ${describe(array)}`);
-  if (array.length !== needed)
-    throw shapeMismatch(`${fn}: ${name} has ${array.length} elements, expected ${needed} (${shape})`);
-}
-
-function checkOptionalFloats(fn: string, name: string, array: unknown, needed: number, shape: string): void {
-  if (array !== null) checkFloats(fn, name, array, needed, shape);
-}
-
-function dims(...d: number[]): string {
-  return `[${d.join(', ')}]`;
-}
-
 function checkConvCommon(fn: string, g: Conv2dGeometry): void {
   for (const key of ['batch', 'inChannels', 'height', 'width', 'outChannels'] as const) checkPositive(fn, key, g[key]);
-  checkPair(fn, 'kernel', g.kernel, checkPositive);
-  checkPair(fn, 'stride', g.stride, checkPositive);
-  checkPair(fn, 'padding', g.padding, checkNonNegative);
+  checkPair(fn, 'kernel', g.kernel, 1);
+  checkPair(fn, 'stride', g.stride, 1);
+  checkPair(fn, 'padding', g.padding, 0);
 }
 
 /** Output [height, width] of a convolution: floor((in + 2 pad - kernel) / stride) + 1. Throws when the kernel does not fit. */
@@ -116,7 +80,7 @@ export function conv2dOutputSize(g: Conv2dGeometry, fn = 'conv2dOutputSize'): [n
 /** Output [height, width] of a transposed convolution: (in - 1) stride - 2 pad + kernel + outputPadding. */
 export function deconv2dOutputSize(g: Deconv2dGeometry, fn = 'deconv2dOutputSize'): [number, number] {
   checkConvCommon(fn, g);
-  checkPair(fn, 'outputPadding', g.outputPadding, checkNonNegative);
+  checkPair(fn, 'outputPadding', g.outputPadding, 0);
   if (g.outputPadding[0] >= g.stride[0] || g.outputPadding[1] >= g.stride[1])
     throw invalid(`${fn}: outputPadding ${g.outputPadding.join('x')} must be smaller than the stride ${g.stride.join('x')}`);
   const size = (i: 0 | 1, input: number): number =>
@@ -174,27 +138,27 @@ function convolutionKernels<G extends Conv2dGeometry>(prefix: 'conv2d' | 'deconv
     forward(g: G, x: Float32Array, weight: Float32Array, bias: Float32Array | null, y: Float32Array): void {
       const fn = `${prefix}Forward`;
       const s = sizes(g, fn);
-      checkFloats(fn, 'x', x, s.input, s.inputShape);
-      checkFloats(fn, 'weight', weight, s.weight, s.weightShape);
-      checkOptionalFloats(fn, 'bias', bias, g.outChannels, dims(g.outChannels));
-      checkFloats(fn, 'y', y, s.output, s.outputShape);
+      checkFloat32Array(fn, 'x', x, s.input, s.inputShape);
+      checkFloat32Array(fn, 'weight', weight, s.weight, s.weightShape);
+      checkOptionalFloat32Array(fn, 'bias', bias, g.outChannels, dims(g.outChannels));
+      checkFloat32Array(fn, 'y', y, s.output, s.outputShape);
       callNative(fn, ...args(g), x, weight, bias, y);
     },
     backwardData(g: G, dy: Float32Array, weight: Float32Array, dx: Float32Array): void {
       const fn = `${prefix}BackwardData`;
       const s = sizes(g, fn);
-      checkFloats(fn, 'dy', dy, s.output, s.outputShape);
-      checkFloats(fn, 'weight', weight, s.weight, s.weightShape);
-      checkFloats(fn, 'dx', dx, s.input, s.inputShape);
+      checkFloat32Array(fn, 'dy', dy, s.output, s.outputShape);
+      checkFloat32Array(fn, 'weight', weight, s.weight, s.weightShape);
+      checkFloat32Array(fn, 'dx', dx, s.input, s.inputShape);
       callNative(fn, ...args(g), dy, weight, dx);
     },
     backwardWeights(g: G, x: Float32Array, dy: Float32Array, dweight: Float32Array, dbias: Float32Array | null): void {
       const fn = `${prefix}BackwardWeights`;
       const s = sizes(g, fn);
-      checkFloats(fn, 'x', x, s.input, s.inputShape);
-      checkFloats(fn, 'dy', dy, s.output, s.outputShape);
-      checkFloats(fn, 'dweight', dweight, s.weight, s.weightShape);
-      checkOptionalFloats(fn, 'dbias', dbias, g.outChannels, dims(g.outChannels));
+      checkFloat32Array(fn, 'x', x, s.input, s.inputShape);
+      checkFloat32Array(fn, 'dy', dy, s.output, s.outputShape);
+      checkFloat32Array(fn, 'dweight', dweight, s.weight, s.weightShape);
+      checkOptionalFloat32Array(fn, 'dbias', dbias, g.outChannels, dims(g.outChannels));
       callNative(fn, ...args(g), x, dy, dweight, dbias);
     },
   };
@@ -215,9 +179,9 @@ export const DECONV2D_KERNELS = convolutionKernels('deconv2d', deconv2dSizes, de
  */
 export function pool2dOutputSize(g: Pool2dGeometry, fn = 'pool2dOutputSize'): [number, number] {
   for (const key of ['batch', 'channels', 'height', 'width'] as const) checkPositive(fn, key, g[key]);
-  checkPair(fn, 'kernel', g.kernel, checkPositive);
-  checkPair(fn, 'stride', g.stride, checkPositive);
-  checkPair(fn, 'padding', g.padding, checkNonNegative);
+  checkPair(fn, 'kernel', g.kernel, 1);
+  checkPair(fn, 'stride', g.stride, 1);
+  checkPair(fn, 'padding', g.padding, 0);
   if (2 * g.padding[0] > g.kernel[0] || 2 * g.padding[1] > g.kernel[1])
     throw invalid(`${fn}: padding ${g.padding.join('x')} must be at most half the kernel ${g.kernel.join('x')}`);
   const size = (i: 0 | 1, input: number): number => {
@@ -233,8 +197,10 @@ function poolArgs(kind: PoolKind, g: Pool2dGeometry): unknown[] {
   return [kind === 'max', g.batch, g.channels, g.height, g.width, g.kernel[0], g.kernel[1], g.stride[0], g.stride[1], g.padding[0], g.padding[1]];
 }
 
+const POOL_KINDS: readonly PoolKind[] = ['max', 'avg'];
+
 function checkPoolKind(fn: string, kind: unknown): void {
-  if (kind !== 'max' && kind !== 'avg') throw invalid(`${fn}: pooling kind must be 'max' or 'avg', got ${String(kind)}`);
+  checkOneOf(fn, 'pooling kind', kind, POOL_KINDS);
 }
 
 function poolSizes(fn: string, kind: PoolKind, g: Pool2dGeometry): { input: number; output: number; inputShape: string; outputShape: string } {
@@ -256,10 +222,7 @@ export function pool2dWorkspaceBytes(kind: PoolKind, g: Pool2dGeometry): number 
 
 function checkWorkspace(fn: string, kind: PoolKind, g: Pool2dGeometry, workspace: unknown): void {
   if (workspace === null) return;
-  if (!(workspace instanceof Uint8Array)) throw invalid(`${fn}: workspace must be a Uint8Array or null, got ${describe(workspace)}`);
-  const bytes = pool2dWorkspaceBytes(kind, g);
-  if (workspace.length !== bytes)
-    throw shapeMismatch(`${fn}: workspace has ${workspace.length} bytes, expected ${bytes} (pool2dWorkspaceBytes)`);
+  checkUint8Array(fn, 'workspace', workspace, pool2dWorkspaceBytes(kind, g), 'bytes, from pool2dWorkspaceBytes');
 }
 
 /**
@@ -270,8 +233,8 @@ function checkWorkspace(fn: string, kind: PoolKind, g: Pool2dGeometry, workspace
 export function pool2dForward(kind: PoolKind, g: Pool2dGeometry, x: Float32Array, y: Float32Array, workspace: Uint8Array | null): void {
   const fn = 'pool2dForward';
   const s = poolSizes(fn, kind, g);
-  checkFloats(fn, 'x', x, s.input, s.inputShape);
-  checkFloats(fn, 'y', y, s.output, s.outputShape);
+  checkFloat32Array(fn, 'x', x, s.input, s.inputShape);
+  checkFloat32Array(fn, 'y', y, s.output, s.outputShape);
   if (kind === 'avg' && workspace !== null) throw invalid(`${fn}: average pooling takes no workspace: pass null`);
   checkWorkspace(fn, kind, g, workspace);
   callNative('pool2dForward', ...poolArgs(kind, g), x, y, workspace);
@@ -281,8 +244,8 @@ export function pool2dForward(kind: PoolKind, g: Pool2dGeometry, x: Float32Array
 export function pool2dBackward(kind: PoolKind, g: Pool2dGeometry, dy: Float32Array, dx: Float32Array, workspace: Uint8Array | null): void {
   const fn = 'pool2dBackward';
   const s = poolSizes(fn, kind, g);
-  checkFloats(fn, 'dy', dy, s.output, s.outputShape);
-  checkFloats(fn, 'dx', dx, s.input, s.inputShape);
+  checkFloat32Array(fn, 'dy', dy, s.output, s.outputShape);
+  checkFloat32Array(fn, 'dx', dx, s.input, s.inputShape);
   if (kind === 'max' && workspace === null) throw invalid(`${fn}: max pooling needs the workspace filled by its training forward`);
   if (kind === 'avg' && workspace !== null) throw invalid(`${fn}: average pooling takes no workspace: pass null`);
   checkWorkspace(fn, kind, g, workspace);
@@ -316,15 +279,15 @@ export function batchNorm2dForward(
 ): void {
   const fn = 'batchNorm2dForward';
   const s = normSizes(fn, g);
-  if (typeof training !== 'boolean') throw invalid(`${fn}: training must be a boolean, got ${String(training)}`);
+  checkBoolean(fn, 'training', training);
   if (training && g.batch * g.height * g.width < 2)
     throw shapeMismatch(`${fn}: training needs more than one value per channel, got input ${s.dataShape}`);
-  checkFloats(fn, 'x', x, s.data, s.dataShape);
-  checkFloats(fn, 'weight', weight, g.channels, s.channelShape);
-  checkFloats(fn, 'bias', bias, g.channels, s.channelShape);
-  checkFloats(fn, 'y', y, s.data, s.dataShape);
-  checkFloats(fn, 'mean', mean, g.channels, s.channelShape);
-  checkFloats(fn, 'variance', variance, g.channels, s.channelShape);
+  checkFloat32Array(fn, 'x', x, s.data, s.dataShape);
+  checkFloat32Array(fn, 'weight', weight, g.channels, s.channelShape);
+  checkFloat32Array(fn, 'bias', bias, g.channels, s.channelShape);
+  checkFloat32Array(fn, 'y', y, s.data, s.dataShape);
+  checkFloat32Array(fn, 'mean', mean, g.channels, s.channelShape);
+  checkFloat32Array(fn, 'variance', variance, g.channels, s.channelShape);
   callNative('batchNorm2dForward', g.batch, g.channels, g.height, g.width, g.eps, training, x, weight, bias, y, mean, variance);
 }
 
@@ -342,20 +305,20 @@ export function batchNorm2dBackward(
 ): void {
   const fn = 'batchNorm2dBackward';
   const s = normSizes(fn, g);
-  checkFloats(fn, 'x', x, s.data, s.dataShape);
-  checkFloats(fn, 'dy', dy, s.data, s.dataShape);
-  checkFloats(fn, 'weight', weight, g.channels, s.channelShape);
-  checkFloats(fn, 'mean', mean, g.channels, s.channelShape);
-  checkFloats(fn, 'variance', variance, g.channels, s.channelShape);
-  checkFloats(fn, 'dx', dx, s.data, s.dataShape);
-  checkFloats(fn, 'dweight', dweight, g.channels, s.channelShape);
-  checkFloats(fn, 'dbias', dbias, g.channels, s.channelShape);
+  checkFloat32Array(fn, 'x', x, s.data, s.dataShape);
+  checkFloat32Array(fn, 'dy', dy, s.data, s.dataShape);
+  checkFloat32Array(fn, 'weight', weight, g.channels, s.channelShape);
+  checkFloat32Array(fn, 'mean', mean, g.channels, s.channelShape);
+  checkFloat32Array(fn, 'variance', variance, g.channels, s.channelShape);
+  checkFloat32Array(fn, 'dx', dx, s.data, s.dataShape);
+  checkFloat32Array(fn, 'dweight', dweight, g.channels, s.channelShape);
+  checkFloat32Array(fn, 'dbias', dbias, g.channels, s.channelShape);
   callNative('batchNorm2dBackward', g.batch, g.channels, g.height, g.width, g.eps, x, dy, weight, mean, variance, dx, dweight, dbias);
 }
 
 function upsampleSizes(fn: string, g: Upsample2dGeometry): { input: number; output: number; inputShape: string; outputShape: string } {
   for (const key of ['batch', 'channels', 'height', 'width'] as const) checkPositive(fn, key, g[key]);
-  checkPair(fn, 'scale', g.scale, checkPositive);
+  checkPair(fn, 'scale', g.scale, 1);
   const oh = g.height * g.scale[0];
   const ow = g.width * g.scale[1];
   return {
@@ -374,8 +337,8 @@ function upsampleArgs(g: Upsample2dGeometry): number[] {
 export function upsampleNearest2dForward(g: Upsample2dGeometry, x: Float32Array, y: Float32Array): void {
   const fn = 'upsampleNearest2dForward';
   const s = upsampleSizes(fn, g);
-  checkFloats(fn, 'x', x, s.input, s.inputShape);
-  checkFloats(fn, 'y', y, s.output, s.outputShape);
+  checkFloat32Array(fn, 'x', x, s.input, s.inputShape);
+  checkFloat32Array(fn, 'y', y, s.output, s.outputShape);
   callNative('upsampleNearest2dForward', ...upsampleArgs(g), x, y);
 }
 
@@ -383,7 +346,7 @@ export function upsampleNearest2dForward(g: Upsample2dGeometry, x: Float32Array,
 export function upsampleNearest2dBackward(g: Upsample2dGeometry, dy: Float32Array, dx: Float32Array): void {
   const fn = 'upsampleNearest2dBackward';
   const s = upsampleSizes(fn, g);
-  checkFloats(fn, 'dy', dy, s.output, s.outputShape);
-  checkFloats(fn, 'dx', dx, s.input, s.inputShape);
+  checkFloat32Array(fn, 'dy', dy, s.output, s.outputShape);
+  checkFloat32Array(fn, 'dx', dx, s.input, s.inputShape);
   callNative('upsampleNearest2dBackward', ...upsampleArgs(g), dy, dx);
 }

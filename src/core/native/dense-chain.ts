@@ -1,11 +1,7 @@
-import { invalid } from '../errors.js';
 import { callNative } from './addon.js';
-import type { AffineForm } from '../../data/scaler.js';
+import { checkDimension, checkFloat32Array, checkFloat64Array, checkOneOf, checkPositive, checkRange } from './check.js';
 import type { ActivationKind } from './dense.js';
-
-/** Arithmetic of the matrix products in training: float32, or bfloat16 operands with float32 results. */
-export type Precision = 'float32' | 'bfloat16';
-export const PRECISIONS: readonly Precision[] = ['float32', 'bfloat16'];
+import { PRECISIONS, type AffineForm, type Precision } from '../types.js';
 
 /** One Dense layer of a chain and the activation applied to its output. */
 export interface ChainLayer {
@@ -24,20 +20,43 @@ export interface ChainLayer {
 /** Per-feature input scaling done in double, as the scalers do (see Scaler.affineForm), or none. */
 export type ChainScaling = AffineForm | null;
 
+/*
+ * The one place where the named descriptions meet the addon's positional arguments
+ * (native/src/dense_chain.h and dense_chain_score.cc read them in this order); the native
+ * side validates every field again.
+ */
+
+/** A layer as the addon reads it: [weight, bias, in, out, activation, slope] (+ [weightGrad, biasGrad] in training). */
+function nativeLayer(l: ChainLayer, withGrads: boolean): unknown[] {
+  const scoring = [l.weight, l.bias, l.inFeatures, l.outFeatures, l.activation, l.negativeSlope];
+  return withGrads ? [...scoring, l.weightGrad, l.biasGrad] : scoring;
+}
+
+/** The addon's scaling code and its two per-feature arrays: 0 none, 1 (x - a) / b, 2 x * a + b. */
+function nativeScaling(scaling: ChainScaling): [0 | 1 | 2, Float64Array | null, Float64Array | null] {
+  if (scaling === null) return [0, null, null];
+  if (scaling.kind === 'subtract-divide') return [1, scaling.offset, scaling.factor];
+  return [2, scaling.factor, scaling.offset];
+}
+
 /**
  * Per-sample mean squared reconstruction error of a chain of Dense layers, in one native call
  * (native/src/dense_chain_score.cc): scaling, every layer and the error for blocks of 16 samples.
- * Returns -1, or the flat index of the first NaN or infinite input value.
+ * x is [n, d], out [n]. Returns -1, or the flat index of the first NaN or infinite input value.
  */
 export function denseChainMse(x: Float32Array, n: number, d: number, scaling: ChainScaling, layers: readonly ChainLayer[], out: Float32Array): number {
-  if (!Number.isSafeInteger(n) || n < 0 || !Number.isSafeInteger(d) || d < 1) throw invalid(`denseChainMse: bad shape [${n}, ${d}]`);
-  if (x.length < n * d) throw invalid(`denseChainMse: x has ${x.length} values, needs ${n * d}`);
-  if (out.length < n) throw invalid(`denseChainMse: out has ${out.length} values, needs ${n}`);
-  const list = layers.map((l) => [l.weight, l.bias, l.inFeatures, l.outFeatures, l.activation, l.negativeSlope]);
-  // Native scaling codes: 1 is (x - a) / b, 2 is x * a + b.
-  if (!scaling) return callNative<number>('denseChainMse', x, n, d, 0, null, null, list, out);
-  if (scaling.kind === 'subtract-divide') return callNative<number>('denseChainMse', x, n, d, 1, scaling.offset, scaling.factor, list, out);
-  return callNative<number>('denseChainMse', x, n, d, 2, scaling.factor, scaling.offset, list, out);
+  const fn = 'denseChainMse';
+  checkDimension(fn, 'n', n);
+  checkPositive(fn, 'd', d);
+  checkFloat32Array(fn, 'x', x, n * d, `[${n}, ${d}]`);
+  checkFloat32Array(fn, 'out', out, n, `[${n}]`);
+  if (scaling !== null) {
+    checkOneOf(fn, 'scaling kind', scaling.kind, ['subtract-divide', 'multiply-add'] as const);
+    checkFloat64Array(fn, 'scaling.factor', scaling.factor, d, `one per feature, d = ${d}`);
+    checkFloat64Array(fn, 'scaling.offset', scaling.offset, d, `one per feature, d = ${d}`);
+  }
+  checkRange(fn, 'layers.length', layers.length, layers.length > 0, 'at least 1');
+  return callNative<number>(fn, x, n, d, ...nativeScaling(scaling), layers.map((l) => nativeLayer(l, false)), out);
 }
 
 /**
@@ -49,8 +68,9 @@ export function denseChainMse(x: Float32Array, n: number, d: number, scaling: Ch
  * twice the speed on CPUs with AVX512-BF16); everything else stays float32.
  */
 export function denseChainTrainStep(x: Float32Array, y: Float32Array, n: number, layers: readonly ChainLayer[], precision: Precision = 'float32'): number {
-  if (!Number.isSafeInteger(n) || n < 1) throw invalid(`denseChainTrainStep: n must be a positive integer, got ${n}`);
-  if (layers.length === 0) throw invalid('denseChainTrainStep: no layers');
-  const list = layers.map((l) => [l.weight, l.bias, l.inFeatures, l.outFeatures, l.activation, l.negativeSlope, l.weightGrad, l.biasGrad]);
-  return callNative<number>('denseChainTrainStep', x, y, n, list, precision);
+  const fn = 'denseChainTrainStep';
+  checkPositive(fn, 'n', n);
+  checkRange(fn, 'layers.length', layers.length, layers.length > 0, 'at least 1');
+  checkOneOf(fn, 'precision', precision, PRECISIONS);
+  return callNative<number>(fn, x, y, n, layers.map((l) => nativeLayer(l, true)), precision);
 }

@@ -1,123 +1,40 @@
-import { invalid, shapeMismatch } from '../errors.js';
+import { invalid } from '../errors.js';
 import { callNative } from './addon.js';
+import {
+  checkArgumentCount,
+  checkBoolean,
+  checkDimension,
+  checkFloat32Array,
+  checkNumber,
+  checkOneOf,
+  checkOptionalFloat32Array,
+  checkRange,
+} from './check.js';
 
 /**
- * Typed wrappers over the native kernels of dense networks: matrix multiply (oneDNN
- * sgemm), bias, activations, optimizers and losses (native/src/{gemm,bias,activation,
- * optimizer,loss}.cc). Arrays are row-major float32, used in place without copies.
- * Every wrapper checks its arguments here, naming the function and the argument, and
- * the native side checks them again, so a wrong call throws and never crashes.
+ * Typed wrappers over the native kernels of dense networks: bias, activations, optimizers
+ * and losses (native/src/{bias,activation,optimizer,loss}.cc); the matrix product is gemm.ts.
+ * Arrays are row-major float32, used in place without copies. The element-wise kernels work
+ * on a prefix: on the first n elements (or rows x cols), the rest of a longer array left
+ * untouched; parameter-shaped arrays (bias, dbias, adamStepAll's entries) are exact. Every wrapper checks its arguments here (check.ts), naming the function
+ * and the argument, and the native side checks them again, so a wrong call throws and never
+ * crashes.
  */
 
 export type ActivationKind = 'relu' | 'leaky_relu' | 'sigmoid' | 'tanh';
 export type LossKind = 'mse' | 'bce' | 'mae';
 
-const ACTIVATION_KINDS: readonly string[] = ['relu', 'leaky_relu', 'sigmoid', 'tanh'];
-const LOSS_KINDS: readonly string[] = ['mse', 'bce', 'mae'];
+const ACTIVATION_KINDS: readonly ActivationKind[] = ['relu', 'leaky_relu', 'sigmoid', 'tanh'];
+const LOSS_KINDS: readonly LossKind[] = ['mse', 'bce', 'mae'];
 
-function checkArgumentCount(fn: string, args: IArguments, expected: number): void {
-  if (args.length !== expected) throw invalid(`${fn}: expects ${expected} arguments, got ${args.length}`);
-}
-
-function checkSize(fn: string, name: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
-    throw invalid(`${fn}: ${name} must be a non-negative integer, got ${String(value)}`);
-}
-
-function checkNumber(fn: string, name: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalid(`${fn}: ${name} must be a finite number, got ${String(value)}`);
-}
-
-function checkFlag(fn: string, name: string, value: unknown): asserts value is boolean {
-  if (typeof value !== 'boolean') throw invalid(`${fn}: ${name} must be a boolean, got ${String(value)}`);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
-  return typeof value;
-}
-
-/** A Float32Array holding at least `needed` elements; `shape` explains where `needed` comes from. */
-function checkFloats(fn: string, name: string, array: unknown, needed: number, shape: string): asserts array is Float32Array {
-  if (!(array instanceof Float32Array)) throw invalid(`${fn}: ${name} must be a Float32Array, got ${describe(array)}`);
-  if (array.length < needed)
-    throw shapeMismatch(`${fn}: ${name} has ${array.length} elements, needs at least ${needed} (${shape})`);
-}
-
-function checkKind(fn: string, kind: unknown, known: readonly string[], what: string): void {
-  if (typeof kind !== 'string' || !known.includes(kind))
-    throw invalid(`${fn}: unknown ${what} '${String(kind)}' (use one of: ${known.join(', ')})`);
-}
-
-function checkRange(fn: string, name: string, value: number, ok: boolean, expected: string): void {
-  if (!ok) throw invalid(`${fn}: ${name} must be ${expected}, got ${value}`);
-}
-
-/** Elements a row-major matrix of `rows` x `cols` with row stride `ld` spans. */
-function matrixSpan(rows: number, cols: number, ld: number): number {
-  return rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols;
-}
-
-/**
- * Row-major C[M, N] = alpha * op(A) * op(B) + beta * C, where op(A) is A [M, K] or, with
- * transA, the transpose of A [K, M] (likewise B: [K, N] or [N, K]). lda, ldb and ldc are
- * the row strides of A, B and C as stored. With beta = 0, C is overwritten (NaN in C does
- * not propagate).
- */
-export function sgemm(
-  transA: boolean,
-  transB: boolean,
-  M: number,
-  N: number,
-  K: number,
-  alpha: number,
-  A: Float32Array,
-  lda: number,
-  B: Float32Array,
-  ldb: number,
-  beta: number,
-  C: Float32Array,
-  ldc: number,
-): void {
-  const fn = 'sgemm';
-  checkArgumentCount(fn, arguments, 13);
-  checkFlag(fn, 'transA', transA);
-  checkFlag(fn, 'transB', transB);
-  checkSize(fn, 'M', M);
-  checkSize(fn, 'N', N);
-  checkSize(fn, 'K', K);
-  checkNumber(fn, 'alpha', alpha);
-  checkSize(fn, 'lda', lda);
-  checkSize(fn, 'ldb', ldb);
-  checkNumber(fn, 'beta', beta);
-  checkSize(fn, 'ldc', ldc);
-  const [aRows, aCols] = transA ? [K, M] : [M, K];
-  const [bRows, bCols] = transB ? [N, K] : [K, N];
-  if (lda < Math.max(aCols, 1)) throw invalid(`${fn}: lda must be at least ${Math.max(aCols, 1)} (A is ${aRows}x${aCols}), got ${lda}`);
-  if (ldb < Math.max(bCols, 1)) throw invalid(`${fn}: ldb must be at least ${Math.max(bCols, 1)} (B is ${bRows}x${bCols}), got ${ldb}`);
-  if (ldc < Math.max(N, 1)) throw invalid(`${fn}: ldc must be at least ${Math.max(N, 1)} (C is ${M}x${N}), got ${ldc}`);
-  checkFloats(fn, 'A', A, matrixSpan(aRows, aCols, lda), `A is ${aRows}x${aCols} with row stride ${lda}`);
-  checkFloats(fn, 'B', B, matrixSpan(bRows, bCols, ldb), `B is ${bRows}x${bCols} with row stride ${ldb}`);
-  checkFloats(fn, 'C', C, matrixSpan(M, N, ldc), `C is ${M}x${N} with row stride ${ldc}`);
-  if (K === 0) {
-    // An empty product leaves C = beta * C, but oneDNN's sgemm skips the scaling for K = 0
-    // in some transpose combinations, so this case is done here.
-    for (let i = 0; i < M; i++)
-      for (let j = 0; j < N; j++) C[i * ldc + j] = beta === 0 ? 0 : beta * C[i * ldc + j];
-    return;
-  }
-  callNative('sgemm', transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-}
-
-/** y[r * cols + c] += bias[c]: adds the bias to every row of y [rows, cols]. */
+/** y[r * cols + c] += bias[c]: adds the bias to every row of y [rows, cols] (its first rows x cols elements). */
 export function biasAdd(y: Float32Array, bias: Float32Array, rows: number, cols: number): void {
   const fn = 'biasAdd';
   checkArgumentCount(fn, arguments, 4);
-  checkSize(fn, 'rows', rows);
-  checkSize(fn, 'cols', cols);
-  checkFloats(fn, 'y', y, rows * cols, `${rows} rows x ${cols} columns`);
-  checkFloats(fn, 'bias', bias, cols, `${cols} columns`);
+  checkDimension(fn, 'rows', rows);
+  checkDimension(fn, 'cols', cols);
+  checkFloat32Array(fn, 'y', y, { atLeast: rows * cols }, `${rows} rows x ${cols} columns`);
+  checkFloat32Array(fn, 'bias', bias, cols, `${cols} columns`);
   callNative('biasAdd', y, bias, rows, cols);
 }
 
@@ -125,15 +42,15 @@ export function biasAdd(y: Float32Array, bias: Float32Array, rows: number, cols:
 export function biasGrad(dy: Float32Array, rows: number, cols: number, dbias: Float32Array): void {
   const fn = 'biasGrad';
   checkArgumentCount(fn, arguments, 4);
-  checkSize(fn, 'rows', rows);
-  checkSize(fn, 'cols', cols);
-  checkFloats(fn, 'dy', dy, rows * cols, `${rows} rows x ${cols} columns`);
-  checkFloats(fn, 'dbias', dbias, cols, `${cols} columns`);
+  checkDimension(fn, 'rows', rows);
+  checkDimension(fn, 'cols', cols);
+  checkFloat32Array(fn, 'dy', dy, { atLeast: rows * cols }, `${rows} rows x ${cols} columns`);
+  checkFloat32Array(fn, 'dbias', dbias, cols, `${cols} columns`);
   callNative('biasGrad', dy, rows, cols, dbias);
 }
 
 function checkActivation(fn: string, kind: ActivationKind, alpha: number): void {
-  checkKind(fn, kind, ACTIVATION_KINDS, 'activation');
+  checkOneOf(fn, 'activation', kind, ACTIVATION_KINDS);
   checkNumber(fn, 'alpha', alpha);
   // Backward reads the derivative off the sign of the output, which needs a non-negative slope.
   if (kind === 'leaky_relu') checkRange(fn, 'alpha (the leaky_relu negative slope)', alpha, alpha >= 0, '>= 0');
@@ -147,9 +64,9 @@ export function activationForward(kind: ActivationKind, x: Float32Array, y: Floa
   const fn = 'activationForward';
   checkArgumentCount(fn, arguments, 5);
   checkActivation(fn, kind, alpha);
-  checkSize(fn, 'n', n);
-  checkFloats(fn, 'x', x, n, `n = ${n}`);
-  checkFloats(fn, 'y', y, n, `n = ${n}`);
+  checkDimension(fn, 'n', n);
+  checkFloat32Array(fn, 'x', x, { atLeast: n }, `n = ${n}`);
+  checkFloat32Array(fn, 'y', y, { atLeast: n }, `n = ${n}`);
   callNative('activationForward', kind, x, y, n, alpha);
 }
 
@@ -168,10 +85,10 @@ export function activationBackward(
   const fn = 'activationBackward';
   checkArgumentCount(fn, arguments, 6);
   checkActivation(fn, kind, alpha);
-  checkSize(fn, 'n', n);
-  checkFloats(fn, 'y', y, n, `n = ${n}`);
-  checkFloats(fn, 'dy', dy, n, `n = ${n}`);
-  checkFloats(fn, 'dx', dx, n, `n = ${n}`);
+  checkDimension(fn, 'n', n);
+  checkFloat32Array(fn, 'y', y, { atLeast: n }, `n = ${n}`);
+  checkFloat32Array(fn, 'dy', dy, { atLeast: n }, `n = ${n}`);
+  checkFloat32Array(fn, 'dx', dx, { atLeast: n }, `n = ${n}`);
   callNative('activationBackward', kind, y, dy, dx, n, alpha);
 }
 
@@ -195,14 +112,14 @@ export function adamStep(
 ): void {
   const fn = 'adamStep';
   checkArgumentCount(fn, arguments, 11);
-  checkSize(fn, 'n', n);
+  checkDimension(fn, 'n', n);
   checkAdamScalars(fn, beta1, beta2, eps, weightDecay, step);
   checkLearningRate(fn, 'lr', lr);
   const shape = `n = ${n}`;
-  checkFloats(fn, 'param', param, n, shape);
-  checkFloats(fn, 'grad', grad, n, shape);
-  checkFloats(fn, 'm', m, n, shape);
-  checkFloats(fn, 'v', v, n, shape);
+  checkFloat32Array(fn, 'param', param, { atLeast: n }, shape);
+  checkFloat32Array(fn, 'grad', grad, { atLeast: n }, shape);
+  checkFloat32Array(fn, 'm', m, { atLeast: n }, shape);
+  checkFloat32Array(fn, 'v', v, { atLeast: n }, shape);
   callNative('adamStep', param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, step);
 }
 
@@ -230,9 +147,7 @@ export function adamStepAll(entries: readonly AdamEntry[], beta1: number, beta2:
     checkLearningRate(fn, `${at}.lr`, e.lr);
     const n = e.param instanceof Float32Array ? e.param.length : 0;
     const shape = `${at}.param has ${n} elements`;
-    for (const key of ['param', 'grad', 'm', 'v'] as const) checkFloats(fn, `${at}.${key}`, e[key], n, shape);
-    for (const key of ['grad', 'm', 'v'] as const)
-      if (e[key].length !== n) throw shapeMismatch(`${fn}: ${at}.${key} has ${e[key].length} elements, ${shape}`);
+    for (const key of ['param', 'grad', 'm', 'v'] as const) checkFloat32Array(fn, `${at}.${key}`, e[key], n, shape);
     return [e.param, e.grad, e.m, e.v, e.lr];
   });
   callNative('adamStepAll', native, beta1, beta2, eps, weightDecay, step);
@@ -244,7 +159,7 @@ function checkAdamScalars(fn: string, beta1: number, beta2: number, eps: number,
   checkRange(fn, 'beta2', beta2, beta2 >= 0 && beta2 < 1, 'in [0, 1)');
   checkRange(fn, 'eps', eps, eps >= 0, '>= 0');
   checkRange(fn, 'weightDecay', weightDecay, weightDecay >= 0, '>= 0');
-  checkSize(fn, 'step', step);
+  checkDimension(fn, 'step', step);
   checkRange(fn, 'step', step, step >= 1, 'at least 1 (steps count from 1)');
 }
 
@@ -272,19 +187,20 @@ export function sgdStep(
 ): void {
   const fn = 'sgdStep';
   checkArgumentCount(fn, arguments, 9);
-  checkSize(fn, 'n', n);
+  checkDimension(fn, 'n', n);
   for (const [name, value] of [['lr', lr], ['momentum', momentum], ['weightDecay', weightDecay]] as const)
     checkNumber(fn, name, value);
   checkRange(fn, 'lr', lr, lr >= 0, '>= 0');
   checkRange(fn, 'momentum', momentum, momentum >= 0, '>= 0');
   checkRange(fn, 'weightDecay', weightDecay, weightDecay >= 0, '>= 0');
-  checkFlag(fn, 'nesterov', nesterov);
-  checkFlag(fn, 'firstStep', firstStep);
+  checkBoolean(fn, 'nesterov', nesterov);
+  checkBoolean(fn, 'firstStep', firstStep);
   if (nesterov && momentum === 0) throw invalid(`${fn}: nesterov momentum needs momentum > 0`);
   const shape = `n = ${n}`;
-  checkFloats(fn, 'param', param, n, shape);
-  checkFloats(fn, 'grad', grad, n, shape);
-  checkFloats(fn, 'velocity', velocity, momentum === 0 ? 0 : n, `${shape} with momentum`);
+  checkFloat32Array(fn, 'param', param, { atLeast: n }, shape);
+  checkFloat32Array(fn, 'grad', grad, { atLeast: n }, shape);
+  // Without momentum the velocity is not read and may be empty.
+  checkFloat32Array(fn, 'velocity', velocity, { atLeast: momentum === 0 ? 0 : n }, `${shape} with momentum`);
   callNative('sgdStep', param, grad, velocity, n, lr, momentum, weightDecay, nesterov, firstStep);
 }
 
@@ -304,13 +220,13 @@ export function lossForward(
 ): number {
   const fn = 'lossForward';
   checkArgumentCount(fn, arguments, 6);
-  checkKind(fn, kind, LOSS_KINDS, 'loss');
-  checkSize(fn, 'rows', rows);
-  checkSize(fn, 'cols', cols);
+  checkOneOf(fn, 'loss', kind, LOSS_KINDS);
+  checkDimension(fn, 'rows', rows);
+  checkDimension(fn, 'cols', cols);
   const shape = `${rows} rows x ${cols} columns`;
-  checkFloats(fn, 'pred', pred, rows * cols, shape);
-  checkFloats(fn, 'target', target, rows * cols, shape);
-  if (perSample !== null) checkFloats(fn, 'perSample', perSample, rows, `${rows} rows`);
+  checkFloat32Array(fn, 'pred', pred, { atLeast: rows * cols }, shape);
+  checkFloat32Array(fn, 'target', target, { atLeast: rows * cols }, shape);
+  checkOptionalFloat32Array(fn, 'perSample', perSample, { atLeast: rows }, `${rows} rows`);
   return callNative<number>('lossForward', kind, pred, target, rows, cols, perSample);
 }
 
@@ -322,11 +238,11 @@ export function lossForward(
 export function lossBackward(kind: LossKind, pred: Float32Array, target: Float32Array, n: number, grad: Float32Array): void {
   const fn = 'lossBackward';
   checkArgumentCount(fn, arguments, 5);
-  checkKind(fn, kind, LOSS_KINDS, 'loss');
-  checkSize(fn, 'n', n);
+  checkOneOf(fn, 'loss', kind, LOSS_KINDS);
+  checkDimension(fn, 'n', n);
   const shape = `n = ${n}`;
-  checkFloats(fn, 'pred', pred, n, shape);
-  checkFloats(fn, 'target', target, n, shape);
-  checkFloats(fn, 'grad', grad, n, shape);
+  checkFloat32Array(fn, 'pred', pred, { atLeast: n }, shape);
+  checkFloat32Array(fn, 'target', target, { atLeast: n }, shape);
+  checkFloat32Array(fn, 'grad', grad, { atLeast: n }, shape);
   callNative('lossBackward', kind, pred, target, n, grad);
 }

@@ -1,19 +1,23 @@
 import { invalid } from '../errors.js';
 import { callNative } from './addon.js';
+import { checkDimension, checkFloat32Array, checkFloat64Array, checkRange } from './check.js';
 
 /**
- * Typed wrappers over the native linear algebra used by PCA (native/src/linalg.cc).
- * Data matrices are float32 row-major [n, d], one sample per row; small matrices are
- * float64 row-major. Every wrapper checks sizes here, with a message naming the
- * argument, before the native side checks them again.
+ * Typed wrappers over the native linear algebra used by PCA (native/src/linalg.cc); the
+ * matrix product is gemm.ts. Data matrices are float32 row-major [n, d], one sample per row;
+ * small matrices are float64 row-major. Every wrapper checks its arguments here (check.ts)
+ * before the native side checks them again. Arrays hold exactly the elements their shapes
+ * say, except the data X and centeredProject's output: those are read or written as their
+ * first n rows, so a reused buffer of more rows can carry a smaller last block.
  */
 
-function checkSize(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw invalid(`${name} must be a non-negative integer, got ${value}`);
+function checkSizes(fn: string, sizes: Record<string, number>): void {
+  for (const [name, value] of Object.entries(sizes)) checkDimension(fn, name, value);
 }
 
-function checkLength(name: string, array: Float32Array | Float64Array, needed: number): void {
-  if (array.length < needed) throw invalid(`${name} has ${array.length} elements, needs at least ${needed}`);
+/** The data matrix: its first n rows of d values. */
+function checkData(fn: string, x: Float32Array, n: number, d: number): void {
+  checkFloat32Array(fn, 'X', x, { atLeast: n * d }, `the first ${n} rows of ${d} values`);
 }
 
 /**
@@ -21,42 +25,42 @@ function checkLength(name: string, array: Float32Array | Float64Array, needed: n
  * every value is finite, else the flat index of the first NaN or infinity.
  */
 export function columnMeans(x: Float32Array, n: number, d: number, mean: Float64Array): number {
-  checkSize('n', n);
-  checkSize('d', d);
-  if (n < 1) throw invalid('columnMeans needs at least one row');
-  checkLength('X', x, n * d);
-  checkLength('mean', mean, d);
-  return callNative<number>('columnMeans', x, n, d, mean);
+  const fn = 'columnMeans';
+  checkSizes(fn, { n, d });
+  checkRange(fn, 'n', n, n >= 1, 'at least 1 (the means of no rows are undefined)');
+  checkData(fn, x, n, d);
+  checkFloat64Array(fn, 'mean', mean, d, '[d]');
+  return callNative<number>(fn, x, n, d, mean);
 }
 
 /** out[j] = sum over rows of (X[i, j] - mean[j])^2. */
 export function columnSquaredDeviations(x: Float32Array, n: number, d: number, mean: Float64Array, out: Float64Array): void {
-  checkSize('n', n);
-  checkSize('d', d);
-  checkLength('X', x, n * d);
-  checkLength('mean', mean, d);
-  checkLength('out', out, d);
-  callNative('columnSquaredDeviations', x, n, d, mean, out);
+  const fn = 'columnSquaredDeviations';
+  checkSizes(fn, { n, d });
+  checkData(fn, x, n, d);
+  checkFloat64Array(fn, 'mean', mean, d, '[d]');
+  checkFloat64Array(fn, 'out', out, d, '[d]');
+  callNative(fn, x, n, d, mean, out);
 }
 
 /** out [d, d] = (X - mean)^T (X - mean), unscaled and symmetric. */
 export function centeredCovariance(x: Float32Array, n: number, d: number, mean: Float64Array, out: Float64Array): void {
-  checkSize('n', n);
-  checkSize('d', d);
-  checkLength('X', x, n * d);
-  checkLength('mean', mean, d);
-  checkLength('out', out, d * d);
-  callNative('centeredCovariance', x, n, d, mean, out);
+  const fn = 'centeredCovariance';
+  checkSizes(fn, { n, d });
+  checkData(fn, x, n, d);
+  checkFloat64Array(fn, 'mean', mean, d, '[d]');
+  checkFloat64Array(fn, 'out', out, d * d, '[d, d]');
+  callNative(fn, x, n, d, mean, out);
 }
 
 /** out [n, n] = (X - mean)(X - mean)^T: the Gram matrix of the centred samples. */
 export function centeredRowGram(x: Float32Array, n: number, d: number, mean: Float64Array, out: Float64Array): void {
-  checkSize('n', n);
-  checkSize('d', d);
-  checkLength('X', x, n * d);
-  checkLength('mean', mean, d);
-  checkLength('out', out, n * n);
-  callNative('centeredRowGram', x, n, d, mean, out);
+  const fn = 'centeredRowGram';
+  checkSizes(fn, { n, d });
+  checkData(fn, x, n, d);
+  checkFloat64Array(fn, 'mean', mean, d, '[d]');
+  checkFloat64Array(fn, 'out', out, n * n, '[n, n]');
+  callNative(fn, x, n, d, mean, out);
 }
 
 /** out [d, l] = (X - mean)^T (X - mean) Z for Z [d, l], in one pass over X. */
@@ -69,14 +73,13 @@ export function centeredGramTimes(
   l: number,
   out: Float64Array,
 ): void {
-  checkSize('n', n);
-  checkSize('d', d);
-  checkSize('l', l);
-  checkLength('X', x, n * d);
-  checkLength('mean', mean, d);
-  checkLength('Z', z, d * l);
-  checkLength('out', out, d * l);
-  callNative('centeredGramTimes', x, n, d, mean, z, l, out);
+  const fn = 'centeredGramTimes';
+  checkSizes(fn, { n, d, l });
+  checkData(fn, x, n, d);
+  checkFloat64Array(fn, 'mean', mean, d, '[d]');
+  checkFloat64Array(fn, 'Z', z, d * l, '[d, l]');
+  checkFloat64Array(fn, 'out', out, d * l, '[d, l]');
+  callNative(fn, x, n, d, mean, z, l, out);
 }
 
 /** out [d, k] = (X - mean)^T U for U [n, k]. */
@@ -89,17 +92,16 @@ export function centeredTransposeTimes(
   k: number,
   out: Float64Array,
 ): void {
-  checkSize('n', n);
-  checkSize('d', d);
-  checkSize('k', k);
-  checkLength('X', x, n * d);
-  checkLength('mean', mean, d);
-  checkLength('U', u, n * k);
-  checkLength('out', out, d * k);
-  callNative('centeredTransposeTimes', x, n, d, mean, u, k, out);
+  const fn = 'centeredTransposeTimes';
+  checkSizes(fn, { n, d, k });
+  checkData(fn, x, n, d);
+  checkFloat64Array(fn, 'mean', mean, d, '[d]');
+  checkFloat64Array(fn, 'U', u, n * k, '[n, k]');
+  checkFloat64Array(fn, 'out', out, d * k, '[d, k]');
+  callNative(fn, x, n, d, mean, u, k, out);
 }
 
-/** out [n, k] = (X - mean) W^T for W [k, d]: projections onto the rows of W. */
+/** out [n, k] = (X - mean) W^T for W [k, d]: projections onto the rows of W; out may have more rows (the first n are written). */
 export function centeredProject(
   x: Float32Array,
   n: number,
@@ -109,45 +111,13 @@ export function centeredProject(
   k: number,
   out: Float32Array,
 ): void {
-  checkSize('n', n);
-  checkSize('d', d);
-  checkSize('k', k);
-  checkLength('X', x, n * d);
-  checkLength('mean', mean, d);
-  checkLength('W', w, k * d);
-  checkLength('out', out, n * k);
-  callNative('centeredProject', x, n, d, mean, w, k, out);
-}
-
-export interface GemmOptions {
-  transA?: boolean;
-  transB?: boolean;
-  alpha?: number;
-  beta?: number;
-}
-
-/**
- * C [M, N] = alpha * op(A) op(B) + beta * C in float64, row-major with tight leading
- * dimensions (A is [M, K], or [K, M] when transposed; likewise B).
- */
-export function dgemm(
-  a: Float64Array,
-  b: Float64Array,
-  c: Float64Array,
-  m: number,
-  n: number,
-  k: number,
-  { transA = false, transB = false, alpha = 1, beta = 0 }: GemmOptions = {},
-): void {
-  checkSize('M', m);
-  checkSize('N', n);
-  checkSize('K', k);
-  checkLength('A', a, m * k);
-  checkLength('B', b, k * n);
-  checkLength('C', c, m * n);
-  const lda = Math.max(transA ? m : k, 1);
-  const ldb = Math.max(transB ? k : n, 1);
-  callNative('dgemm', transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, Math.max(n, 1));
+  const fn = 'centeredProject';
+  checkSizes(fn, { n, d, k });
+  checkData(fn, x, n, d);
+  checkFloat32Array(fn, 'mean', mean, d, '[d]');
+  checkFloat32Array(fn, 'W', w, k * d, '[k, d]');
+  checkFloat32Array(fn, 'out', out, { atLeast: n * k }, `the first ${n} rows of ${k} values`);
+  callNative(fn, x, n, d, mean, w, k, out);
 }
 
 export interface Eigenpairs {
@@ -159,46 +129,22 @@ export interface Eigenpairs {
 
 /** The k largest eigenpairs of the symmetric matrix A [m, m] (upper triangle read; A is kept). */
 export function symmetricEigen(a: Float64Array, m: number, k: number): Eigenpairs {
-  checkSize('m', m);
-  checkSize('k', k);
-  if (m < 1) throw invalid('symmetricEigen needs a matrix of size at least 1');
-  if (k < 1 || k > m) throw invalid(`symmetricEigen: k must be between 1 and ${m}, got ${k}`);
-  checkLength('A', a, m * m);
+  const fn = 'symmetricEigen';
+  checkSizes(fn, { m, k });
+  checkRange(fn, 'm (the matrix size)', m, m >= 1, 'at least 1');
+  checkRange(fn, 'k', k, k >= 1 && k <= m, `between 1 and ${m}`);
+  checkFloat64Array(fn, 'A', a, m * m, '[m, m]');
   const values = new Float64Array(k);
   const vectors = new Float64Array(k * m);
-  callNative('symmetricEigen', a, m, k, values, vectors);
+  callNative(fn, a, m, k, values, vectors);
   return { values, vectors };
 }
 
 /** Replaces the columns of A [m, c] (m >= c) by an orthonormal basis of their span, in order (QR). */
 export function orthonormalizeColumns(a: Float64Array, m: number, c: number): void {
-  checkSize('m', m);
-  checkSize('c', c);
-  if (c > m) throw invalid(`orthonormalizeColumns needs at least as many rows as columns, got ${m} x ${c}`);
-  checkLength('A', a, m * c);
-  callNative('orthonormalizeColumns', a, m, c);
-}
-
-/**
- * C [M, N] = alpha * op(A) op(B) + beta * C in float32 through oneDNN's sgemm, row-major
- * with tight leading dimensions.
- */
-export function sgemm(
-  a: Float32Array,
-  b: Float32Array,
-  c: Float32Array,
-  m: number,
-  n: number,
-  k: number,
-  { transA = false, transB = false, alpha = 1, beta = 0 }: GemmOptions = {},
-): void {
-  checkSize('M', m);
-  checkSize('N', n);
-  checkSize('K', k);
-  checkLength('A', a, m * k);
-  checkLength('B', b, k * n);
-  checkLength('C', c, m * n);
-  const lda = Math.max(transA ? m : k, 1);
-  const ldb = Math.max(transB ? k : n, 1);
-  callNative('sgemm', transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, Math.max(n, 1));
+  const fn = 'orthonormalizeColumns';
+  checkSizes(fn, { m, c });
+  if (c > m) throw invalid(`${fn}: needs at least as many rows as columns, got ${m} x ${c}`);
+  checkFloat64Array(fn, 'A', a, m * c, '[m, c]');
+  callNative(fn, a, m, c);
 }

@@ -5,6 +5,7 @@ import { sliceRows } from '../../core/tensor.js';
 import { formatFloat32 } from '../../data/csv.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { opt, type Command } from '../command.js';
+import { claimOutput } from '../output-path.js';
 import { DATA_HELP, loadData } from '../datasets.js';
 import { AnomalyDetector } from '../../apps/anomaly/anomaly-detector.js';
 import { scoreCsvFile } from '../../apps/anomaly/score-csv.js';
@@ -15,7 +16,7 @@ export const detectScoreCommand: Command = {
   summary: 'score data with a detector: a CSV of row, score, normalised score, flag and what contributed',
   options: [
     { name: 'model', type: 'string', description: 'detector file (from detect fit)', required: true },
-    { name: 'in', type: 'string', description: `data to score: ${DATA_HELP}; a CSV is streamed in chunks`, required: true },
+    { name: 'data', type: 'string', description: `data to score: ${DATA_HELP}; a CSV is streamed in chunks`, required: true, aliases: ['in'] },
     { name: 'out', type: 'string', description: 'scores CSV to write', default: 'scores.csv' },
     { name: 'split', type: 'string', description: 'Fashion-MNIST split: train or test', default: 'test' },
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
@@ -23,18 +24,22 @@ export const detectScoreCommand: Command = {
     { name: 'maps', type: 'string', description: 'images: write an error heat map PNG of each flagged image into this directory' },
     { name: 'maps-all', type: 'flag', description: 'with --maps: a heat map for every image, not only the flagged ones' },
     { name: 'chunk-rows', type: 'number', description: 'CSV rows scored at a time', default: 4096 },
+    { name: 'overwrite', type: 'flag', description: 'replace --out (and files in --maps) if they exist' },
   ],
   async run(o) {
-    const detector = await AnomalyDetector.load(opt.string(o, 'model') as string);
-    const input = opt.string(o, 'in') as string;
+    const input = opt.string(o, 'data') as string;
     const out = opt.string(o, 'out') as string;
+    const inputs = { '--model': opt.string(o, 'model'), '--data': input };
+    claimOutput(out, { inputs, overwrite: opt.flag(o, 'overwrite') });
+    if (opt.string(o, 'maps')) claimOutput(opt.string(o, 'maps') as string, { flag: '--maps', kind: 'directory', inputs: { ...inputs, '--out': out }, overwrite: opt.flag(o, 'overwrite') });
+    const detector = await AnomalyDetector.load(opt.string(o, 'model') as string);
     const top = opt.number(o, 'top') as number;
     const chunkRows = opt.number(o, 'chunk-rows') as number;
     if (!Number.isInteger(chunkRows) || chunkRows < 1) throw invalid(`--chunk-rows must be a positive integer, got ${chunkRows}`);
     const log = (line: string): void => void process.stdout.write(line + '\n');
 
     if (detector.imageShape === null) {
-      if (!input.toLowerCase().endsWith('.csv')) throw invalid(`this detector scores table rows: give a .csv file to --in, got ${input}`);
+      if (!input.toLowerCase().endsWith('.csv')) throw invalid(`this detector scores table rows: give a .csv file to --data, got ${input}`);
       if (opt.string(o, 'maps')) throw invalid('--maps draws heat maps of images; this detector scores table rows (see the top features columns instead)');
       const summary = await scoreCsvFile(detector, input, out, { chunkRows, topFeatures: top });
       log(

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { HourglassError, invalid } from '../../core/errors.js';
 import { sizeOf, type Tensor } from '../../core/tensor.js';
 import { opt, type Command } from '../command.js';
+import { claimOutput } from '../output-path.js';
 import { DATA_HELP } from '../datasets.js';
 import { LABEL_FILE_HELP, loadLabelledData } from '../labels.js';
 import { loadModelFile } from '../../io/model-file.js';
@@ -35,11 +36,13 @@ export const encodeCommand: Command = {
     { name: 'limit', type: 'number', description: 'use only the first N samples' },
     { name: 'label-file', type: 'string', description: `${LABEL_FILE_HELP} (adds a label column to a CSV)` },
     { name: 'out', type: 'string', description: 'output file: features.csv (header z0..zk, plus label) or features.npy (float32 [n, k])', required: true },
+    { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
   ],
   async run(o) {
     const out = opt.string(o, 'out') as string;
     const format = path.extname(out).toLowerCase();
     if (format !== '.csv' && format !== '.npy') throw invalid(`--out ${out}: write features to a .csv or .npy file`);
+    claimOutput(out, { inputs: { '--model': opt.string(o, 'model'), '--data': opt.string(o, 'data'), '--label-file': opt.string(o, 'label-file') }, overwrite: opt.flag(o, 'overwrite') });
     const split = opt.string(o, 'split');
     if (split !== 'train' && split !== 'test') throw invalid(`--split must be train or test, got '${split}'`);
     const extractor = await loadFeatureExtractor(opt.string(o, 'model') as string);

@@ -53,7 +53,7 @@ export const pcaCommand: Command = {
     const data = opt.string(o, 'data') as string;
     const dataDir = opt.string(o, 'data-dir');
     const dir = opt.string(o, 'out') ?? path.join('runs', `pca-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
-    await checkRunDirectory(dir, opt.flag(o, 'overwrite'));
+    await checkRunDirectory(dir, opt.flag(o, 'overwrite'), { '--data': data, '--test-data': opt.string(o, 'test-data') });
     const train = await loadData(data, 'train', { limit: opt.number(o, 'limit'), dataDir });
     const testData = opt.string(o, 'test-data');
     const test: LoadedData | null = testData

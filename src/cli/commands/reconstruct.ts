@@ -1,6 +1,7 @@
 import { invalid } from '../../core/errors.js';
 import { sliceRows } from '../../core/tensor.js';
 import { opt, type Command } from '../command.js';
+import { claimOutput } from '../output-path.js';
 import { DATA_HELP, loadData } from '../datasets.js';
 import { Autoencoder } from '../../models/autoencoder.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
@@ -17,8 +18,10 @@ export const reconstructCommand: Command = {
     { name: 'count', type: 'number', description: 'number of images', default: 10 },
     { name: 'offset', type: 'number', description: 'index of the first image', default: 0 },
     { name: 'out', type: 'string', description: 'output PNG', default: 'reconstructions.png' },
+    { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
   ],
   async run(o) {
+    claimOutput(opt.string(o, 'out') as string, { inputs: { '--model': opt.string(o, 'model'), '--data': opt.string(o, 'data') }, overwrite: opt.flag(o, 'overwrite') });
     const count = opt.number(o, 'count') as number;
     const offset = opt.number(o, 'offset') as number;
     if (!Number.isInteger(count) || count < 1 || count > 100) throw invalid(`--count must be an integer in 1..100, got ${count}`);

@@ -3,6 +3,7 @@ import { shapeToString, tensor, type Shape, type Tensor } from '../core/tensor.j
 import { centeredProject, columnMeans, sgemm } from '../core/native/linalg.js';
 import { loadModelFile, saveModelFile, type ModelFileContents } from '../io/model-file.js';
 import { fitFull, fitRandomized, type PcaDecomposition } from './pca-solvers.js';
+import { scalerFromJSON, type Scaler } from '../data/scaler.js';
 
 export type PcaSolver = 'full' | 'randomized' | 'auto';
 
@@ -74,6 +75,13 @@ export class PCA {
   readonly oversamples: number;
   readonly powerIterations: number | undefined;
   private readonly requested: number;
+  /**
+   * Optional per-feature scaler (as Autoencoder's): fit() fits it first when it is not fitted,
+   * transform / inverseTransform / reconstructionError take and return data units, and the
+   * components, variances and reconstruction errors are those of the scaled data. Saved in
+   * the model file's extra.scaler.
+   */
+  scaler: Scaler | null = null;
   private state: {
     components: Tensor;
     mean: Float32Array;
@@ -111,6 +119,8 @@ export class PCA {
   }
 
   fit(x: Tensor): this {
+    if (this.scaler && !this.scaler.fitted) this.scaler.fit(x);
+    x = this.scaled(x);
     const { n, d } = samplesAndFeatures(x, 'fit');
     if (n < 2) throw invalid(`PCA needs at least 2 samples to estimate a variance, got ${n}`);
     const m = Math.min(n, d);
@@ -157,6 +167,7 @@ export class PCA {
   /** Projections [n, k] of the samples on the components (whitened when `whiten`). */
   transform(x: Tensor): Tensor {
     const s = this.fitted('transform');
+    x = this.scaled(x);
     const { n, d } = samplesAndFeatures(x, 'transform');
     this.checkFeatures(d, 'transform');
     const k = s.components.shape[0];
@@ -186,7 +197,7 @@ export class PCA {
     }
     const out = tensor([n, ...s.sampleShape]);
     reconstruct(codes, n, s.components.data, k, d, s.mean, out.data);
-    return out;
+    return this.scaler ? this.scaler.inverseTransform(out) : out;
   }
 
   fitTransform(x: Tensor): Tensor {
@@ -196,6 +207,7 @@ export class PCA {
   /** Mean squared reconstruction error of each sample (over its features), through k components. */
   reconstructionError(x: Tensor): Float32Array {
     const s = this.fitted('reconstructionError');
+    x = this.scaled(x);
     const { n, d } = samplesAndFeatures(x, 'reconstructionError');
     this.checkFeatures(d, 'reconstructionError');
     const k = s.components.shape[0];
@@ -270,7 +282,7 @@ export class PCA {
         ['mean', tensor([d], s.mean)],
         ['explained_variance', tensor([k], Float32Array.from(s.explainedVariance))],
       ]),
-      extra: { pca_fit: record },
+      extra: { pca_fit: record, ...(this.scaler ? { scaler: this.scaler.toJSON() } : {}) },
     };
   }
 
@@ -317,6 +329,7 @@ export class PCA {
       sampleShape,
       solver,
     };
+    if (contents.extra?.scaler) pca.scaler = scalerFromJSON(contents.extra.scaler);
     return pca;
   }
 
@@ -326,6 +339,11 @@ export class PCA {
 
   static async load(path: string): Promise<PCA> {
     return PCA.fromModelFile(await loadModelFile(path), path);
+  }
+
+  /** x in the PCA's space: scaled when there is a scaler (a copy), else x itself. */
+  private scaled(x: Tensor): Tensor {
+    return this.scaler ? this.scaler.transform(x) : x;
   }
 
   private resolveSolver(n: number, d: number, fraction: boolean): 'full' | 'randomized' {

@@ -8,6 +8,7 @@ import { LABEL_FILE_HELP, loadLabelledData } from '../labels.js';
 import { loadModelFile } from '../../io/model-file.js';
 import { Autoencoder } from '../../models/autoencoder.js';
 import { Classifier } from '../../models/classifier.js';
+import { PCA } from '../../models/pca.js';
 import { formatFloat32, writeCsv } from '../../data/csv.js';
 import { writeNpy } from '../../data/npy.js';
 
@@ -22,14 +23,18 @@ export async function loadFeatureExtractor(file: string): Promise<{ encode: (x: 
     const model = Classifier.fromModelFile(contents, file);
     return { encode: (x) => model.encode(x), describe: "classifier's encoder" };
   }
-  throw new HourglassError('MODEL_MISMATCH', `${file} holds a ${contents.kind} model; encode needs an autoencoder or a classifier`);
+  if (contents.kind === 'pca') {
+    const model = PCA.fromModelFile(contents, file);
+    return { encode: (x) => model.transform(x), describe: `PCA (${model.nComponents} components${model.scaler ? `, ${model.scaler.kind} scaler` : ''})` };
+  }
+  throw new HourglassError('MODEL_MISMATCH', `${file} holds a ${contents.kind} model; encode needs an autoencoder, a classifier or a PCA`);
 }
 
 export const encodeCommand: Command = {
   name: 'encode',
   summary: "write a data set's latent features (the encoder's output) to a CSV or NPY file, for use in any other tool",
   options: [
-    { name: 'model', type: 'string', description: 'autoencoder or classifier model file (.safetensors)', required: true },
+    { name: 'model', type: 'string', description: 'autoencoder, classifier or PCA model file (.safetensors)', required: true },
     { name: 'data', type: 'string', description: `data: ${DATA_HELP}`, default: 'fashion-mnist' },
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
     { name: 'split', type: 'string', description: 'Fashion-MNIST split: train or test', default: 'train' },

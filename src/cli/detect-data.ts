@@ -20,6 +20,7 @@ export interface NormalData {
 export interface NormalDataOptions {
   data: string;
   dataDir?: string;
+  idColumn?: string;
   limit?: number;
   normalClass?: number;
   labels?: string;
@@ -32,7 +33,7 @@ export interface NormalDataOptions {
 
 /** Loads the normal data: a whole file, or one class of a labelled set (Fashion-MNIST, or a file with --labels). */
 export async function loadNormalData(o: NormalDataOptions): Promise<NormalData> {
-  const all = await loadData(o.data, 'train', { limit: o.limit, dataDir: o.dataDir });
+  const all = await loadData(o.data, 'train', { limit: o.limit, dataDir: o.dataDir, idColumn: o.idColumn });
   const labels = all.labels ?? (o.labels ? await readLabels(o.labels, all.x.shape[0]) : null);
   if (o.normalClass !== undefined && !labels)
     throw invalid(`--normal-class needs a labelled data set: fashion-mnist, or a data file with --label-file FILE`);

@@ -18,6 +18,8 @@ import { claimOutput } from './output-path.js';
 export interface TrainRunOptions {
   data: string;
   dataDir?: string;
+  /** --id-column of a CSV: dropped from the features. */
+  idColumn?: string;
   testData?: string;
   testSplit: number;
   limit?: number;
@@ -137,8 +139,8 @@ export async function checkRunDirectory(dir: string, overwrite: boolean, inputs:
 }
 
 async function loadTrainAndTest(o: TrainRunOptions): Promise<{ train: LoadedData; test: LoadedData }> {
-  const train = await loadData(o.data, 'train', { limit: o.limit, dataDir: o.dataDir });
-  if (o.testData) return { train, test: await loadData(o.testData, 'test', { dataDir: o.dataDir }) };
+  const train = await loadData(o.data, 'train', { limit: o.limit, dataDir: o.dataDir, idColumn: o.idColumn });
+  if (o.testData) return { train, test: await loadData(o.testData, 'test', { dataDir: o.dataDir, idColumn: o.testData.toLowerCase().endsWith('.csv') ? o.idColumn : undefined }) };
   if (o.data === 'fashion-mnist') return { train, test: await loadData('fashion-mnist', 'test', { dataDir: o.dataDir }) };
   if (!(o.testSplit > 0 && o.testSplit < 1)) throw invalid(`--test-split must be in (0, 1), got ${o.testSplit}`);
   const n = train.x.shape[0];

@@ -2,6 +2,7 @@ import { invalid } from '../../core/errors.js';
 import { opt, type Command } from '../command.js';
 import { claimOutput } from '../output-path.js';
 import { DATA_HELP, loadData } from '../datasets.js';
+import { ID_COLUMN_HELP } from '../id-column.js';
 import { ProgressPrinter } from '../progress.js';
 import { loadNormalData } from '../detect-data.js';
 import { DETECTOR_OPTIONS, THRESHOLD_OPTIONS, describeSpec, detectorSpec, fitOptions, makeDetector, thresholdRule } from '../detect-options.js';
@@ -14,6 +15,7 @@ export const detectFitCommand: Command = {
   summary: 'train an anomaly detector on normal data and write it to one model file',
   options: [
     { name: 'data', type: 'string', description: `normal data: ${DATA_HELP}`, default: 'fashion-mnist' },
+    { name: 'id-column', type: 'string', description: ID_COLUMN_HELP },
     { name: 'normal-class', type: 'number', description: 'train on this class only (labelled data: fashion-mnist, or a file with --labels)' },
     { name: 'label-file', type: 'string', description: 'class labels of a data file (one-column CSV or .npy), for --normal-class', aliases: ['labels'] },
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
@@ -37,6 +39,7 @@ export const detectFitCommand: Command = {
     const normal = await loadNormalData({
       data: dataSpec,
       dataDir: opt.string(o, 'data-dir'),
+      idColumn: opt.string(o, 'id-column'),
       limit: opt.number(o, 'limit'),
       normalClass: opt.number(o, 'normal-class'),
       labels: opt.string(o, 'label-file'),

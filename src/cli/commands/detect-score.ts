@@ -7,6 +7,8 @@ import { writeFileAtomic } from '../../io/atomic-write.js';
 import { opt, type Command } from '../command.js';
 import { claimOutput } from '../output-path.js';
 import { DATA_HELP, loadData } from '../datasets.js';
+import { ID_COLUMN_HELP, quote, withoutIdColumn } from '../id-column.js';
+import { readFile, rm } from 'node:fs/promises';
 import { AnomalyDetector } from '../../apps/anomaly/anomaly-detector.js';
 import { scoreCsvFile } from '../../apps/anomaly/score-csv.js';
 import { errorHeatmap } from '../../apps/anomaly/anomaly-report.js';
@@ -18,6 +20,7 @@ export const detectScoreCommand: Command = {
     { name: 'model', type: 'string', description: 'detector file (from detect fit)', required: true },
     { name: 'data', type: 'string', description: `data to score: ${DATA_HELP}; a CSV is streamed in chunks`, required: true, aliases: ['in'] },
     { name: 'out', type: 'string', description: 'scores CSV to write', default: 'scores.csv' },
+    { name: 'id-column', type: 'string', description: ID_COLUMN_HELP },
     { name: 'split', type: 'string', description: 'Fashion-MNIST split: train or test', default: 'test' },
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
     { name: 'top', type: 'number', description: 'tables: name the N features contributing most to each score', default: 3 },
@@ -41,7 +44,24 @@ export const detectScoreCommand: Command = {
     if (detector.imageShape === null) {
       if (!input.toLowerCase().endsWith('.csv')) throw invalid(`this detector scores table rows: give a .csv file to --data, got ${input}`);
       if (opt.string(o, 'maps')) throw invalid('--maps draws heat maps of images; this detector scores table rows (see the top features columns instead)');
-      const summary = await scoreCsvFile(detector, input, out, { chunkRows, topFeatures: top });
+      const idColumn = opt.string(o, 'id-column');
+      const summary = idColumn === undefined
+        ? await scoreCsvFile(detector, input, out, { chunkRows, topFeatures: top })
+        : await withoutIdColumn(input, idColumn, async (numeric, id) => {
+            // Scored into a scratch file beside the copy, then written to --out with the id in place of the row number.
+            const scratch = `${numeric}.scores.csv`;
+            const result = await scoreCsvFile(detector, numeric, scratch, { chunkRows, topFeatures: top });
+            const lines = (await readFile(scratch, 'utf8')).split('\n');
+            await rm(scratch, { force: true });
+            for (let i = 0; i < lines.length; i++) {
+              if (lines[i] === '') continue;
+              const comma = lines[i].indexOf(',');
+              const first = i === 0 ? id.name : id.ids[Number(lines[i].slice(0, comma))];
+              lines[i] = quote(first) + lines[i].slice(comma);
+            }
+            await writeFileAtomic(out, lines.join('\n'));
+            return result;
+          });
       log(
         `hourglass: scored ${summary.rows.toLocaleString('en-US')} rows in ${summary.seconds.toFixed(1)}s (${Math.round(summary.rowsPerSecond).toLocaleString('en-US')} rows/s); ` +
           `${summary.flagged.toLocaleString('en-US')} flagged above ${formatFloat32(detector.threshold)}; wrote ${out}`,
@@ -49,6 +69,7 @@ export const detectScoreCommand: Command = {
       return;
     }
 
+    if (opt.string(o, 'id-column') !== undefined) throw invalid('--id-column names a column of a CSV table; this detector scores images');
     const split = opt.string(o, 'split') === 'train' ? 'train' : 'test';
     const data = await loadData(input, split, { dataDir: opt.string(o, 'data-dir') });
     const started = performance.now();

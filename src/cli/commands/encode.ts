@@ -4,6 +4,8 @@ import { sizeOf, type Tensor } from '../../core/tensor.js';
 import { opt, type Command } from '../command.js';
 import { claimOutput } from '../output-path.js';
 import { DATA_HELP } from '../datasets.js';
+import { ID_COLUMN_HELP, quote } from '../id-column.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
 import { LABEL_FILE_HELP, loadLabelledData } from '../labels.js';
 import { loadModelFile } from '../../io/model-file.js';
 import { Autoencoder } from '../../models/autoencoder.js';
@@ -39,6 +41,7 @@ export const encodeCommand: Command = {
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
     { name: 'split', type: 'string', description: 'Fashion-MNIST split: train or test', default: 'train' },
     { name: 'limit', type: 'number', description: 'use only the first N samples' },
+    { name: 'id-column', type: 'string', description: ID_COLUMN_HELP },
     { name: 'label-file', type: 'string', description: `${LABEL_FILE_HELP} (adds a label column to a CSV)` },
     { name: 'out', type: 'string', description: 'output file: features.csv (header z0..zk, plus label) or features.npy (float32 [n, k])', required: true },
     { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
@@ -47,6 +50,7 @@ export const encodeCommand: Command = {
     const out = opt.string(o, 'out') as string;
     const format = path.extname(out).toLowerCase();
     if (format !== '.csv' && format !== '.npy') throw invalid(`--out ${out}: write features to a .csv or .npy file`);
+    if (opt.string(o, 'id-column') !== undefined && format !== '.csv') throw invalid(`--id-column carries the ids into a .csv --out; ${out} is an .npy array of numbers`);
     claimOutput(out, { inputs: { '--model': opt.string(o, 'model'), '--data': opt.string(o, 'data'), '--label-file': opt.string(o, 'label-file') }, overwrite: opt.flag(o, 'overwrite') });
     const split = opt.string(o, 'split');
     if (split !== 'train' && split !== 'test') throw invalid(`--split must be train or test, got '${split}'`);
@@ -56,6 +60,7 @@ export const encodeCommand: Command = {
       dataDir: opt.string(o, 'data-dir'),
       labelFile: opt.string(o, 'label-file'),
       required: false,
+      idColumn: opt.string(o, 'id-column'),
     });
     const z = extractor.encode(data.x);
     const n = z.shape[0];
@@ -64,6 +69,16 @@ export const encodeCommand: Command = {
     const columns = Array.from({ length: k }, (_, i) => `z${i}`);
     if (format === '.npy') {
       await writeNpy(out, flat);
+    } else if (data.ids) {
+      // Ids are text, which writeCsv (numbers only) does not take: the first column, then z0.., then the label.
+      const lines = [[data.ids.name, ...columns, ...(data.labels ? ['label'] : [])].map((c) => quote(c)).join(',')];
+      for (let r = 0; r < n; r++) {
+        const cells = [quote(data.ids.ids[r])];
+        for (let c = 0; c < k; c++) cells.push(formatFloat32(z.data[r * k + c]));
+        if (data.labels) cells.push(String(data.labels[r]));
+        lines.push(cells.join(','));
+      }
+      await writeFileAtomic(out, lines.join('\n') + '\n');
     } else if (data.labels) {
       const rows: Float64Array[] = [];
       for (let r = 0; r < n; r++) {

@@ -10,6 +10,7 @@ import { imageGrid } from '../../report/image-grid.js';
 import { linePlot, svgToPng } from '../../report/line-plot.js';
 import { opt, type Command } from '../command.js';
 import { DATA_HELP, loadData, type LoadedData } from '../datasets.js';
+import { ID_COLUMN_HELP } from '../id-column.js';
 import { checkRunDirectory } from '../train-run.js';
 
 /** Components listed one by one on the terminal; the rest are summed up in the cumulative line. */
@@ -33,6 +34,7 @@ export const pcaCommand: Command = {
   options: [
     { name: 'data', type: 'string', description: `training data: ${DATA_HELP}`, default: 'fashion-mnist' },
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)' },
+    { name: 'id-column', type: 'string', description: ID_COLUMN_HELP },
     { name: 'test-data', type: 'string', description: 'test data file (default: the Fashion-MNIST test split; none for a file)' },
     { name: 'limit', type: 'number', description: 'use only the first N training samples' },
     { name: 'components', type: 'number', description: 'number of components (integer >= 1) or fraction of the variance to keep (in (0, 1))', default: 32 },
@@ -57,12 +59,13 @@ export const pcaCommand: Command = {
     const dataDir = opt.string(o, 'data-dir');
     const dir = opt.string(o, 'out') ?? path.join('runs', `pca-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
     await checkRunDirectory(dir, opt.flag(o, 'overwrite'), { '--data': data, '--test-data': opt.string(o, 'test-data') });
-    const train = await loadData(data, 'train', { limit: opt.number(o, 'limit'), dataDir });
+    const idColumn = opt.string(o, 'id-column');
+    const train = await loadData(data, 'train', { limit: opt.number(o, 'limit'), dataDir, idColumn });
     const scalerName = opt.string(o, 'scaler') ?? (train.imageShape ? 'none' : 'standard');
     pca.scaler = scalerByName(scalerName);
     const testData = opt.string(o, 'test-data');
     const test: LoadedData | null = testData
-      ? await loadData(testData, 'test', { dataDir })
+      ? await loadData(testData, 'test', { dataDir, idColumn: testData.toLowerCase().endsWith('.csv') ? idColumn : undefined })
       : data === 'fashion-mnist'
         ? await loadData('fashion-mnist', 'test', { dataDir })
         : null;

@@ -49,14 +49,14 @@ test('denoise train writes the model, metrics and report, and prints the PSNR/SS
 test('denoise apply: a PNG larger than the model, an RGB JPEG, a folder, an NPY and an IDX array', async () => {
   assert.equal(trained.code, 0, trained.stderr);
   writeFileSync(at('big.png'), await encodeImage(noisyPicture(1, 45, 70, 1), 'png'));
-  let r = hourglass('denoise', 'apply', '--model', model, '--in', 'big.png', '--out', 'big-clean.png');
+  let r = hourglass('denoise', 'apply', '--model', model, '--data', 'big.png', '--out', 'big-clean.png');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /denoised 1 45x70 image in overlapping 28x28 tiles \(trained at gaussian:0\.3\)/);
   const meta = await sharp(at('big-clean.png')).metadata();
   assert.deepEqual([meta.width, meta.height, meta.channels], [70, 45, 1]);
 
   writeFileSync(at('colour.jpg'), await encodeImage(noisyPicture(3, 30, 30, 2), 'jpeg'));
-  r = hourglass('denoise', 'apply', '--model', model, '--in', 'colour.jpg', '--out', 'colour-clean.png', '--stride', '7');
+  r = hourglass('denoise', 'apply', '--model', model, '--data', 'colour.jpg', '--out', 'colour-clean.png', '--stride', '7');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /3 channels one at a time through the grey model/);
   assert.equal((await sharp(at('colour-clean.png')).metadata()).channels, 3);
@@ -65,21 +65,21 @@ test('denoise apply: a PNG larger than the model, an RGB JPEG, a folder, an NPY 
   writeFileSync(at('pictures', 'a.png'), await encodeImage(noisyPicture(1, 28, 28, 3), 'png'));
   writeFileSync(at('pictures', 'b.jpg'), await encodeImage(noisyPicture(1, 40, 33, 4), 'jpeg'));
   writeFileSync(at('pictures', 'notes.txt'), 'not an image');
-  r = hourglass('denoise', 'apply', '--model', model, '--in', 'pictures', '--out', 'pictures-clean');
+  r = hourglass('denoise', 'apply', '--model', model, '--data', 'pictures', '--out', 'pictures-clean');
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(readdirSync(at('pictures-clean')).sort(), ['a.png', 'b.jpg']);
   assert.match(r.stdout, /denoised 2 .* -> 2 files in pictures-clean/);
 
   const images = (await loadFashionMnist({ split: 'test', limit: 5 })).images;
   writeFileSync(at('five.npy'), encodeNpy({ shape: [5, 28, 28], data: images.data }));
-  r = hourglass('denoise', 'apply', '--model', model, '--in', 'five.npy', '--out', 'five-clean.npy');
+  r = hourglass('denoise', 'apply', '--model', model, '--data', 'five.npy', '--out', 'five-clean.npy');
   assert.equal(r.code, 0, r.stderr);
   const out = decodeNpy(readFileSync(at('five-clean.npy')));
   assert.deepEqual(out.shape, [5, 28, 28]);
   assert.ok(out.data.every((v) => v >= 0 && v <= 1));
 
   writeFileSync(at('five.idx'), encodeIdx([5, 28, 28], Uint8Array.from(images.data, (v) => Math.round(v * 255))));
-  r = hourglass('denoise', 'apply', '--model', model, '--in', 'five.idx', '--out', 'five-clean.idx');
+  r = hourglass('denoise', 'apply', '--model', model, '--data', 'five.idx', '--out', 'five-clean.idx');
   assert.equal(r.code, 0, r.stderr);
   const idx = await readIdx(at('five-clean.idx'));
   assert.equal(idx.type, 'uint8');
@@ -105,16 +105,16 @@ test('bad input: one clear line, non-zero exit, nothing written', async () => {
     [['denoise', 'train', '--noise', 'speckle:0.2', '--out', 'n2'], /unknown kind 'speckle'/, 'n2'],
     [['denoise', 'train', '--data', 'nowhere.npy', '--out', 'n3'], /nowhere\.npy: no such file/, 'n3'],
     [['denoise', 'train', '--data', 'flat.npy', '--out', 'n4'], /flat\.npy has shape \[2, 5\]; image arrays are \[n, h, w\] \(grey\) or \[n, c, h, w\]/, 'n4'],
-    [['denoise', 'apply', '--model', model, '--in', 'broken.png', '--out', 'o1.png'], /broken\.png: not a readable PNG or JPEG image/, 'o1.png'],
-    [['denoise', 'apply', '--model', model, '--in', 'mixed', '--out', 'o2'], /zbad\.png: not a readable PNG or JPEG image/, 'o2'],
-    [['denoise', 'apply', '--model', model, '--in', 'flat.npy', '--out', 'o3.npy'], /flat\.npy has shape \[2, 5\]: rows of 5 values, but this model's images have 784 \(1x28x28\)/, 'o3.npy'],
-    [['denoise', 'apply', '--model', model, '--in', 'loud.npy', '--out', 'o4.npy'], /holds 3\.5 .* must be in \[0, 1\]/, 'o4.npy'],
-    [['denoise', 'apply', '--model', rgb, '--in', 'grey.npy', '--out', 'o5.npy'], /trained on 3-channel images; got 1-channel images/, 'o5.npy'],
-    [['denoise', 'apply', '--model', model, '--in', 'five.npy', '--out', 'o6.png'], /input is a \.npy array, so the output must be one too/, 'o6.png'],
-    [['denoise', 'apply', '--model', model, '--in', 'pictures', '--out', 'full'], /full already exists and is not empty/, null],
-    [['denoise', 'apply', '--model', model, '--in', 'absent.png', '--out', 'o7.png'], /absent\.png: no such file/, 'o7.png'],
-    [['denoise', 'apply', '--model', 'nomodel.safetensors', '--in', 'big.png', '--out', 'o8.png'], /nomodel\.safetensors: no such model file/, 'o8.png'],
-    [['denoise', 'apply', '--model', model, '--in', 'big.png', '--out', 'o9.png', '--stride', '40'], /--stride 40 is larger than the model's 28x28 tiles/, 'o9.png'],
+    [['denoise', 'apply', '--model', model, '--data', 'broken.png', '--out', 'o1.png'], /broken\.png: not a readable PNG or JPEG image/, 'o1.png'],
+    [['denoise', 'apply', '--model', model, '--data', 'mixed', '--out', 'o2'], /zbad\.png: not a readable PNG or JPEG image/, 'o2'],
+    [['denoise', 'apply', '--model', model, '--data', 'flat.npy', '--out', 'o3.npy'], /flat\.npy has shape \[2, 5\]: rows of 5 values, but this model's images have 784 \(1x28x28\)/, 'o3.npy'],
+    [['denoise', 'apply', '--model', model, '--data', 'loud.npy', '--out', 'o4.npy'], /holds 3\.5 .* must be in \[0, 1\]/, 'o4.npy'],
+    [['denoise', 'apply', '--model', rgb, '--data', 'grey.npy', '--out', 'o5.npy'], /trained on 3-channel images; got 1-channel images/, 'o5.npy'],
+    [['denoise', 'apply', '--model', model, '--data', 'five.npy', '--out', 'o6.png'], /input is a \.npy array, so the output must be one too/, 'o6.png'],
+    [['denoise', 'apply', '--model', model, '--data', 'pictures', '--out', 'full'], /full already exists and is not empty/, null],
+    [['denoise', 'apply', '--model', model, '--data', 'absent.png', '--out', 'o7.png'], /absent\.png: no such file/, 'o7.png'],
+    [['denoise', 'apply', '--model', 'nomodel.safetensors', '--data', 'big.png', '--out', 'o8.png'], /nomodel\.safetensors: no such model file/, 'o8.png'],
+    [['denoise', 'apply', '--model', model, '--data', 'big.png', '--out', 'o9.png', '--stride', '40'], /--stride 40 is larger than the model's 28x28 tiles/, 'o9.png'],
     [['denoise', 'bench', 'mnist'], /usage: hourglass denoise bench fashion-mnist/, null],
   ];
   for (const [args, message, output] of cases) {

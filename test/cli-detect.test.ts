@@ -30,12 +30,12 @@ function tableCsv(name: string, n: number, seed: number, anomalies: boolean, hea
 
 test('detect fit -> score -> report on a table: standardised, flagged rows name their column', () => {
   const normal = tableCsv('normal.csv', 400, 1, false);
-  const fit = hourglass('detect', 'fit', '--data', normal, '--model-type', 'pca', '--components', '2', '--contamination', '0.05', '--out', 'table.safetensors', '--no-progress');
+  const fit = hourglass('detect', 'fit', '--data', normal, '--arch', 'pca', '--components', '2', '--contamination', '0.05', '--out', 'table.safetensors', '--no-progress');
   assert.equal(fit.code, 0, fit.stderr);
   assert.match(fit.stdout, /fitting a detector \(PCA \(2 components\), score mse\) on .*normal\.csv: 400 normal samples/);
   assert.match(fit.stdout, /threshold [\d.e-]+ \(contamination 0\.05/);
   const input = tableCsv('new.csv', 80, 2, true);
-  const score = hourglass('detect', 'score', '--model', 'table.safetensors', '--in', input, '--out', 'scores.csv', '--top', '1');
+  const score = hourglass('detect', 'score', '--model', 'table.safetensors', '--data', input, '--out', 'scores.csv', '--top', '1');
   assert.equal(score.code, 0, score.stderr);
   assert.match(score.stdout, /scored 80 rows .* flagged above/);
   const lines = readFileSync(at('scores.csv'), 'utf8').trim().split('\n');
@@ -56,7 +56,7 @@ test('detect fit -> score -> report on a table: standardised, flagged rows name 
 });
 
 test('detect fit --normal-class on Fashion-MNIST with a max-F1 threshold, then score images with heat maps and report', async () => {
-  const fit = hourglass('detect', 'fit', '--normal-class', '1', '--limit', '3000', '--model-type', 'pca', '--components', '16', '--score', 'smoothed-mse', '--latent-weight', '1', '--max-f1', '--out', 'trouser.safetensors');
+  const fit = hourglass('detect', 'fit', '--normal-class', '1', '--limit', '3000', '--arch', 'pca', '--components', '16', '--score', 'smoothed-mse', '--latent-weight', '1', '--max-f1', '--out', 'trouser.safetensors');
   assert.equal(fit.code, 0, fit.stderr);
   assert.match(fit.stdout, /class 1 'Trouser'/);
   assert.match(fit.stdout, /max-F1 threshold on 0\.1 of fashion-mnist\/train held out .*: F1 0\.\d+/);
@@ -64,7 +64,7 @@ test('detect fit --normal-class on Fashion-MNIST with a max-F1 threshold, then s
 
   const test = await loadFashionMnist({ split: 'test', limit: 300 });
   await writeNpy(at('images.npy'), test.images);
-  const score = hourglass('detect', 'score', '--model', 'trouser.safetensors', '--in', 'images.npy', '--out', 'images.csv', '--maps', 'maps');
+  const score = hourglass('detect', 'score', '--model', 'trouser.safetensors', '--data', 'images.npy', '--out', 'images.csv', '--maps', 'maps');
   assert.equal(score.code, 0, score.stderr);
   const lines = readFileSync(at('images.csv'), 'utf8').trim().split('\n');
   assert.equal(lines.length, 301);
@@ -84,7 +84,7 @@ test('detect fit --normal-class on Fashion-MNIST with a max-F1 threshold, then s
 
 test('bad input: one clear line, exit 1, no output files', () => {
   const normal = tableCsv('normal2.csv', 50, 3, false);
-  const fit = hourglass('detect', 'fit', '--data', normal, '--model-type', 'pca', '--components', '2', '--out', 'pca.safetensors');
+  const fit = hourglass('detect', 'fit', '--data', normal, '--arch', 'pca', '--components', '2', '--out', 'pca.safetensors');
   assert.equal(fit.code, 0, fit.stderr);
   const textColumn = at('text.csv');
   writeFileSync(textColumn, 'a,b,city\n' + Array.from({ length: 30 }, (_, i) => `${i},${i * 2},${['Oslo', 'Lima', 'Pune'][i % 3]}`).join('\n') + '\n');
@@ -98,18 +98,18 @@ test('bad input: one clear line, exit 1, no output files', () => {
     [['detect', 'fit', '--data', textColumn, '--out', 'o1.safetensors'], /column 'city' is not numeric \(categorical\/text columns are not supported; drop or encode it\)/, 'o1.safetensors'],
     [['detect', 'fit', '--data', at('empty.csv'), '--out', 'o2.safetensors'], /empty\.csv has a header line but no data rows/, 'o2.safetensors'],
     [['detect', 'fit', '--data', normal, '--normal-class', '2', '--out', 'o3.safetensors'], /--normal-class needs a labelled data set/, 'o3.safetensors'],
-    [['detect', 'fit', '--data', normal, '--score', 'ssim', '--model-type', 'pca', '--components', '2', '--out', 'o4.safetensors'], /score 'ssim' needs images/, 'o4.safetensors'],
+    [['detect', 'fit', '--data', normal, '--score', 'ssim', '--arch', 'pca', '--components', '2', '--out', 'o4.safetensors'], /score 'ssim' needs images/, 'o4.safetensors'],
     [['detect', 'fit', '--data', normal, '--zscore', '3', '--contamination', '0.1', '--out', 'o5.safetensors'], /give one threshold rule/, 'o5.safetensors'],
     [['detect', 'fit', '--data', normal, '--max-f1', '--out', 'o6.safetensors'], /--max-f1 chooses the threshold on labelled validation data/, 'o6.safetensors'],
     [['detect', 'fit', '--data', normal, '--out', 'pca.safetensors'], /pca\.safetensors already exists/, null],
     [
-      ['detect', 'fit', '--data', normal, '--model-type', 'pca', '--components', '2', '--max-f1', '--validation', normal, '--validation-labels', at('zeros.csv'), '--out', 'o7.safetensors'],
+      ['detect', 'fit', '--data', normal, '--arch', 'pca', '--components', '2', '--max-f1', '--validation', normal, '--validation-label-file', at('zeros.csv'), '--out', 'o7.safetensors'],
       /the validation set has no anomalies \(all 50 labels are 0\), so no threshold can be chosen by F1/,
       'o7.safetensors',
     ],
-    [['detect', 'score', '--model', 'pca.safetensors', '--in', at('narrow.csv'), '--out', 's1.csv'], /narrow\.csv has 4 columns; this detector was fitted on 5 \(a, b, c, d, e\)/, 's1.csv'],
-    [['detect', 'score', '--model', 'pca.safetensors', '--in', nan, '--out', 's2.csv'], /nan\.csv line 3, column 'c': 'NaN' is not a number/, 's2.csv'],
-    [['detect', 'score', '--model', 'nope.safetensors', '--in', nan, '--out', 's3.csv'], /nope\.safetensors: no such model file/, 's3.csv'],
+    [['detect', 'score', '--model', 'pca.safetensors', '--data', at('narrow.csv'), '--out', 's1.csv'], /narrow\.csv has 4 columns; this detector was fitted on 5 \(a, b, c, d, e\)/, 's1.csv'],
+    [['detect', 'score', '--model', 'pca.safetensors', '--data', nan, '--out', 's2.csv'], /nan\.csv line 3, column 'c': 'NaN' is not a number/, 's2.csv'],
+    [['detect', 'score', '--model', 'nope.safetensors', '--data', nan, '--out', 's3.csv'], /nope\.safetensors: no such model file/, 's3.csv'],
     [['detect', 'bench', 'mnist'], /usage: hourglass detect bench fashion-mnist/, null],
   ];
   for (const [args, message, output] of cases) {
@@ -122,7 +122,7 @@ test('bad input: one clear line, exit 1, no output files', () => {
   // A model file that is not a detector.
   const train = hourglass('train', '--data', normal, '--epochs', '1', '--hidden', '4', '--bottleneck', '2', '--out', 'ae-run');
   assert.equal(train.code, 0, train.stderr);
-  const wrong = hourglass('detect', 'score', '--model', 'ae-run/model.safetensors', '--in', normal, '--out', 's4.csv');
+  const wrong = hourglass('detect', 'score', '--model', 'ae-run/model.safetensors', '--data', normal, '--out', 's4.csv');
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /holds an autoencoder model, not an anomaly detector; make one with `hourglass detect fit`/);
   assert.ok(!existsSync(at('s4.csv')));

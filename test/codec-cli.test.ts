@@ -54,68 +54,68 @@ before(async () => {
 });
 
 test('compress a PNG, decompress it to a PNG of the same size', async () => {
-  const c = hourglass('compress', '--model', 'codec.safetensors', '--in', 'shirt.png', '--out', 'shirt.hgc');
+  const c = hourglass('compress', '--model', 'codec.safetensors', '--data', 'shirt.png', '--out', 'shirt.hgc');
   assert.equal(c.code, 0, c.stderr);
   assert.match(c.stdout, /compressed shirt\.png \(1 sample \[1, 28, 28\]\) into shirt\.hgc: \d+ bytes = [\d.]+ bits per value \(11 header \+ \d+ payload; 8 latent values at 4 bits, range coder\)/);
   const size = readFileSync(file('shirt.hgc')).length;
   assert.ok(size > 11 && size < 11 + 8 * 4, `${size} bytes`);
 
-  const d = hourglass('decompress', '--model', 'codec.safetensors', '--in', 'shirt.hgc', '--out', 'back.png');
+  const d = hourglass('decompress', '--model', 'codec.safetensors', '--data', 'shirt.hgc', '--out', 'back.png');
   assert.equal(d.code, 0, d.stderr);
   assert.match(d.stdout, /decompressed shirt\.hgc \(1 sample \[1, 28, 28\], 4-bit latent, range coder, model [0-9a-f]{8}\) into back\.png/);
   const meta = await sharp(file('back.png')).metadata();
   assert.deepEqual([meta.width, meta.height, meta.channels], [28, 28, 1]);
 
   // The RGB version of the same picture compresses to the same bytes.
-  assert.equal(hourglass('compress', '--model', 'codec.safetensors', '--in', 'shirt-rgb.png', '--out', 'rgb.hgc').code, 0);
+  assert.equal(hourglass('compress', '--model', 'codec.safetensors', '--data', 'shirt-rgb.png', '--out', 'rgb.hgc').code, 0);
   assert.deepEqual(readFileSync(file('rgb.hgc')), readFileSync(file('shirt.hgc')));
   // Options pick the depth and coder; the file records them.
-  const raw = hourglass('compress', '--model', 'codec.safetensors', '--in', 'shirt.png', '--out', 'raw.hgc', '--bits', '6', '--coder', 'raw');
+  const raw = hourglass('compress', '--model', 'codec.safetensors', '--data', 'shirt.png', '--out', 'raw.hgc', '--bits', '6', '--coder', 'raw');
   assert.equal(raw.code, 0, raw.stderr);
   assert.equal(readFileSync(file('raw.hgc')).length, 11 + 6);
-  assert.match(hourglass('decompress', '--model', 'codec.safetensors', '--in', 'raw.hgc', '--out', 'raw.png').stdout, /6-bit latent, raw coder/);
+  assert.match(hourglass('decompress', '--model', 'codec.safetensors', '--data', 'raw.hgc', '--out', 'raw.png').stdout, /6-bit latent, raw coder/);
 });
 
 test('arrays: .npy rows keep their shape, .idx images come back as .idx or .npy', () => {
-  assert.equal(hourglass('compress', '--model', 'codec.safetensors', '--in', 'rows.npy', '--out', 'rows.hgc').code, 0);
-  const d = hourglass('decompress', '--model', 'codec.safetensors', '--in', 'rows.hgc', '--out', 'rows-back.npy');
+  assert.equal(hourglass('compress', '--model', 'codec.safetensors', '--data', 'rows.npy', '--out', 'rows.hgc').code, 0);
+  const d = hourglass('decompress', '--model', 'codec.safetensors', '--data', 'rows.hgc', '--out', 'rows-back.npy');
   assert.equal(d.code, 0, d.stderr);
   assert.deepEqual(decodeNpy(readFileSync(file('rows-back.npy'))).shape, [3, 784]);
 
-  const c = hourglass('compress', '--model', 'codec.safetensors', '--in', 'images.idx', '--out', 'images.hgc');
+  const c = hourglass('compress', '--model', 'codec.safetensors', '--data', 'images.idx', '--out', 'images.hgc');
   assert.equal(c.code, 0, c.stderr);
   assert.match(c.stdout, /2 samples \[1, 28, 28\]/);
-  assert.equal(hourglass('decompress', '--model', 'codec.safetensors', '--in', 'images.hgc', '--out', 'images-back.idx').code, 0);
+  assert.equal(hourglass('decompress', '--model', 'codec.safetensors', '--data', 'images.hgc', '--out', 'images-back.idx').code, 0);
   const idx = readFileSync(file('images-back.idx'));
   assert.deepEqual([idx[2], idx[3], idx.readUInt32BE(4), idx.readUInt32BE(8), idx.readUInt32BE(12)], [0x08, 3, 2, 28, 28]);
-  assertFails(['decompress', '--model', 'codec.safetensors', '--in', 'images.hgc', '--out', 'two.png'], /holds 2 images and a PNG holds one; write an \.npy or \.idx/, file('two.png'));
+  assertFails(['decompress', '--model', 'codec.safetensors', '--data', 'images.hgc', '--out', 'two.png'], /holds 2 images and a PNG holds one; write an \.npy or \.idx/, file('two.png'));
 });
 
 test('codec calibrate turns a plain autoencoder into a codec', () => {
-  assertFails(['compress', '--model', 'plain.safetensors', '--in', 'shirt.png', '--out', 'plain.hgc'], /without codec calibration; run 'hourglass codec calibrate/, file('plain.hgc'));
+  assertFails(['compress', '--model', 'plain.safetensors', '--data', 'shirt.png', '--out', 'plain.hgc'], /without codec calibration; run 'hourglass codec calibrate/, file('plain.hgc'));
   const r = hourglass('codec', 'calibrate', '--model', 'plain.safetensors', '--limit', '500', '--bits', '3', '--out', 'calibrated.safetensors');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /calibrated plain\.safetensors on fashion-mnist\/train \(500 samples, 8 latent values\)/);
   assert.match(r.stdout, /3 bits: [\d.]+ bytes per image \([\d.]+ bpp\), PSNR [\d.]+ dB, SSIM/);
-  assert.equal(hourglass('compress', '--model', 'calibrated.safetensors', '--in', 'shirt.png', '--out', 'calibrated.hgc').code, 0);
-  assertFails(['codec', 'calibrate', '--model', 'plain.safetensors', '--out', 'calibrated.safetensors'], /already exists: choose another --out or pass --overwrite/);
+  assert.equal(hourglass('compress', '--model', 'calibrated.safetensors', '--data', 'shirt.png', '--out', 'calibrated.hgc').code, 0);
+  assertFails(['codec', 'calibrate', '--model', 'plain.safetensors', '--out', 'calibrated.safetensors'], /already exists; pass --overwrite to replace it/);
 });
 
 test('bad input to compress and decompress: one clear line, exit 1, nothing written', () => {
   const out = file('never.hgc');
-  assertFails(['compress', '--model', 'codec.safetensors', '--in', 'broken.png', '--out', out], /broken\.png: cannot read the image/, out);
-  assertFails(['compress', '--model', 'codec.safetensors', '--in', 'small.png', '--out', out], /small\.png is 20x20 pixels; this model compresses 28x28 images/, out);
-  assertFails(['compress', '--model', 'codec.safetensors', '--in', 'short-rows.npy', '--out', out], /783 values per sample .* this codec's model takes 784/, out);
+  assertFails(['compress', '--model', 'codec.safetensors', '--data', 'broken.png', '--out', out], /broken\.png: cannot read the image/, out);
+  assertFails(['compress', '--model', 'codec.safetensors', '--data', 'small.png', '--out', out], /small\.png is 20x20 pixels; this model compresses 28x28 images/, out);
+  assertFails(['compress', '--model', 'codec.safetensors', '--data', 'short-rows.npy', '--out', out], /783 values per sample .* this codec's model takes 784/, out);
 
   const hgc = readFileSync(file('shirt.hgc'));
   const png = file('never.png');
   writeFileSync(file('truncated.hgc'), hgc.subarray(0, hgc.length - 3));
-  assertFails(['decompress', '--model', 'codec.safetensors', '--in', 'truncated.hgc', '--out', png], /truncated\.hgc: the file is corrupted or truncated/, png);
+  assertFails(['decompress', '--model', 'codec.safetensors', '--data', 'truncated.hgc', '--out', png], /truncated\.hgc: the file is corrupted or truncated/, png);
   const damaged = Buffer.from(hgc);
   damaged[damaged.length - 6] ^= 0x10;
   writeFileSync(file('damaged.hgc'), damaged);
-  assertFails(['decompress', '--model', 'codec.safetensors', '--in', 'damaged.hgc', '--out', png], /damaged\.hgc: the file is corrupted or truncated \(its CRC-32 checksum does not match/, png);
-  assertFails(['decompress', '--model', 'other.safetensors', '--in', 'shirt.hgc', '--out', png], /shirt\.hgc was compressed with another model .*decompress it with the model that compressed it/, png);
+  assertFails(['decompress', '--model', 'codec.safetensors', '--data', 'damaged.hgc', '--out', png], /damaged\.hgc: the file is corrupted or truncated \(its CRC-32 checksum does not match/, png);
+  assertFails(['decompress', '--model', 'other.safetensors', '--data', 'shirt.hgc', '--out', png], /shirt\.hgc was compressed with another model .*decompress it with the model that compressed it/, png);
   // No temporary files are left behind by any of the failures.
   assert.deepEqual(readdirSync(tmp).filter((f) => f.endsWith('.tmp')), []);
 });
@@ -136,14 +136,14 @@ async function rejects(command: Command, args: string[], pattern: RegExp, output
 test('more bad input, checked in-process: formats, options, paths', async () => {
   const out = file('never2.hgc');
   const model = ['--model', 'codec.safetensors'];
-  await rejects(compressCommand, [...model, '--in', 'missing.png', '--out', out], /missing\.png: no such file/, out);
-  await rejects(compressCommand, [...model, '--in', 'shirt.bmpx', '--out', out], /cannot tell the input format/, out);
-  await rejects(compressCommand, ['--model', 'missing.safetensors', '--in', 'shirt.png', '--out', out], /no such model file/, out);
-  await rejects(compressCommand, [...model, '--in', 'shirt.png', '--out', out, '--bits', '13'], /bit depth must be an integer from 1 to 12/, out);
-  await rejects(compressCommand, [...model, '--in', 'shirt.png', '--out', out, '--coder', 'zip'], /unknown entropy coder 'zip'/, out);
-  await rejects(compressCommand, [...model, '--in', 'shirt.png', '--out', path.join(tmp, 'no-dir', 'x.hgc')], /directory .* does not exist/);
-  await rejects(compressCommand, [...model, '--in', 'shirt.png', '--out', 'shirt.png'], /--out must differ from --in/);
-  await rejects(decompressCommand, [...model, '--in', 'shirt.png', '--out', 'never.png'], /shirt\.png: not an \.hgc file/, file('never.png'));
-  await rejects(decompressCommand, [...model, '--in', 'shirt.hgc', '--out', 'x.jpg'], /cannot tell the output format/, file('x.jpg'));
-  await rejects(decompressCommand, ['--model', 'plain.safetensors', '--in', 'shirt.hgc', '--out', 'never.png'], /without codec calibration/, file('never.png'));
+  await rejects(compressCommand, [...model, '--data', 'missing.png', '--out', out], /missing\.png: no such file/, out);
+  await rejects(compressCommand, [...model, '--data', 'shirt.bmpx', '--out', out], /cannot tell the input format/, out);
+  await rejects(compressCommand, ['--model', 'missing.safetensors', '--data', 'shirt.png', '--out', out], /no such model file/, out);
+  await rejects(compressCommand, [...model, '--data', 'shirt.png', '--out', out, '--bits', '13'], /bit depth must be an integer from 1 to 12/, out);
+  await rejects(compressCommand, [...model, '--data', 'shirt.png', '--out', out, '--coder', 'zip'], /unknown entropy coder 'zip'/, out);
+  await rejects(compressCommand, [...model, '--data', 'shirt.png', '--out', path.join(tmp, 'no-dir', 'x.hgc')], /directory .* does not exist/);
+  await rejects(compressCommand, [...model, '--data', 'shirt.png', '--out', 'shirt.png'], /--out shirt\.png is the input --data shirt\.png/);
+  await rejects(decompressCommand, [...model, '--data', 'shirt.png', '--out', 'never.png'], /shirt\.png: not an \.hgc file/, file('never.png'));
+  await rejects(decompressCommand, [...model, '--data', 'shirt.hgc', '--out', 'x.jpg'], /cannot tell the output format/, file('x.jpg'));
+  await rejects(decompressCommand, ['--model', 'plain.safetensors', '--data', 'shirt.hgc', '--out', 'never.png'], /without codec calibration/, file('never.png'));
 });

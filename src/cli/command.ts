@@ -7,6 +7,8 @@ export interface OptionSpec {
   readonly description: string;
   readonly default?: string | number | boolean | number[];
   readonly required?: boolean;
+  /** Old spellings still accepted; each use prints a one-line deprecation warning to stderr. */
+  readonly aliases?: readonly string[];
 }
 
 export type OptionValues = Record<string, string | number | boolean | number[] | undefined>;
@@ -20,34 +22,79 @@ export interface Command {
   run(options: OptionValues, rest: string[]): Promise<void>;
 }
 
-/** Parses `--name value`, `--name=value`, `--flag`, `--no-flag`; rejects unknown options with the list of known ones. */
+/** Where deprecation warnings go (stderr; tests may replace it). */
+export let warn = (line: string): void => void process.stderr.write(`hourglass: warning: ${line}\n`);
+export function setWarn(f: (line: string) => void): void {
+  warn = f;
+}
+
+/** A negative number such as -1 or -0.5e-3: a value, not an option. */
+const NEGATIVE_NUMBER = /^-(\d|\.\d)/;
+
+/**
+ * Parses `--name value`, `--name=value`, `--flag`, `--no-flag`; rejects unknown options with
+ * the list of known ones, and a value that is itself an option (`--model --json`).
+ *
+ * Why not node:util parseArgs underneath: on Node 20 it has no number or list types and no
+ * `--no-flag` negation (allowNegative arrived in 22.4), it rejects every value that starts
+ * with a dash (so `--shift -1` would need `--shift=-1`), and its errors name neither the
+ * command nor the known options. Mapping our tables onto it would keep all of this code and
+ * add a translation layer, so the parser stays this one loop.
+ */
 export function parseOptions(command: Command, argv: readonly string[]): { options: OptionValues; rest: string[] } {
-  const specs = new Map(command.options.map((o) => [o.name, o]));
+  const specs = new Map<string, OptionSpec>();
+  const aliasOf = new Map<string, OptionSpec>();
+  for (const o of command.options) {
+    specs.set(o.name, o);
+    for (const a of o.aliases ?? []) aliasOf.set(a, o);
+  }
   const options: OptionValues = {};
   const rest: string[] = [];
+  const known = (): string => command.options.map((o) => `--${o.name}`).join(', ') || 'none';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    if (arg === '--') {
+      rest.push(...argv.slice(i + 1));
+      break;
+    }
     if (!arg.startsWith('--')) {
+      if (arg.startsWith('-') && arg.length > 1 && !NEGATIVE_NUMBER.test(arg))
+        throw invalid(`unknown option ${arg} for 'hourglass ${command.name}': options are long, e.g. --help (known: ${known()})`);
       rest.push(arg);
       continue;
     }
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    const spec = specs.get(name);
-    if (!spec && name.startsWith('no-') && specs.get(name.slice(3))?.type === 'flag') {
-      options[name.slice(3)] = false;
-      continue;
+    const [written, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    let name = written;
+    let spec = specs.get(name);
+    if (!spec && aliasOf.has(name)) {
+      spec = aliasOf.get(name)!;
+      warn(`--${name} is deprecated; use --${spec.name}`);
+      name = spec.name;
     }
-    if (!spec) {
-      const known = command.options.map((o) => `--${o.name}`).join(', ');
-      throw invalid(`unknown option --${name} for 'hourglass ${command.name}' (known: ${known || 'none'})`);
+    if (!spec && name.startsWith('no-')) {
+      const negated = specs.get(name.slice(3)) ?? aliasOf.get(name.slice(3));
+      if (negated?.type === 'flag') {
+        if (!specs.has(name.slice(3))) warn(`--${name} is deprecated; use --no-${negated.name}`);
+        if (inline !== undefined) throw invalid(`--${name} is a flag and takes no value`);
+        options[negated.name] = false;
+        continue;
+      }
     }
+    if (!spec) throw invalid(`unknown option --${name} for 'hourglass ${command.name}' (known: ${known()})`);
     if (spec.type === 'flag') {
       if (inline !== undefined) throw invalid(`--${name} is a flag and takes no value`);
       options[name] = true;
       continue;
     }
-    const raw = inline ?? argv[++i];
-    if (raw === undefined) throw invalid(`--${name} needs a value`);
+    let raw = inline;
+    if (raw === undefined) {
+      raw = argv[i + 1];
+      if (raw === undefined) throw invalid(`--${name} needs a value (${spec.description})`);
+      // `--model --json` must not load a file called '--json'; `--shift -1` is still a value.
+      if (raw.startsWith('-') && raw.length > 1 && !NEGATIVE_NUMBER.test(raw))
+        throw invalid(`--${name} needs a value; got the flag ${raw} (write --${name}=${raw} if the value really starts with a dash)`);
+      i++;
+    }
     options[name] = convert(spec, raw);
   }
   for (const spec of command.options) {
@@ -72,12 +119,27 @@ function convert(spec: OptionSpec, raw: string): string | number | number[] {
   return values;
 }
 
-export function helpText(command: Command): string {
+/** The default as --help shows it: the declared value, or what the description says, or off / not set. */
+export function defaultText(o: OptionSpec): string {
+  if (o.required) return ' (required)';
+  if (o.default !== undefined) {
+    const v = Array.isArray(o.default) ? o.default.join(',') : o.type === 'flag' ? (o.default ? 'on' : 'off') : String(o.default);
+    return ` (default: ${v})`;
+  }
+  if (/\bdefault\b/i.test(o.description)) return '';
+  return o.type === 'flag' ? ' (default: off)' : ' (default: not set)';
+}
+
+export function helpText(command: Command, subcommands: readonly Command[] = []): string {
   const lines = [`hourglass ${command.name} — ${command.summary}`, '', 'Options:'];
   for (const o of command.options) {
     const value = o.type === 'flag' ? '' : o.type === 'list' ? ' <a,b,...>' : ` <${o.type}>`;
-    const def = o.default !== undefined ? ` (default: ${Array.isArray(o.default) ? o.default.join(',') : o.default})` : '';
-    lines.push(`  --${o.name}${value}`.padEnd(30) + ` ${o.description}${def}${o.required ? ' (required)' : ''}`);
+    const aliases = o.aliases?.length ? ` (formerly ${o.aliases.map((a) => `--${a}`).join(', ')})` : '';
+    lines.push(`  --${o.name}${value}`.padEnd(30) + ` ${o.description}${defaultText(o)}${aliases}`);
+  }
+  if (subcommands.length) {
+    lines.push('', 'Subcommands:');
+    for (const c of subcommands) lines.push(`  ${c.name.padEnd(18)} ${c.summary}`);
   }
   return lines.join('\n');
 }

@@ -5,6 +5,7 @@ import { loadFashionMnist } from '../data/fashion-mnist.js';
 import { readIdx } from '../data/idx.js';
 import { readNumericCsv } from '../data/csv.js';
 import { readNpy } from '../data/npy.js';
+import { withoutIdColumn, type IdColumn } from './id-column.js';
 
 /** A data set as the CLI sees it: samples, and labels/class names when the source has them. */
 export interface LoadedData {
@@ -16,6 +17,8 @@ export interface LoadedData {
   /** Column names for tables. */
   columns: string[] | null;
   source: string;
+  /** The --id-column of a CSV: its name and one value per sample. */
+  ids?: IdColumn | null;
 }
 
 export const DATA_HELP = "'fashion-mnist' (default) or a .csv, .npy or .idx[.gz] file";
@@ -24,7 +27,12 @@ export const DATA_HELP = "'fashion-mnist' (default) or a .csv, .npy or .idx[.gz]
  * Resolves --data. 'fashion-mnist' has real train/test splits; a file is one set, and the
  * caller holds out part of it when it needs test data. uint8 IDX data (images) is scaled to [0, 1].
  */
-export async function loadData(spec: string, split: 'train' | 'test', { limit, dataDir }: { limit?: number; dataDir?: string } = {}): Promise<LoadedData> {
+export async function loadData(spec: string, split: 'train' | 'test', { limit, dataDir, idColumn }: { limit?: number; dataDir?: string; idColumn?: string } = {}): Promise<LoadedData> {
+  if (idColumn !== undefined)
+    return withoutIdColumn(spec, idColumn, async (numeric, id) => {
+      const data = await loadData(numeric, split, { limit, dataDir });
+      return { ...data, source: spec, ids: { name: id.name, ids: id.ids.slice(0, data.x.shape[0]) } };
+    });
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw invalid(`--limit must be a positive integer, got ${limit}`);
   if (spec === 'fashion-mnist') {
     const d = await loadFashionMnist({ split, limit, dir: dataDir });

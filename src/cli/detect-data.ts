@@ -20,6 +20,7 @@ export interface NormalData {
 export interface NormalDataOptions {
   data: string;
   dataDir?: string;
+  idColumn?: string;
   limit?: number;
   normalClass?: number;
   labels?: string;
@@ -32,11 +33,11 @@ export interface NormalDataOptions {
 
 /** Loads the normal data: a whole file, or one class of a labelled set (Fashion-MNIST, or a file with --labels). */
 export async function loadNormalData(o: NormalDataOptions): Promise<NormalData> {
-  const all = await loadData(o.data, 'train', { limit: o.limit, dataDir: o.dataDir });
+  const all = await loadData(o.data, 'train', { limit: o.limit, dataDir: o.dataDir, idColumn: o.idColumn });
   const labels = all.labels ?? (o.labels ? await readLabels(o.labels, all.x.shape[0]) : null);
   if (o.normalClass !== undefined && !labels)
-    throw invalid(`--normal-class needs a labelled data set: fashion-mnist, or a data file with --labels FILE`);
-  if (o.labels && all.labels) throw invalid('--labels is for data files; fashion-mnist has its own labels');
+    throw invalid(`--normal-class needs a labelled data set: fashion-mnist, or a data file with --label-file FILE`);
+  if (o.labels && all.labels) throw invalid('--label-file is for data files; fashion-mnist has its own labels');
 
   let x = all.x;
   let source = all.source;
@@ -67,11 +68,11 @@ export async function loadNormalData(o: NormalDataOptions): Promise<NormalData> 
     source = `${source} class ${k}${className ? ` '${className}'` : ''}`;
   }
   if (o.validation) {
-    if (!o.validationLabels) throw invalid('--validation needs --validation-labels FILE (0 = normal, 1 = anomaly, one per sample)');
+    if (!o.validationLabels) throw invalid('--validation needs --validation-label-file FILE (0 = normal, 1 = anomaly, one per sample)');
     const v = await loadData(o.validation, 'test', { dataDir: o.dataDir });
     validation = { x: v.x, labels: await readLabels(o.validationLabels, v.x.shape[0]), source: v.source };
   } else if (o.needValidation && !validation) {
-    throw invalid('--max-f1 chooses the threshold on labelled validation data: give --validation FILE --validation-labels FILE, or use --normal-class with a labelled data set');
+    throw invalid('--max-f1 chooses the threshold on labelled validation data: give --validation FILE --validation-label-file FILE, or use --normal-class with a labelled data set');
   }
   if (x.shape[0] === 0) throw new HourglassError('BAD_DATA', `${source}: the normal set is empty`);
   return { x, source, columns: all.columns, imageShape: all.imageShape, normalClass: o.normalClass ?? null, className, validation };

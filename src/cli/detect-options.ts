@@ -11,7 +11,7 @@ import type { DetectorFitOptions } from '../apps/anomaly/anomaly-detector.js';
 
 /** Options that describe a detector (its model, score and threshold), shared by `detect fit` and `detect bench`. */
 export const DETECTOR_OPTIONS: readonly OptionSpec[] = [
-  { name: 'model-type', type: 'string', description: 'scorer: dense or conv autoencoder, or pca (baseline)', default: 'dense' },
+  { name: 'arch', type: 'string', description: 'scorer: dense or conv autoencoder, or pca (baseline)', default: 'dense', aliases: ['model-type'] },
   { name: 'hidden', type: 'list', description: 'dense: encoder hidden widths', default: [256, 64] },
   { name: 'filters', type: 'list', description: 'conv: filters per conv+pool stage', default: [32, 64] },
   { name: 'bottleneck', type: 'number', description: 'latent size (dense: default 32; conv: optional dense waist)' },
@@ -51,8 +51,8 @@ export interface DetectorSpec {
 }
 
 export function detectorSpec(o: OptionValues): DetectorSpec {
-  const modelType = opt.string(o, 'model-type') as string;
-  if (modelType !== 'dense' && modelType !== 'conv' && modelType !== 'pca') throw invalid(`--model-type must be dense, conv or pca, got '${modelType}'`);
+  const modelType = opt.string(o, 'arch') as string;
+  if (modelType !== 'dense' && modelType !== 'conv' && modelType !== 'pca') throw invalid(`--arch must be dense, conv or pca, got '${modelType}'`);
   return {
     modelType,
     hidden: opt.list(o, 'hidden') as number[],

@@ -103,7 +103,7 @@ export async function finetuneRun(o: FinetuneRunOptions, log: (line: string) => 
   checkSemiSupervisedOptions(o);
   const augment = parseAugmentation(o.augment ?? 'none');
   const dir = o.out ?? path.join('runs', `finetune-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
-  await checkRunDirectory(dir, o.overwrite);
+  await checkRunDirectory(dir, o.overwrite, { '--pretrained': o.pretrained, '--data': o.data, '--label-file': o.labelFile, '--test-data': o.testData, '--test-label-file': o.testLabelFile });
 
   const pretrained = await loadPretrained(o.pretrained);
   const labelled = (await loadLabelledData(o.data, 'train', { dataDir: o.dataDir, labelFile: o.labelFile })) as LabelledData;

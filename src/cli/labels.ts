@@ -52,9 +52,9 @@ export async function readLabelFile(file: string): Promise<Uint32Array> {
 export async function loadLabelledData(
   spec: string,
   split: 'train' | 'test',
-  { limit, dataDir, labelFile, required = true }: { limit?: number; dataDir?: string; labelFile?: string; required?: boolean },
+  { limit, dataDir, labelFile, required = true, idColumn }: { limit?: number; dataDir?: string; labelFile?: string; required?: boolean; idColumn?: string },
 ): Promise<LabelledData | (Omit<LoadedData, 'labels'> & { labels: null })> {
-  const data = await loadData(spec, split, { limit, dataDir });
+  const data = await loadData(spec, split, { limit, dataDir, idColumn });
   let labels: Uint32Array | null = data.labels ? Uint32Array.from(data.labels) : null;
   if (labelFile) {
     labels = await readLabelFile(labelFile);

@@ -1,15 +1,40 @@
 #!/usr/bin/env node
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { HourglassError } from '../core/errors.js';
 import { helpText, parseOptions, type Command } from './command.js';
 import { commands } from './commands/index.js';
 
 const USAGE = `hourglass — autoencoders on a native oneDNN engine
 
-Usage: hourglass <command> [options]     hourglass <command> --help
+Usage: hourglass <command> [options]     hourglass <command> --help     hourglass --version
 
 Commands:
 ${commands.map((c) => `  ${c.name.padEnd(18)} ${c.summary}`).join('\n')}
 `;
+
+const isHelp = (a: string): boolean => a === '--help' || a === '-h';
+
+/** The package's version: package.json is found upwards from this file (src/cli in a checkout, dist/src/cli once built). */
+function packageVersion(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'hourglass' && pkg.version) return pkg.version;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return 'unknown';
+    dir = up;
+  }
+}
+
+/** Commands whose first word is `group` and that have a second word: 'detect' -> detect fit, detect score, ... */
+function subcommandsOf(group: string): Command[] {
+  return commands.filter((c) => c.name.startsWith(`${group} `));
+}
 
 function findCommand(argv: string[]): { command: Command; args: string[] } | null {
   // Two-word commands ("detect fit") take precedence over one-word ones.
@@ -19,25 +44,72 @@ function findCommand(argv: string[]): { command: Command; args: string[] } | nul
   return one ? { command: one, args: argv.slice(1) } : null;
 }
 
+/** Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0];
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const here = d[j];
+      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = here;
+    }
+  }
+  return d[b.length];
+}
+
+function didYouMean(word: string, candidates: readonly string[]): string {
+  const close = candidates.filter((c) => distance(word, c) <= Math.max(1, Math.floor(c.length / 3)) || (word.length >= 3 && c.startsWith(word)));
+  return close.length ? ` (did you mean ${close.map((c) => `'${c}'`).join(' or ')}?)` : '';
+}
+
 async function main(argv: string[]): Promise<number> {
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+  if (argv.length === 0 || isHelp(argv[0]) || (argv[0] === 'help' && argv.length === 1)) {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (argv[0] === '--version' || argv[0] === '-V' || argv[0] === 'version') {
+    process.stdout.write(`hourglass ${packageVersion()}\n`);
+    return 0;
+  }
+  // `hourglass help detect fit` is `hourglass detect fit --help`.
+  if (argv[0] === 'help') argv = [...argv.slice(1), '--help'];
   const found = findCommand(argv);
+  const group = subcommandsOf(argv[0]);
   if (!found) {
-    const close = commands.map((c) => c.name).filter((n) => n.startsWith(argv[0].slice(0, 3)));
-    process.stderr.write(`hourglass: unknown command '${argv.slice(0, 2).join(' ')}'${close.length ? ` (did you mean: ${close.join(', ')}?)` : ''}; run 'hourglass --help' for the list\n`);
+    if (group.length) {
+      // A command group: `hourglass detect`, `hourglass detect --help`, or an unknown subcommand.
+      const sub = argv[1];
+      const listing = `'hourglass ${argv[0]}' has these subcommands:\n${group.map((c) => `  ${c.name.padEnd(18)} ${c.summary}`).join('\n')}\n`;
+      if (sub === undefined || isHelp(sub)) {
+        process.stdout.write(listing + `Run 'hourglass ${argv[0]} <subcommand> --help' for its options.\n`);
+        return 0;
+      }
+      const words = group.map((c) => c.name.split(' ')[1]);
+      process.stderr.write(`hourglass: unknown command '${argv[0]} ${sub}'${didYouMean(sub, words)}; ${listing}`);
+      return 2;
+    }
+    const names = [...new Set(commands.map((c) => c.name.split(' ')[0]))];
+    const what = argv[0].startsWith('-') ? `option ${argv[0]} before the command` : `command '${argv[0]}'`;
+    process.stderr.write(`hourglass: unknown ${what}${didYouMean(argv[0], names)}; commands: ${names.join(', ')} (run 'hourglass --help' for the list)\n`);
     return 2;
   }
-  if (found.args.includes('--help') || found.args.includes('-h')) {
-    process.stdout.write(helpText(found.command) + '\n');
+  if (found.args.some(isHelp)) {
+    const subs = found.command.name.includes(' ') ? [] : group;
+    process.stdout.write(helpText(found.command, subs) + '\n');
     return 0;
   }
   const { options, rest } = parseOptions(found.command, found.args);
   await found.command.run(options, rest);
   return 0;
 }
+
+// `hourglass pca ... | head` closes the pipe early: stop quietly, as Unix tools do.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { invalid } from '../core/errors.js';
 import { PRECISIONS, type Precision } from '../core/types.js';
 import { gatherRows, sizeOf, type Tensor } from '../core/tensor.js';
@@ -13,10 +13,13 @@ import { writeTrainingReport, type PcaBaseline } from '../report/training-report
 import { loadData, type LoadedData } from './datasets.js';
 import { ProgressPrinter } from './progress.js';
 import { describeModel } from './describe.js';
+import { claimOutput } from './output-path.js';
 
 export interface TrainRunOptions {
   data: string;
   dataDir?: string;
+  /** --id-column of a CSV: dropped from the features. */
+  idColumn?: string;
   testData?: string;
   testSplit: number;
   limit?: number;
@@ -57,7 +60,7 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
   if (o.optimizer !== 'adam' && o.optimizer !== 'sgd') throw invalid(`--optimizer must be adam or sgd, got '${o.optimizer}'`);
   if (!(PRECISIONS as readonly string[]).includes(o.precision)) throw invalid(`--precision must be ${PRECISIONS.join(' or ')}, got '${o.precision}'`);
   const dir = o.out ?? path.join('runs', `${o.arch}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
-  await checkRunDirectory(dir, o.overwrite);
+  await checkRunDirectory(dir, o.overwrite, { '--data': o.data, '--test-data': o.testData });
 
   const { train, test } = await loadTrainAndTest(o);
   const isImage = train.imageShape !== null;
@@ -125,20 +128,13 @@ export async function pcaBaseline(model: Autoencoder, trainX: Tensor, testX: Ten
 }
 
 /** Refuses to mix a new run into an existing one: nothing already on disk is overwritten without --overwrite. */
-export async function checkRunDirectory(dir: string, overwrite: boolean): Promise<void> {
-  let entries: string[] = [];
-  try {
-    entries = await readdir(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') throw invalid(`--out ${dir} is a file, not a directory`);
-    return;
-  }
-  if (entries.length > 0 && !overwrite) throw invalid(`run directory ${dir} already exists and is not empty: choose another --out or pass --overwrite`);
+export async function checkRunDirectory(dir: string, overwrite: boolean, inputs: Record<string, string | undefined> = {}): Promise<void> {
+  claimOutput(dir, { kind: 'directory', overwrite, inputs });
 }
 
 async function loadTrainAndTest(o: TrainRunOptions): Promise<{ train: LoadedData; test: LoadedData }> {
-  const train = await loadData(o.data, 'train', { limit: o.limit, dataDir: o.dataDir });
-  if (o.testData) return { train, test: await loadData(o.testData, 'test', { dataDir: o.dataDir }) };
+  const train = await loadData(o.data, 'train', { limit: o.limit, dataDir: o.dataDir, idColumn: o.idColumn });
+  if (o.testData) return { train, test: await loadData(o.testData, 'test', { dataDir: o.dataDir, idColumn: o.testData.toLowerCase().endsWith('.csv') ? o.idColumn : undefined }) };
   if (o.data === 'fashion-mnist') return { train, test: await loadData('fashion-mnist', 'test', { dataDir: o.dataDir }) };
   if (!(o.testSplit > 0 && o.testSplit < 1)) throw invalid(`--test-split must be in (0, 1), got ${o.testSplit}`);
   const n = train.x.shape[0];

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { invalid } from '../../core/errors.js';
 import { opt, type Command } from '../command.js';
+import { claimOutput } from '../output-path.js';
 import { DATA_HELP } from '../datasets.js';
 import { LABEL_FILE_HELP, loadLabelledData } from '../labels.js';
 import { Classifier, argmaxRows } from '../../models/classifier.js';
@@ -19,6 +20,7 @@ export const classifyCommand: Command = {
     { name: 'limit', type: 'number', description: 'use only the first N samples' },
     { name: 'label-file', type: 'string', description: `${LABEL_FILE_HELP} (to measure accuracy)` },
     { name: 'out', type: 'string', description: 'predictions CSV: prediction, one probability per class, and the label when known' },
+    { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
     { name: 'json', type: 'flag', description: 'print the metrics as JSON' },
   ],
   async run(o) {
@@ -26,6 +28,7 @@ export const classifyCommand: Command = {
     if (split !== 'train' && split !== 'test') throw invalid(`--split must be train or test, got '${split}'`);
     const out = opt.string(o, 'out');
     if (out !== undefined && path.extname(out).toLowerCase() !== '.csv') throw invalid(`--out ${out}: predictions are written as a .csv file`);
+    if (out !== undefined) claimOutput(out, { inputs: { '--model': opt.string(o, 'model'), '--data': opt.string(o, 'data'), '--label-file': opt.string(o, 'label-file') }, overwrite: opt.flag(o, 'overwrite') });
     const model = await Classifier.load(opt.string(o, 'model') as string);
     const data = await loadLabelledData(opt.string(o, 'data') as string, split, {
       limit: opt.number(o, 'limit'),

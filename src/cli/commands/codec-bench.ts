@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { invalid } from '../../core/errors.js';
 import { opt, type Command } from '../command.js';
+import { claimOutput } from '../output-path.js';
 import { CODEC_BENCH_DEFAULTS, runCodecBenchmark } from '../../apps/codec/codec-benchmark.js';
 import { checkBits, checkStepMode } from '../../apps/codec/latent-quantizer.js';
 
@@ -31,6 +32,7 @@ export const codecBenchCommand: Command = {
     { name: 'compare-noise', type: 'flag', description: 'also train the middle bottleneck without noise (--no-compare-noise to skip)', default: D.compareNoise },
     { name: 'models-dir', type: 'string', description: 'trained codecs are cached here and reused (default <out>/models)' },
     { name: 'out', type: 'string', description: 'output directory for tables, JSON and plots', default: 'runs/codec-bench' },
+    { name: 'overwrite', type: 'flag', description: 'write into an existing, non-empty --out (needed to rerun with the cached codecs in <out>/models)' },
   ],
   async run(o, rest) {
     if (rest.length !== 1 || rest[0] !== 'fashion-mnist')
@@ -48,6 +50,7 @@ export const codecBenchCommand: Command = {
     const arch = opt.string(o, 'arch') as string;
     if (arch !== 'dense' && arch !== 'conv') throw invalid(`--arch must be dense or conv, got '${arch}'`);
     const out = opt.string(o, 'out') as string;
+    claimOutput(out, { kind: 'directory', overwrite: opt.flag(o, 'overwrite') });
     const result = await runCodecBenchmark({
       dataDir: opt.string(o, 'data-dir'),
       trainLimit: opt.number(o, 'limit'),

@@ -1,8 +1,8 @@
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { invalid } from '../../core/errors.js';
 import { sliceRows } from '../../core/tensor.js';
 import { opt, type Command, type OptionValues } from '../command.js';
+import { claimOutput } from '../output-path.js';
 import { DATA_HELP, loadData } from '../datasets.js';
 import { ProgressPrinter } from '../progress.js';
 import { describeModel } from '../describe.js';
@@ -47,7 +47,7 @@ export const codecTrainCommand: Command = {
   ],
   async run(o) {
     const out = opt.string(o, 'out') as string;
-    await checkOutput(out, opt.flag(o, 'overwrite'));
+    claimOutput(out, { inputs: { '--data': opt.string(o, 'data') }, overwrite: opt.flag(o, 'overwrite') });
     const bits = checkBits(opt.number(o, 'bits') as number);
     const coder = checkCoder(opt.string(o, 'coder') as string);
     const noise = parseNoise(opt.string(o, 'noise') as string);
@@ -117,8 +117,7 @@ export const codecCalibrateCommand: Command = {
   async run(o) {
     const out = opt.string(o, 'out') as string;
     const modelPath = opt.string(o, 'model') as string;
-    if (path.resolve(out) !== path.resolve(modelPath)) await checkOutput(out, opt.flag(o, 'overwrite'));
-    else if (!opt.flag(o, 'overwrite')) throw invalid(`--out is the input model ${modelPath}: pass --overwrite to add the codec calibration to it in place`);
+    claimOutput(out, { inputs: { '--model': modelPath, '--data': opt.string(o, 'data') }, overwrite: opt.flag(o, 'overwrite') });
     const bits = checkBits(opt.number(o, 'bits') as number);
     const coder = checkCoder(opt.string(o, 'coder') as string);
     const model = await Autoencoder.load(modelPath);
@@ -155,16 +154,6 @@ function parseNoise(text: string): NonNullable<CodecTrainingOptions['noise']> {
     if (lo >= 1 && hi >= lo && hi <= 12) return [lo, hi];
   }
   throw invalid(`--noise must be 'bits', 'none' or a range of bit depths like 2-6 (1-12), got '${text}'`);
-}
-
-async function checkOutput(file: string, overwrite: boolean): Promise<void> {
-  if (overwrite) return;
-  try {
-    await access(file);
-  } catch {
-    return;
-  }
-  throw invalid(`${file} already exists: choose another --out or pass --overwrite`);
 }
 
 function log(line: string): void {

@@ -15,7 +15,7 @@ export const compareCommand: Command = {
   options: [
     { name: 'data', type: 'string', description: `${DATA_HELP}, or a synthetic non-linear set: ${SYNTHETIC_NAMES.join(', ')}`, default: 'fashion-mnist' },
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
-    { name: 'sizes', type: 'list', description: 'bottleneck sizes (default 2,4,8,16,32,64; 1,2,3 for synthetic data)' },
+    { name: 'bottlenecks', type: 'list', description: 'bottleneck sizes (default 2,4,8,16,32,64; 1,2,3 for synthetic data)', aliases: ['sizes'] },
     { name: 'methods', type: 'string', description: 'comma-separated methods: pca, dense, conv (default: all that fit the data)' },
     { name: 'epochs', type: 'number', description: 'training epochs for every autoencoder (the same budget for all)', default: 5 },
     { name: 'batch-size', type: 'number', description: 'mini-batch size', default: 256 },
@@ -33,12 +33,12 @@ export const compareCommand: Command = {
     const spec = opt.string(o, 'data') as string;
     const synthetic = (SYNTHETIC_NAMES as readonly string[]).includes(spec);
     const dir = opt.string(o, 'out') ?? path.join('runs', `compare-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
-    await checkRunDirectory(dir, opt.flag(o, 'overwrite'));
+    await checkRunDirectory(dir, opt.flag(o, 'overwrite'), { '--data': spec });
     const seed = opt.number(o, 'seed') as number;
     const { train, test } = synthetic ? syntheticSplit(spec, seed, opt.number(o, 'limit')) : await fileOrFashion(spec, o);
     const isImage = train.imageShape !== null;
     const methods = parseMethods(opt.string(o, 'methods'), isImage);
-    const sizes = opt.list(o, 'sizes') ?? (synthetic ? [1, 2, 3] : [2, 4, 8, 16, 32, 64]);
+    const sizes = opt.list(o, 'bottlenecks') ?? (synthetic ? [1, 2, 3] : [2, 4, 8, 16, 32, 64]);
     const testLimit = opt.number(o, 'test-limit');
     const testX = testLimit !== undefined && testLimit < test.x.shape[0] ? { shape: [testLimit, ...test.x.shape.slice(1)], data: test.x.data.subarray(0, testLimit * (test.x.data.length / test.x.shape[0])) } : test.x;
     const epochs = opt.number(o, 'epochs') as number;

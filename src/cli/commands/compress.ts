@@ -2,6 +2,7 @@ import path from 'node:path';
 import { invalid } from '../../core/errors.js';
 import { sizeOf, shapeToString } from '../../core/tensor.js';
 import { opt, type Command } from '../command.js';
+import { claimOutput } from '../output-path.js';
 import { Codec, checkCoder } from '../../apps/codec/codec.js';
 import { decodeHgc, ENTROPY_CODERS, hgcOverheadBytes } from '../../apps/codec/hgc-container.js';
 import { checkBits } from '../../apps/codec/latent-quantizer.js';
@@ -14,15 +15,16 @@ export const compressCommand: Command = {
   summary: 'compress an image or an array into an .hgc file with a codec model',
   options: [
     { name: 'model', type: 'string', description: "codec model (.safetensors from 'hourglass codec train' or 'codec calibrate')", required: true },
-    { name: 'in', type: 'string', description: `input: ${SAMPLE_FILES_HELP}`, required: true },
+    { name: 'data', type: 'string', description: `input: ${SAMPLE_FILES_HELP}`, required: true, aliases: ['in'] },
     { name: 'out', type: 'string', description: 'output .hgc file', required: true },
     { name: 'bits', type: 'number', description: 'bits per latent value, 1-12 (default: the depth the codec was trained for)' },
     { name: 'coder', type: 'string', description: `entropy coder: ${ENTROPY_CODERS.join(', ')} (default: the codec's, normally range)` },
+    { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
   ],
   async run(o) {
-    const input = opt.string(o, 'in') as string;
+    const input = opt.string(o, 'data') as string;
     const out = opt.string(o, 'out') as string;
-    if (path.resolve(input) === path.resolve(out)) throw invalid('--out must differ from --in: compressing in place would destroy the input');
+    claimOutput(out, { inputs: { '--model': opt.string(o, 'model'), '--data': input }, overwrite: opt.flag(o, 'overwrite') });
     sampleFileKind(input, 'input');
     const bits = opt.number(o, 'bits');
     const coderName = opt.string(o, 'coder');
@@ -49,13 +51,14 @@ export const decompressCommand: Command = {
   summary: 'decompress an .hgc file into an image (.png) or an array (.npy, .idx)',
   options: [
     { name: 'model', type: 'string', description: 'the codec model that compressed the file', required: true },
-    { name: 'in', type: 'string', description: 'input .hgc file', required: true },
+    { name: 'data', type: 'string', description: 'input .hgc file', required: true, aliases: ['in'] },
     { name: 'out', type: 'string', description: 'output: .png (one image), .npy (float32) or .idx (uint8, values x 255)', required: true },
+    { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
   ],
   async run(o) {
-    const input = opt.string(o, 'in') as string;
+    const input = opt.string(o, 'data') as string;
     const out = opt.string(o, 'out') as string;
-    if (path.resolve(input) === path.resolve(out)) throw invalid('--out must differ from --in');
+    claimOutput(out, { inputs: { '--model': opt.string(o, 'model'), '--data': input }, overwrite: opt.flag(o, 'overwrite') });
     sampleFileKind(out, 'output');
     const bytes = await readInputFile(input);
     // Reading the header first gives a file-format error before the model is even loaded.

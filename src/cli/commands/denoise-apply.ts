@@ -1,5 +1,7 @@
 import { invalid } from '../../core/errors.js';
+import { statSync } from 'node:fs';
 import { opt, type Command } from '../command.js';
+import { claimOutput } from '../output-path.js';
 import { Denoiser } from '../../apps/denoise/denoiser.js';
 import { applyDenoiser } from '../../apps/denoise/apply.js';
 import { formatCorruption } from '../../apps/denoise/corruption.js';
@@ -9,19 +11,22 @@ export const denoiseApplyCommand: Command = {
   summary: 'denoise a PNG/JPEG image, a folder of them, or an image array (.npy, .idx) with a trained denoiser',
   options: [
     { name: 'model', type: 'string', description: "denoiser model file (from 'hourglass denoise train')", required: true },
-    { name: 'in', type: 'string', description: 'a .png/.jpg image, a folder of images, or a .npy/.idx array', required: true },
-    { name: 'out', type: 'string', description: 'output image, folder or array (same kind as --in)', required: true },
+    { name: 'data', type: 'string', description: 'a .png/.jpg image, a folder of images, or a .npy/.idx array', required: true, aliases: ['in'] },
+    { name: 'out', type: 'string', description: 'output image, folder or array (same kind as --data)', required: true },
     { name: 'stride', type: 'number', description: 'tile step in pixels for images larger than the model input (default half a tile)' },
-    { name: 'overwrite', type: 'flag', description: 'allow writing into a non-empty output folder' },
+    { name: 'overwrite', type: 'flag', description: 'replace an existing output file, or write into a non-empty output folder' },
   ],
   async run(o) {
+    const input = opt.string(o, 'data') as string;
+    const folder = (() => { try { return statSync(input).isDirectory(); } catch { return false; } })();
+    claimOutput(opt.string(o, 'out') as string, { kind: folder ? 'directory' : 'file', inputs: { '--model': opt.string(o, 'model'), '--data': input }, overwrite: opt.flag(o, 'overwrite') });
     const stride = opt.number(o, 'stride');
     if (stride !== undefined && (!Number.isInteger(stride) || stride < 1)) throw invalid(`--stride must be a positive integer, got ${stride}`);
     const denoiser = await Denoiser.load(opt.string(o, 'model') as string);
     const [c, h, w] = denoiser.imageShape;
     if (stride !== undefined && (stride > h || stride > w)) throw invalid(`--stride ${stride} is larger than the model's ${h}x${w} tiles`);
     const started = performance.now();
-    const result = await applyDenoiser(denoiser, opt.string(o, 'in') as string, opt.string(o, 'out') as string, {
+    const result = await applyDenoiser(denoiser, input, opt.string(o, 'out') as string, {
       stride: stride !== undefined ? [stride, stride] : undefined,
       overwrite: opt.flag(o, 'overwrite'),
     });

@@ -55,7 +55,7 @@ export const denoiseTrainCommand: Command = {
     const split = opt.number(o, 'validation-split') as number;
     if (!(split > 0 && split < 1)) throw invalid(`--validation-split must be in (0, 1), got ${split}`);
     const dir = opt.string(o, 'out') ?? path.join('runs', `denoise-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
-    await checkRunDirectory(dir, opt.flag(o, 'overwrite'));
+    await checkRunDirectory(dir, opt.flag(o, 'overwrite'), { '--data': opt.string(o, 'data') });
 
     const data = await loadDenoiseData({
       data: opt.string(o, 'data') as string,

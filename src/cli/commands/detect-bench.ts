@@ -3,6 +3,7 @@ import { writeFileAtomic } from '../../io/atomic-write.js';
 import { PCA } from '../../models/pca.js';
 import { buildAutoencoder } from '../../models/build.js';
 import { opt, type Command, type OptionValues } from '../command.js';
+import { claimOutput } from '../output-path.js';
 import { DETECTOR_OPTIONS, describeSpec, detectorSpec, fitOptions, type DetectorSpec } from '../detect-options.js';
 import { oneClassFashionMnist, type OneClassMethod, type OneClassResult, type ScoreVariant } from '../../apps/anomaly/one-class-benchmark.js';
 
@@ -24,13 +25,15 @@ export const detectBenchCommand: Command = {
     { name: 'classes', type: 'list', description: 'normal classes to run (default all ten)' },
     { name: 'no-baseline', type: 'flag', description: 'skip the PCA baseline' },
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
-    { name: 'json', type: 'string', description: 'also write the results to this JSON file' },
+    { name: 'out', type: 'string', description: 'also write the results to this JSON file', aliases: ['json'] },
+    { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
   ],
   async run(o, rest) {
     if (rest.length !== 1 || rest[0] !== 'fashion-mnist') throw invalid(`usage: hourglass detect bench fashion-mnist [options]; got '${rest.join(' ')}'`);
+    const json = opt.string(o, 'out');
+    if (json) claimOutput(json, { overwrite: opt.flag(o, 'overwrite') });
     const spec = detectorSpec(o);
     const result = await runOneClassBenchmark(spec, o, (line) => process.stdout.write(line + '\n'));
-    const json = opt.string(o, 'json');
     if (json) {
       await writeFileAtomic(json, JSON.stringify({ protocol: 'fashion-mnist one-class', detector: describeSpec(spec), ...result }, null, 2) + '\n');
       process.stdout.write(`hourglass: wrote ${json}\n`);

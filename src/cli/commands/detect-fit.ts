@@ -1,7 +1,8 @@
-import { access } from 'node:fs/promises';
 import { invalid } from '../../core/errors.js';
 import { opt, type Command } from '../command.js';
+import { claimOutput } from '../output-path.js';
 import { DATA_HELP, loadData } from '../datasets.js';
+import { ID_COLUMN_HELP } from '../id-column.js';
 import { ProgressPrinter } from '../progress.js';
 import { loadNormalData } from '../detect-data.js';
 import { DETECTOR_OPTIONS, THRESHOLD_OPTIONS, describeSpec, detectorSpec, fitOptions, makeDetector, thresholdRule } from '../detect-options.js';
@@ -14,14 +15,15 @@ export const detectFitCommand: Command = {
   summary: 'train an anomaly detector on normal data and write it to one model file',
   options: [
     { name: 'data', type: 'string', description: `normal data: ${DATA_HELP}`, default: 'fashion-mnist' },
+    { name: 'id-column', type: 'string', description: ID_COLUMN_HELP },
     { name: 'normal-class', type: 'number', description: 'train on this class only (labelled data: fashion-mnist, or a file with --labels)' },
-    { name: 'labels', type: 'string', description: 'class labels of a data file (one-column CSV or .npy), for --normal-class' },
+    { name: 'label-file', type: 'string', description: 'class labels of a data file (one-column CSV or .npy), for --normal-class', aliases: ['labels'] },
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
     { name: 'limit', type: 'number', description: 'use only the first N samples of the data' },
     ...DETECTOR_OPTIONS,
     ...THRESHOLD_OPTIONS,
     { name: 'validation', type: 'string', description: 'labelled validation data for --max-f1 (a data file)' },
-    { name: 'validation-labels', type: 'string', description: 'labels of --validation: 0 = normal, 1 = anomaly' },
+    { name: 'validation-label-file', type: 'string', description: 'labels of --validation: 0 = normal, 1 = anomaly', aliases: ['validation-labels'] },
     { name: 'validation-split', type: 'number', description: 'with --normal-class and --max-f1: fraction of the labelled data held out', default: 0.1 },
     { name: 'calibration', type: 'number', description: 'fraction of the normal data held out to calibrate the threshold (0: use the training scores)', default: 0 },
     { name: 'out', type: 'string', description: 'detector file to write', default: 'detector.safetensors' },
@@ -30,18 +32,19 @@ export const detectFitCommand: Command = {
   ],
   async run(o) {
     const out = opt.string(o, 'out') as string;
-    if (!opt.flag(o, 'overwrite') && (await exists(out))) throw invalid(`${out} already exists: choose another --out or pass --overwrite`);
+    claimOutput(out, { inputs: { '--data': opt.string(o, 'data'), '--label-file': opt.string(o, 'label-file'), '--validation': opt.string(o, 'validation'), '--validation-label-file': opt.string(o, 'validation-label-file') }, overwrite: opt.flag(o, 'overwrite') });
     const spec = detectorSpec(o);
     const rule = thresholdRule(o);
     const dataSpec = opt.string(o, 'data') as string;
     const normal = await loadNormalData({
       data: dataSpec,
       dataDir: opt.string(o, 'data-dir'),
+      idColumn: opt.string(o, 'id-column'),
       limit: opt.number(o, 'limit'),
       normalClass: opt.number(o, 'normal-class'),
-      labels: opt.string(o, 'labels'),
+      labels: opt.string(o, 'label-file'),
       validation: opt.string(o, 'validation'),
-      validationLabels: opt.string(o, 'validation-labels'),
+      validationLabels: opt.string(o, 'validation-label-file'),
       validationSplit: opt.number(o, 'validation-split') as number,
       needValidation: rule.kind === 'max-f1',
     });
@@ -97,13 +100,4 @@ function count(labels: Uint8Array): number {
   let n = 0;
   for (const l of labels) n += l;
   return n;
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -15,7 +15,7 @@ export const detectReportCommand: Command = {
     { name: 'data', type: 'string', description: `data to report on: ${DATA_HELP}`, default: 'fashion-mnist' },
     { name: 'split', type: 'string', description: 'Fashion-MNIST split: train or test', default: 'test' },
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
-    { name: 'labels', type: 'string', description: 'labels of a data file (one-column CSV or .npy): 0/1, or classes with --normal-class' },
+    { name: 'label-file', type: 'string', description: 'labels of a data file (one-column CSV or .npy): 0/1, or classes with --normal-class', aliases: ['labels'] },
     { name: 'normal-class', type: 'number', description: 'the normal class (default: the one the detector was fitted on)' },
     { name: 'limit', type: 'number', description: 'use only the first N samples' },
     { name: 'top', type: 'number', description: 'how many of the most anomalous inputs to show', default: 16 },
@@ -24,7 +24,7 @@ export const detectReportCommand: Command = {
   ],
   async run(o) {
     const out = opt.string(o, 'out') as string;
-    await checkRunDirectory(out, opt.flag(o, 'overwrite'));
+    await checkRunDirectory(out, opt.flag(o, 'overwrite'), { '--model': opt.string(o, 'model'), '--data': opt.string(o, 'data'), '--label-file': opt.string(o, 'label-file') });
     const detector = await AnomalyDetector.load(opt.string(o, 'model') as string);
     const fitted = detector.provenance?.normalClass;
     const normalClass = opt.number(o, 'normal-class') ?? (typeof fitted === 'number' ? fitted : null);
@@ -32,7 +32,7 @@ export const detectReportCommand: Command = {
       split: opt.string(o, 'split') === 'train' ? 'train' : 'test',
       dataDir: opt.string(o, 'data-dir'),
       limit: opt.number(o, 'limit'),
-      labels: opt.string(o, 'labels'),
+      labels: opt.string(o, 'label-file'),
       normalClass,
     });
     const report = await writeAnomalyReport(out, {

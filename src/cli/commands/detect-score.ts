@@ -5,7 +5,10 @@ import { sliceRows } from '../../core/tensor.js';
 import { formatFloat32 } from '../../data/csv.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { opt, type Command } from '../command.js';
+import { claimOutput } from '../output-path.js';
 import { DATA_HELP, loadData } from '../datasets.js';
+import { ID_COLUMN_HELP, quote, withoutIdColumn } from '../id-column.js';
+import { readFile, rm } from 'node:fs/promises';
 import { AnomalyDetector } from '../../apps/anomaly/anomaly-detector.js';
 import { scoreCsvFile } from '../../apps/anomaly/score-csv.js';
 import { errorHeatmap } from '../../apps/anomaly/anomaly-report.js';
@@ -15,28 +18,50 @@ export const detectScoreCommand: Command = {
   summary: 'score data with a detector: a CSV of row, score, normalised score, flag and what contributed',
   options: [
     { name: 'model', type: 'string', description: 'detector file (from detect fit)', required: true },
-    { name: 'in', type: 'string', description: `data to score: ${DATA_HELP}; a CSV is streamed in chunks`, required: true },
+    { name: 'data', type: 'string', description: `data to score: ${DATA_HELP}; a CSV is streamed in chunks`, required: true, aliases: ['in'] },
     { name: 'out', type: 'string', description: 'scores CSV to write', default: 'scores.csv' },
+    { name: 'id-column', type: 'string', description: ID_COLUMN_HELP },
     { name: 'split', type: 'string', description: 'Fashion-MNIST split: train or test', default: 'test' },
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
     { name: 'top', type: 'number', description: 'tables: name the N features contributing most to each score', default: 3 },
     { name: 'maps', type: 'string', description: 'images: write an error heat map PNG of each flagged image into this directory' },
     { name: 'maps-all', type: 'flag', description: 'with --maps: a heat map for every image, not only the flagged ones' },
     { name: 'chunk-rows', type: 'number', description: 'CSV rows scored at a time', default: 4096 },
+    { name: 'overwrite', type: 'flag', description: 'replace --out (and files in --maps) if they exist' },
   ],
   async run(o) {
-    const detector = await AnomalyDetector.load(opt.string(o, 'model') as string);
-    const input = opt.string(o, 'in') as string;
+    const input = opt.string(o, 'data') as string;
     const out = opt.string(o, 'out') as string;
+    const inputs = { '--model': opt.string(o, 'model'), '--data': input };
+    claimOutput(out, { inputs, overwrite: opt.flag(o, 'overwrite') });
+    if (opt.string(o, 'maps')) claimOutput(opt.string(o, 'maps') as string, { flag: '--maps', kind: 'directory', inputs: { ...inputs, '--out': out }, overwrite: opt.flag(o, 'overwrite') });
+    const detector = await AnomalyDetector.load(opt.string(o, 'model') as string);
     const top = opt.number(o, 'top') as number;
     const chunkRows = opt.number(o, 'chunk-rows') as number;
     if (!Number.isInteger(chunkRows) || chunkRows < 1) throw invalid(`--chunk-rows must be a positive integer, got ${chunkRows}`);
     const log = (line: string): void => void process.stdout.write(line + '\n');
 
     if (detector.imageShape === null) {
-      if (!input.toLowerCase().endsWith('.csv')) throw invalid(`this detector scores table rows: give a .csv file to --in, got ${input}`);
+      if (!input.toLowerCase().endsWith('.csv')) throw invalid(`this detector scores table rows: give a .csv file to --data, got ${input}`);
       if (opt.string(o, 'maps')) throw invalid('--maps draws heat maps of images; this detector scores table rows (see the top features columns instead)');
-      const summary = await scoreCsvFile(detector, input, out, { chunkRows, topFeatures: top });
+      const idColumn = opt.string(o, 'id-column');
+      const summary = idColumn === undefined
+        ? await scoreCsvFile(detector, input, out, { chunkRows, topFeatures: top })
+        : await withoutIdColumn(input, idColumn, async (numeric, id) => {
+            // Scored into a scratch file beside the copy, then written to --out with the id in place of the row number.
+            const scratch = `${numeric}.scores.csv`;
+            const result = await scoreCsvFile(detector, numeric, scratch, { chunkRows, topFeatures: top });
+            const lines = (await readFile(scratch, 'utf8')).split('\n');
+            await rm(scratch, { force: true });
+            for (let i = 0; i < lines.length; i++) {
+              if (lines[i] === '') continue;
+              const comma = lines[i].indexOf(',');
+              const first = i === 0 ? id.name : id.ids[Number(lines[i].slice(0, comma))];
+              lines[i] = quote(first) + lines[i].slice(comma);
+            }
+            await writeFileAtomic(out, lines.join('\n'));
+            return result;
+          });
       log(
         `hourglass: scored ${summary.rows.toLocaleString('en-US')} rows in ${summary.seconds.toFixed(1)}s (${Math.round(summary.rowsPerSecond).toLocaleString('en-US')} rows/s); ` +
           `${summary.flagged.toLocaleString('en-US')} flagged above ${formatFloat32(detector.threshold)}; wrote ${out}`,
@@ -44,6 +69,7 @@ export const detectScoreCommand: Command = {
       return;
     }
 
+    if (opt.string(o, 'id-column') !== undefined) throw invalid('--id-column names a column of a CSV table; this detector scores images');
     const split = opt.string(o, 'split') === 'train' ? 'train' : 'test';
     const data = await loadData(input, split, { dataDir: opt.string(o, 'data-dir') });
     const started = performance.now();

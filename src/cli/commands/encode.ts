@@ -2,11 +2,15 @@ import path from 'node:path';
 import { HourglassError, invalid } from '../../core/errors.js';
 import { sizeOf, type Tensor } from '../../core/tensor.js';
 import { opt, type Command } from '../command.js';
+import { claimOutput } from '../output-path.js';
 import { DATA_HELP } from '../datasets.js';
+import { ID_COLUMN_HELP, quote } from '../id-column.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
 import { LABEL_FILE_HELP, loadLabelledData } from '../labels.js';
 import { loadModelFile } from '../../io/model-file.js';
 import { Autoencoder } from '../../models/autoencoder.js';
 import { Classifier } from '../../models/classifier.js';
+import { PCA } from '../../models/pca.js';
 import { formatFloat32, writeCsv } from '../../data/csv.js';
 import { writeNpy } from '../../data/npy.js';
 
@@ -21,25 +25,33 @@ export async function loadFeatureExtractor(file: string): Promise<{ encode: (x: 
     const model = Classifier.fromModelFile(contents, file);
     return { encode: (x) => model.encode(x), describe: "classifier's encoder" };
   }
-  throw new HourglassError('MODEL_MISMATCH', `${file} holds a ${contents.kind} model; encode needs an autoencoder or a classifier`);
+  if (contents.kind === 'pca') {
+    const model = PCA.fromModelFile(contents, file);
+    return { encode: (x) => model.transform(x), describe: `PCA (${model.nComponents} components${model.scaler ? `, ${model.scaler.kind} scaler` : ''})` };
+  }
+  throw new HourglassError('MODEL_MISMATCH', `${file} holds a ${contents.kind} model; encode needs an autoencoder, a classifier or a PCA`);
 }
 
 export const encodeCommand: Command = {
   name: 'encode',
   summary: "write a data set's latent features (the encoder's output) to a CSV or NPY file, for use in any other tool",
   options: [
-    { name: 'model', type: 'string', description: 'autoencoder or classifier model file (.safetensors)', required: true },
+    { name: 'model', type: 'string', description: 'autoencoder, classifier or PCA model file (.safetensors)', required: true },
     { name: 'data', type: 'string', description: `data: ${DATA_HELP}`, default: 'fashion-mnist' },
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
     { name: 'split', type: 'string', description: 'Fashion-MNIST split: train or test', default: 'train' },
     { name: 'limit', type: 'number', description: 'use only the first N samples' },
+    { name: 'id-column', type: 'string', description: ID_COLUMN_HELP },
     { name: 'label-file', type: 'string', description: `${LABEL_FILE_HELP} (adds a label column to a CSV)` },
     { name: 'out', type: 'string', description: 'output file: features.csv (header z0..zk, plus label) or features.npy (float32 [n, k])', required: true },
+    { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
   ],
   async run(o) {
     const out = opt.string(o, 'out') as string;
     const format = path.extname(out).toLowerCase();
     if (format !== '.csv' && format !== '.npy') throw invalid(`--out ${out}: write features to a .csv or .npy file`);
+    if (opt.string(o, 'id-column') !== undefined && format !== '.csv') throw invalid(`--id-column carries the ids into a .csv --out; ${out} is an .npy array of numbers`);
+    claimOutput(out, { inputs: { '--model': opt.string(o, 'model'), '--data': opt.string(o, 'data'), '--label-file': opt.string(o, 'label-file') }, overwrite: opt.flag(o, 'overwrite') });
     const split = opt.string(o, 'split');
     if (split !== 'train' && split !== 'test') throw invalid(`--split must be train or test, got '${split}'`);
     const extractor = await loadFeatureExtractor(opt.string(o, 'model') as string);
@@ -48,6 +60,7 @@ export const encodeCommand: Command = {
       dataDir: opt.string(o, 'data-dir'),
       labelFile: opt.string(o, 'label-file'),
       required: false,
+      idColumn: opt.string(o, 'id-column'),
     });
     const z = extractor.encode(data.x);
     const n = z.shape[0];
@@ -56,6 +69,16 @@ export const encodeCommand: Command = {
     const columns = Array.from({ length: k }, (_, i) => `z${i}`);
     if (format === '.npy') {
       await writeNpy(out, flat);
+    } else if (data.ids) {
+      // Ids are text, which writeCsv (numbers only) does not take: the first column, then z0.., then the label.
+      const lines = [[data.ids.name, ...columns, ...(data.labels ? ['label'] : [])].map((c) => quote(c)).join(',')];
+      for (let r = 0; r < n; r++) {
+        const cells = [quote(data.ids.ids[r])];
+        for (let c = 0; c < k; c++) cells.push(formatFloat32(z.data[r * k + c]));
+        if (data.labels) cells.push(String(data.labels[r]));
+        lines.push(cells.join(','));
+      }
+      await writeFileAtomic(out, lines.join('\n') + '\n');
     } else if (data.labels) {
       const rows: Float64Array[] = [];
       for (let r = 0; r < n; r++) {

@@ -1,12 +1,12 @@
 import { opt, type Command } from '../command.js';
 import { DATA_HELP, loadData } from '../datasets.js';
-import { Autoencoder } from '../../models/autoencoder.js';
+import { loadReconstructor } from '../reconstructor.js';
 
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'reconstruction error of a trained model on a data set (default: the Fashion-MNIST test split)',
   options: [
-    { name: 'model', type: 'string', description: 'model file (.safetensors)', required: true },
+    { name: 'model', type: 'string', description: 'autoencoder or PCA model file (.safetensors)', required: true },
     { name: 'data', type: 'string', description: `data: ${DATA_HELP}`, default: 'fashion-mnist' },
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
     { name: 'split', type: 'string', description: 'Fashion-MNIST split: train or test', default: 'test' },
@@ -14,7 +14,7 @@ export const evalCommand: Command = {
     { name: 'json', type: 'flag', description: 'print the result as JSON' },
   ],
   async run(o) {
-    const model = await Autoencoder.load(opt.string(o, 'model') as string);
+    const model = await loadReconstructor(opt.string(o, 'model') as string);
     const split = opt.string(o, 'split') === 'train' ? 'train' : 'test';
     const data = await loadData(opt.string(o, 'data') as string, split, { limit: opt.number(o, 'limit'), dataDir: opt.string(o, 'data-dir') });
     const errors = model.reconstructionError(data.x, 'mse');
@@ -24,7 +24,7 @@ export const evalCommand: Command = {
       data: data.source,
       samples: sorted.length,
       mse: mean,
-      mae: model.evaluate(data.x).mae,
+      mae: model.reconstructionError(data.x, 'mae').reduce((s, v) => s + v, 0) / sorted.length,
       medianMse: sorted[Math.floor(sorted.length / 2)],
       p99Mse: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))],
     };

@@ -28,7 +28,7 @@ export const finetuneBenchCommand: Command = {
     if (dataset !== 'fashion-mnist' || rest.length > 1)
       throw invalid(`'hourglass finetune bench' runs on fashion-mnist only, got '${rest.join(' ')}'`);
     const out = opt.string(o, 'out') ?? path.join('runs', `finetune-bench-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
-    await checkRunDirectory(out, opt.flag(o, 'overwrite'));
+    await checkRunDirectory(out, opt.flag(o, 'overwrite'), { '--pretrained': opt.string(o, 'pretrained') });
     const result = await runFinetuneExperiment({
       outDir: out,
       pretrained: opt.string(o, 'pretrained'),

@@ -5,10 +5,12 @@ import { sliceRows, type Tensor } from '../../core/tensor.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { saveModelFile } from '../../io/model-file.js';
 import { PCA, type PcaSolver } from '../../models/pca.js';
+import { scalerByName } from '../../data/scaler.js';
 import { imageGrid } from '../../report/image-grid.js';
 import { linePlot, svgToPng } from '../../report/line-plot.js';
 import { opt, type Command } from '../command.js';
 import { DATA_HELP, loadData, type LoadedData } from '../datasets.js';
+import { ID_COLUMN_HELP } from '../id-column.js';
 import { checkRunDirectory } from '../train-run.js';
 
 /** Components listed one by one on the terminal; the rest are summed up in the cumulative line. */
@@ -32,10 +34,12 @@ export const pcaCommand: Command = {
   options: [
     { name: 'data', type: 'string', description: `training data: ${DATA_HELP}`, default: 'fashion-mnist' },
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)' },
+    { name: 'id-column', type: 'string', description: ID_COLUMN_HELP },
     { name: 'test-data', type: 'string', description: 'test data file (default: the Fashion-MNIST test split; none for a file)' },
     { name: 'limit', type: 'number', description: 'use only the first N training samples' },
     { name: 'components', type: 'number', description: 'number of components (integer >= 1) or fraction of the variance to keep (in (0, 1))', default: 32 },
     { name: 'solver', type: 'string', description: 'full (exact), randomized, or auto (randomized for large data and few components)', default: 'auto' },
+    { name: 'scaler', type: 'string', description: 'per-column scaling before PCA: none, minmax or standard (default: none for images, standard for tables, as in train); saved in the model file', },
     { name: 'whiten', type: 'flag', description: 'scale projections to unit variance' },
     { name: 'seed', type: 'number', description: 'seed of the randomized solver', default: 0 },
     { name: 'out', type: 'string', description: 'run directory (default runs/pca-<time>)' },
@@ -48,16 +52,21 @@ export const pcaCommand: Command = {
     const components = opt.number(o, 'components') as number;
     const seed = opt.number(o, 'seed') as number;
     if (!Number.isInteger(seed)) throw invalid(`--seed must be an integer, got ${seed}`);
-    const pca = new PCA({ nComponents: components, solver: solver as PcaSolver, whiten: opt.flag(o, 'whiten'), seed });
+    if (opt.string(o, 'scaler') !== undefined) scalerByName(opt.string(o, 'scaler') as string); // a bad name fails before the data is read
+    // Options are checked before the data is read; the scaler's default depends on the data.
+    new PCA({ nComponents: components, solver: solver as PcaSolver, whiten: opt.flag(o, 'whiten'), seed });
 
     const data = opt.string(o, 'data') as string;
     const dataDir = opt.string(o, 'data-dir');
     const dir = opt.string(o, 'out') ?? path.join('runs', `pca-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
-    await checkRunDirectory(dir, opt.flag(o, 'overwrite'));
-    const train = await loadData(data, 'train', { limit: opt.number(o, 'limit'), dataDir });
+    await checkRunDirectory(dir, opt.flag(o, 'overwrite'), { '--data': data, '--test-data': opt.string(o, 'test-data') });
+    const idColumn = opt.string(o, 'id-column');
+    const train = await loadData(data, 'train', { limit: opt.number(o, 'limit'), dataDir, idColumn });
+    const scalerName = opt.string(o, 'scaler') ?? (train.imageShape ? 'none' : 'standard');
+    const pca = new PCA({ nComponents: components, solver: solver as PcaSolver, whiten: opt.flag(o, 'whiten'), seed, scaler: scalerByName(scalerName) });
     const testData = opt.string(o, 'test-data');
     const test: LoadedData | null = testData
-      ? await loadData(testData, 'test', { dataDir })
+      ? await loadData(testData, 'test', { dataDir, idColumn: testData.toLowerCase().endsWith('.csv') ? idColumn : undefined })
       : data === 'fashion-mnist'
         ? await loadData('fashion-mnist', 'test', { dataDir })
         : null;
@@ -65,9 +74,9 @@ export const pcaCommand: Command = {
     const [n, ...sampleShape] = train.x.shape;
     const d = sampleShape.reduce((a, b) => a * b, 1);
     const log = (line: string) => process.stdout.write(line + '\n');
-    log(`hourglass: PCA of ${train.source} (${n} samples x ${d} features), components ${components}, solver ${solver} -> ${dir}`);
+    log(`hourglass: PCA of ${train.source} (${n} samples x ${d} features), components ${components}, solver ${solver}, scaler ${scalerName} -> ${dir}`);
     const start = process.hrtime.bigint();
-    pca.fit(train.x);
+    await pca.fit(train.x);
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const k = pca.nComponents;
     log(`fitted ${k} components in ${seconds.toFixed(3)} s (${pca.fittedSolver} solver)`);
@@ -100,6 +109,7 @@ export const pcaCommand: Command = {
       components: k,
       solver: pca.fittedSolver,
       whiten: pca.whiten,
+      scaler: scalerName,
       fitSeconds: seconds,
       explainedVariance: [...variance],
       explainedVarianceRatio: [...ratio],

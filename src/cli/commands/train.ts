@@ -1,11 +1,13 @@
 import { opt, type Command, type OptionSpec, type OptionValues } from '../command.js';
 import { DATA_HELP } from '../datasets.js';
+import { ID_COLUMN_HELP } from '../id-column.js';
 import { trainRun, type TrainRunOptions } from '../train-run.js';
 
 /** Options shared by `train` and `demo`. */
 export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'data', type: 'string', description: `training data: ${DATA_HELP}`, default: 'fashion-mnist' },
   { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)' },
+  { name: 'id-column', type: 'string', description: ID_COLUMN_HELP },
   { name: 'test-data', type: 'string', description: 'test data file (default: the Fashion-MNIST test split, or --test-split of a file)' },
   { name: 'test-split', type: 'number', description: 'fraction of a data file held out as test data when --test-data is not given', default: 0.1 },
   { name: 'limit', type: 'number', description: 'use only the first N training samples' },
@@ -38,6 +40,7 @@ export function trainRunOptions(o: OptionValues): TrainRunOptions {
   return {
     data: opt.string(o, 'data') as string,
     dataDir: opt.string(o, 'data-dir'),
+    idColumn: opt.string(o, 'id-column'),
     testData: opt.string(o, 'test-data'),
     testSplit: opt.number(o, 'test-split') as number,
     limit: opt.number(o, 'limit'),

@@ -7,7 +7,6 @@ import type { Buffer, Layer, LayerConfig, Param } from '../layers/layer.js';
 import { Sequential } from '../layers/sequential.js';
 import { chainMse, denseChainOf } from '../layers/dense-chain.js';
 import { layerFromConfig } from '../layers/registry.js';
-import type { Network } from '../train/network.js';
 import { fit, type FitOptions, type TrainingRecord } from '../train/fit.js';
 import { ReconstructionLoss, type Loss } from '../train/loss.js';
 import { restoreTrainedModel } from '../io/load-weights.js';
@@ -31,7 +30,7 @@ export interface AutoencoderArchitecture {
  * reconstructions are mapped back. Reconstruction errors are measured in the scaled
  * space, the same space the training loss was computed in.
  */
-export class Autoencoder extends SavedModel implements Reconstructor, Network {
+export class Autoencoder extends SavedModel implements Reconstructor {
   readonly kind = 'autoencoder' as const;
   readonly encoder: Sequential;
   readonly decoder: Sequential;
@@ -88,10 +87,12 @@ export class Autoencoder extends SavedModel implements Reconstructor, Network {
     return sizeOf(this.encoder.outputShape);
   }
 
-  // --- Network (used by fit) -------------------------------------------------
+  // --- Network (used by fit; kept off the public declarations) ----------------
+  /** @internal */
   forward(x: Tensor, training: boolean): Tensor {
     return this.decoder.forward(this.encoder.forward(x, training), training);
   }
+  /** @internal */
   backward(dy: Tensor): void {
     const dz = this.decoder.backward(dy, true);
     this.encoder.backward(dz as Tensor, false);
@@ -101,6 +102,7 @@ export class Autoencoder extends SavedModel implements Reconstructor, Network {
    * The layers as one chain of Dense layers with their activations for the fused native
    * kernels (see denseChainOf), or null. Built on each call, a few small objects, so that it
    * always refers to the parameter arrays as they are now.
+   * @internal
    */
   denseChain(training: boolean): ChainLayer[] | null {
     return denseChainOf([...this.encoder.layers, ...this.decoder.layers], training);
@@ -112,6 +114,7 @@ export class Autoencoder extends SavedModel implements Reconstructor, Network {
    * backward on its rows with single-threaded products, which at these matrix sizes is faster
    * than splitting every product. Anything else (convolutions, dropout, other losses) returns
    * null and trains layer by layer.
+   * @internal
    */
   fusedTrainStep(input: Tensor, target: Tensor, loss: Loss, precision: Precision = 'float32'): number | null {
     if (!(loss instanceof ReconstructionLoss) || loss.kind !== 'mse' || input.shape[0] < 1) return null;

@@ -18,7 +18,7 @@ import type { EpochRecord } from '../train/fit.js';
 import { featureLayers } from '../apps/finetune-pretrain.js';
 import { fineTuneWithPropagation } from '../apps/finetune-propagation.js';
 import { semiSupervisedTerms } from '../apps/finetune-regularizers.js';
-import { checkRunDirectory } from './train-run.js';
+import { checkRunDirectory, defaultRunDirectory } from './run-directory.js';
 import { classNamesFor, loadLabelledData, type LabelledData } from './labels.js';
 import { ProgressPrinter } from './progress.js';
 import { parseAugmentation } from '../train/image-shift.js';
@@ -102,7 +102,7 @@ export async function finetuneRun(o: FinetuneRunOptions, log: (line: string) => 
   if (semi !== 'none' && semi !== 'propagation') throw invalid(`--semi-supervised must be none or propagation, got '${semi}'`);
   checkSemiSupervisedOptions(o);
   const augment = parseAugmentation(o.augment ?? 'none');
-  const dir = o.out ?? path.join('runs', `finetune-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+  const dir = o.out ?? defaultRunDirectory('finetune');
   await checkRunDirectory(dir, o.overwrite);
 
   const pretrained = await loadPretrained(o.pretrained);

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { invalid } from '../core/errors.js';
 import { PRECISIONS, type Precision } from '../core/native/dense-chain.js';
 import { gatherRows, sizeOf, type Tensor } from '../core/tensor.js';
@@ -13,6 +13,7 @@ import { writeTrainingReport, type PcaBaseline } from '../report/training-report
 import { loadData, type LoadedData } from './datasets.js';
 import { ProgressPrinter } from './progress.js';
 import { describeModel } from './describe.js';
+import { checkRunDirectory, defaultRunDirectory } from './run-directory.js';
 
 export interface TrainRunOptions {
   data: string;
@@ -56,7 +57,7 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
   const loss = checkLossKind(o.loss);
   if (o.optimizer !== 'adam' && o.optimizer !== 'sgd') throw invalid(`--optimizer must be adam or sgd, got '${o.optimizer}'`);
   if (!(PRECISIONS as readonly string[]).includes(o.precision)) throw invalid(`--precision must be ${PRECISIONS.join(' or ')}, got '${o.precision}'`);
-  const dir = o.out ?? path.join('runs', `${o.arch}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+  const dir = o.out ?? defaultRunDirectory(o.arch);
   await checkRunDirectory(dir, o.overwrite);
 
   const { train, test } = await loadTrainAndTest(o);
@@ -128,18 +129,6 @@ export function pcaBaseline(model: Autoencoder, trainX: Tensor, testX: Tensor): 
     const r = pca.inverseTransform(pca.transform(toModelSpace(x)));
     return model.scaler ? model.scaler.inverseTransform(r) : r;
   } };
-}
-
-/** Refuses to mix a new run into an existing one: nothing already on disk is overwritten without --overwrite. */
-export async function checkRunDirectory(dir: string, overwrite: boolean): Promise<void> {
-  let entries: string[] = [];
-  try {
-    entries = await readdir(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') throw invalid(`--out ${dir} is a file, not a directory`);
-    return;
-  }
-  if (entries.length > 0 && !overwrite) throw invalid(`run directory ${dir} already exists and is not empty: choose another --out or pass --overwrite`);
 }
 
 async function loadTrainAndTest(o: TrainRunOptions): Promise<{ train: LoadedData; test: LoadedData }> {

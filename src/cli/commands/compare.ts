@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { invalid } from '../../core/errors.js';
 import { opt, type Command } from '../command.js';
 import { DATA_HELP, loadData, type LoadedData } from '../datasets.js';
-import { checkRunDirectory } from '../train-run.js';
+import { checkRunDirectory, defaultRunDirectory } from '../run-directory.js';
 import { ProgressPrinter } from '../progress.js';
 import { COMPARE_METHODS, compareBottlenecks, type CompareMethod } from '../../apps/compare.js';
 import { compareTable, writeCompareReport } from '../../report/compare-report.js';
@@ -32,7 +32,7 @@ export const compareCommand: Command = {
   async run(o) {
     const spec = opt.string(o, 'data') as string;
     const synthetic = (SYNTHETIC_NAMES as readonly string[]).includes(spec);
-    const dir = opt.string(o, 'out') ?? path.join('runs', `compare-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+    const dir = opt.string(o, 'out') ?? defaultRunDirectory('compare');
     await checkRunDirectory(dir, opt.flag(o, 'overwrite'));
     const seed = opt.number(o, 'seed') as number;
     const { train, test } = synthetic ? syntheticSplit(spec, seed, opt.number(o, 'limit')) : await fileOrFashion(spec, o);

@@ -5,7 +5,7 @@ import { Rng } from '../../core/rng.js';
 import { sliceRows } from '../../core/tensor.js';
 import { splitValidation } from '../../data/dataset.js';
 import { opt, type Command } from '../command.js';
-import { checkRunDirectory } from '../train-run.js';
+import { checkRunDirectory, defaultRunDirectory } from '../run-directory.js';
 import { ProgressPrinter } from '../progress.js';
 import { describeModel } from '../describe.js';
 import { CORRUPTION_HELP, formatCorruption, parseCorruption } from '../../apps/denoise/corruption.js';
@@ -54,7 +54,7 @@ export const denoiseTrainCommand: Command = {
     const seed = opt.number(o, 'seed') as number;
     const split = opt.number(o, 'validation-split') as number;
     if (!(split > 0 && split < 1)) throw invalid(`--validation-split must be in (0, 1), got ${split}`);
-    const dir = opt.string(o, 'out') ?? path.join('runs', `denoise-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+    const dir = opt.string(o, 'out') ?? defaultRunDirectory('denoise');
     await checkRunDirectory(dir, opt.flag(o, 'overwrite'));
 
     const data = await loadDenoiseData({

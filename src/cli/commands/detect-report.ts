@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { opt, type Command } from '../command.js';
 import { DATA_HELP } from '../datasets.js';
-import { checkRunDirectory } from '../train-run.js';
+import { checkRunDirectory } from '../run-directory.js';
 import { loadAnomalyReportData } from '../detect-data.js';
 import { AnomalyDetector } from '../../apps/anomaly/anomaly-detector.js';
 import { writeAnomalyReport } from '../../apps/anomaly/anomaly-report.js';

@@ -9,7 +9,7 @@ import { imageGrid } from '../../report/image-grid.js';
 import { linePlot, svgToPng } from '../../report/line-plot.js';
 import { opt, type Command } from '../command.js';
 import { DATA_HELP, loadData, type LoadedData } from '../datasets.js';
-import { checkRunDirectory } from '../train-run.js';
+import { checkRunDirectory, defaultRunDirectory } from '../run-directory.js';
 
 /** Components listed one by one on the terminal; the rest are summed up in the cumulative line. */
 const LISTED_COMPONENTS = 10;
@@ -52,7 +52,7 @@ export const pcaCommand: Command = {
 
     const data = opt.string(o, 'data') as string;
     const dataDir = opt.string(o, 'data-dir');
-    const dir = opt.string(o, 'out') ?? path.join('runs', `pca-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+    const dir = opt.string(o, 'out') ?? defaultRunDirectory('pca');
     await checkRunDirectory(dir, opt.flag(o, 'overwrite'));
     const train = await loadData(data, 'train', { limit: opt.number(o, 'limit'), dataDir });
     const testData = opt.string(o, 'test-data');

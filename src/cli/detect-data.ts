@@ -1,6 +1,7 @@
 import { HourglassError, invalid } from '../core/errors.js';
 import { gatherRows, type Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
+import { validationRows } from '../data/dataset.js';
 import { loadData, type LoadedData } from './datasets.js';
 import { loadLabelledData, readLabelFile } from './labels.js';
 
@@ -47,16 +48,14 @@ export async function loadNormalData(o: NormalDataOptions): Promise<NormalData> 
     if (!Number.isInteger(k) || k < 0 || k >= classes) throw invalid(`--normal-class must be an integer from 0 to ${classes - 1}, got ${k}`);
     className = all.classNames?.[k] ?? null;
     // With max-F1 and no validation file, part of the labelled training data (every class) is held out.
-    let trainRows = Uint32Array.from({ length: x.shape[0] }, (_, i) => i);
+    let trainRows: Uint32Array = Uint32Array.from({ length: x.shape[0] }, (_, i) => i);
     if (o.needValidation && !o.validation) {
       if (!(o.validationSplit > 0 && o.validationSplit < 1)) throw invalid(`--validation-split must be in (0, 1), got ${o.validationSplit}`);
-      const order = new Rng(0x7a1d).permutation(x.shape[0]);
-      const held = Math.round(x.shape[0] * o.validationSplit);
-      const heldRows = order.slice(0, held).sort();
-      trainRows = order.slice(held).sort();
+      const split = validationRows(x.shape[0], o.validationSplit, new Rng(0x7a1d));
+      trainRows = split.trainIndices;
       validation = {
-        x: gatherRows(x, heldRows),
-        labels: Uint8Array.from(heldRows, (i) => (labels![i] === k ? 0 : 1)),
+        x: gatherRows(x, split.validationIndices),
+        labels: Uint8Array.from(split.validationIndices, (i) => (labels![i] === k ? 0 : 1)),
         source: `${o.validationSplit} of ${source} held out (every class; ${className ?? `class ${k}`} normal)`,
       };
     }

@@ -9,6 +9,7 @@ import { checkLossKind } from '../train/loss.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { buildAutoencoder } from '../models/build.js';
 import { scalerByName } from '../data/scaler.js';
+import { holdOutRows } from '../data/dataset.js';
 import { writeTrainingReport, type PcaBaseline } from '../report/training-report.js';
 import { loadData, type LoadedData } from './datasets.js';
 import { ProgressPrinter } from './progress.js';
@@ -136,12 +137,8 @@ async function loadTrainAndTest(o: TrainRunOptions): Promise<{ train: LoadedData
   if (o.testData) return { train, test: await loadData(o.testData, 'test', { dataDir: o.dataDir }) };
   if (o.data === 'fashion-mnist') return { train, test: await loadData('fashion-mnist', 'test', { dataDir: o.dataDir }) };
   if (!(o.testSplit > 0 && o.testSplit < 1)) throw invalid(`--test-split must be in (0, 1), got ${o.testSplit}`);
-  const n = train.x.shape[0];
-  const nTest = Math.round(n * o.testSplit);
-  if (nTest < 1 || nTest >= n) throw invalid(`${o.data} has ${n} samples: too few to hold out ${o.testSplit} as test data; pass --test-data`);
-  const order = new Rng(o.seed ^ 0x7e57).permutation(n);
-  const pick = (idx: Uint32Array): Tensor => gatherRows(train.x, idx);
-  const testPart = { ...train, x: pick(order.subarray(0, nTest)), source: `${train.source} (held-out ${o.testSplit})` };
-  return { train: { ...train, x: pick(order.subarray(nTest)) }, test: testPart };
+  const rows = holdOutRows(train.x.shape[0], o.testSplit, new Rng(o.seed ^ 0x7e57), `${o.data} (pass --test-data)`);
+  const testPart = { ...train, x: gatherRows(train.x, rows.held), source: `${train.source} (held-out ${o.testSplit})` };
+  return { train: { ...train, x: gatherRows(train.x, rows.kept) }, test: testPart };
 }
 

@@ -4,6 +4,7 @@ import { Rng } from '../core/rng.js';
 import { validationRows } from '../data/dataset.js';
 import { loadData, type LoadedData } from './datasets.js';
 import { loadLabelledData, readLabelFile } from './labels.js';
+import { RANDOM_STREAMS } from '../core/random-streams.js';
 
 /** Normal data for `detect fit`, and labelled validation data when the threshold is chosen by F1. */
 export interface NormalData {
@@ -51,7 +52,7 @@ export async function loadNormalData(o: NormalDataOptions): Promise<NormalData> 
     let trainRows: Uint32Array = Uint32Array.from({ length: x.shape[0] }, (_, i) => i);
     if (o.needValidation && !o.validation) {
       if (!(o.validationSplit > 0 && o.validationSplit < 1)) throw invalid(`--validation-split must be in (0, 1), got ${o.validationSplit}`);
-      const split = validationRows(x.shape[0], o.validationSplit, new Rng(0x7a1d));
+      const split = validationRows(x.shape[0], o.validationSplit, new Rng(RANDOM_STREAMS.detectValidation(0)));
       trainRows = split.trainIndices;
       validation = {
         x: gatherRows(x, split.validationIndices),

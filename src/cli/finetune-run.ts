@@ -23,6 +23,7 @@ import { checkRunDirectory, defaultRunDirectory } from './run-directory.js';
 import { classNamesFor, loadLabelledData, type LabelledData } from './labels.js';
 import { ProgressPrinter } from './progress.js';
 import { parseAugmentation } from '../train/image-shift.js';
+import { RANDOM_STREAMS } from '../core/random-streams.js';
 
 export interface FinetuneRunOptions {
   pretrained: string;
@@ -277,7 +278,7 @@ function limitSamples(data: LabelledData, limit: number | undefined): LabelledDa
 /** Holds out --test-split of a data file as test data, seeded. */
 function holdOut(data: LabelledData, o: FinetuneRunOptions): { train: LabelledData; test: LabelledData } {
   if (!(o.testSplit > 0 && o.testSplit < 1)) throw invalid(`--test-split must be in (0, 1), got ${o.testSplit}`);
-  const rows = holdOutRows(data.x.shape[0], o.testSplit, new Rng(o.seed ^ 0x7e57), `${o.data} (pass --test-data)`);
+  const rows = holdOutRows(data.x.shape[0], o.testSplit, new Rng(RANDOM_STREAMS.testSplit(o.seed)), `${o.data} (pass --test-data)`);
   const part = (idx: Uint32Array, source: string): LabelledData => ({
     ...data,
     x: gatherRows(data.x, idx),

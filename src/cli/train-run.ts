@@ -15,6 +15,7 @@ import { loadData, type LoadedData } from './datasets.js';
 import { ProgressPrinter } from './progress.js';
 import { describeModel } from './describe.js';
 import { checkRunDirectory, defaultRunDirectory } from './run-directory.js';
+import { RANDOM_STREAMS } from '../core/random-streams.js';
 
 export interface TrainRunOptions {
   data: string;
@@ -137,7 +138,7 @@ async function loadTrainAndTest(o: TrainRunOptions): Promise<{ train: LoadedData
   if (o.testData) return { train, test: await loadData(o.testData, 'test', { dataDir: o.dataDir }) };
   if (o.data === 'fashion-mnist') return { train, test: await loadData('fashion-mnist', 'test', { dataDir: o.dataDir }) };
   if (!(o.testSplit > 0 && o.testSplit < 1)) throw invalid(`--test-split must be in (0, 1), got ${o.testSplit}`);
-  const rows = holdOutRows(train.x.shape[0], o.testSplit, new Rng(o.seed ^ 0x7e57), `${o.data} (pass --test-data)`);
+  const rows = holdOutRows(train.x.shape[0], o.testSplit, new Rng(RANDOM_STREAMS.testSplit(o.seed)), `${o.data} (pass --test-data)`);
   const testPart = { ...train, x: gatherRows(train.x, rows.held), source: `${train.source} (held-out ${o.testSplit})` };
   return { train: { ...train, x: gatherRows(train.x, rows.kept) }, test: testPart };
 }

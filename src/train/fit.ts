@@ -8,6 +8,7 @@ import { ReconstructionLoss, type Loss, type LossKind } from './loss.js';
 import { Optimizer, type OptimizerKind } from './optimizer.js';
 import { EpochShuffler } from './shuffler.js';
 import { snapshotWeights, restoreWeights, weightsAreFinite, type WeightSnapshot } from './snapshot.js';
+import { RANDOM_STREAMS } from '../core/random-streams.js';
 
 export interface BatchProgress {
   epoch: number; // 1-based
@@ -109,7 +110,7 @@ export async function fit(net: Network, x: Tensor, y: Tensor | null, options: Fi
   if (!validation && options.validationSplit !== undefined) {
     const f = options.validationSplit;
     if (!(f > 0 && f < 1)) throw invalid(`validation split must be in (0, 1), got ${f}`);
-    const { held: valIdx, kept: trainIdx } = holdOutRows(x.shape[0], f, new Rng(seed ^ 0x7a11d), `validation split ${f} of the training data`);
+    const { held: valIdx, kept: trainIdx } = holdOutRows(x.shape[0], f, new Rng(RANDOM_STREAMS.validationSplit(seed)), `validation split ${f} of the training data`);
     validation = { x: gatherRows(x, valIdx), y: gatherRows(target, valIdx) };
     trainX = gatherRows(x, trainIdx);
     target = y ? gatherRows(target, trainIdx) : trainX;

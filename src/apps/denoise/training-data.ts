@@ -6,6 +6,7 @@ import { holdOutRows } from '../../data/dataset.js';
 import { loadFashionMnist } from '../../data/fashion-mnist.js';
 import { isArrayPath, readImageArray } from './array-file.js';
 import { listImages, readImage, type ColorMode } from './image-file.js';
+import { RANDOM_STREAMS } from '../../core/random-streams.js';
 
 export interface DenoiseDataOptions {
   /** 'fashion-mnist', an image array (.npy, .idx[.gz]), or a folder of PNG/JPEG images. */
@@ -52,7 +53,7 @@ export async function loadDenoiseData(o: DenoiseDataOptions): Promise<DenoiseDat
   else throw new HourglassError('FILE_NOT_FOUND', `--data ${o.data}: not an existing folder, nor a .npy or .idx file; use ${DENOISE_DATA_HELP}`);
   const split = o.testSplit ?? 0.1;
   if (!(split > 0 && split < 1)) throw invalid(`--test-split must be in (0, 1), got ${split}`);
-  const rows = holdOutRows(all.shape[0], split, new Rng(seed ^ 0x7e57), `${o.data} (images)`);
+  const rows = holdOutRows(all.shape[0], split, new Rng(RANDOM_STREAMS.testSplit(seed)), `${o.data} (images)`);
   let trainIdx = rows.kept;
   let testIdx = rows.held;
   if (o.limit !== undefined) trainIdx = trainIdx.subarray(0, o.limit);

@@ -8,6 +8,7 @@ import { ProgressPrinter } from '../progress.js';
 import { COMPARE_METHODS, compareBottlenecks, type CompareMethod } from '../../apps/compare.js';
 import { compareTable, writeCompareReport } from '../../report/compare-report.js';
 import { SYNTHETIC_NAMES, syntheticData } from '../../data/synthetic.js';
+import { RANDOM_STREAMS } from '../../core/random-streams.js';
 
 export const compareCommand: Command = {
   name: 'compare',
@@ -79,7 +80,7 @@ function syntheticSplit(name: string, seed: number, limit: number | undefined): 
     const d = syntheticData(name, { samples, seed: s });
     return { x: d.x, labels: d.labels, classNames: Array.from({ length: 10 }, (_, i) => `t in [${i / 10}, ${(i + 1) / 10})`), imageShape: null, columns: null, source: `${name} (intrinsic dimension ${d.intrinsicDimension})` };
   };
-  return { train: make(limit ?? 5000, seed), test: make(2000, seed + 1) };
+  return { train: make(limit ?? 5000, seed), test: make(2000, RANDOM_STREAMS.syntheticTest(seed)) };
 }
 
 async function fileOrFashion(spec: string, o: Record<string, unknown>): Promise<{ train: LoadedData; test: LoadedData }> {

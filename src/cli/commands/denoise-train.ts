@@ -14,6 +14,7 @@ import { DENOISE_DATA_HELP, loadDenoiseData } from '../../apps/denoise/training-
 import { evaluateDenoising, formatDb, formatDenoiseTable, marginOverFilters, sweepFor } from '../../apps/denoise/evaluation.js';
 import { writeDenoiseReport } from '../../apps/denoise/report.js';
 import type { ColorMode } from '../../apps/denoise/image-file.js';
+import { RANDOM_STREAMS } from '../../core/random-streams.js';
 
 /** Clean images on which the Gaussian blur baseline picks its sigma: enough for a stable choice, few enough to be quick. */
 const BLUR_TUNING_IMAGES = 1000;
@@ -68,7 +69,7 @@ export const denoiseTrainCommand: Command = {
       color: opt.string(o, 'color') as ColorMode,
       seed,
     });
-    const parts = splitValidation(data.train, split, new Rng(seed ^ 0x7a11d));
+    const parts = splitValidation(data.train, split, new Rng(RANDOM_STREAMS.validationSplit(seed)));
     const denoiser = Denoiser.create({
       imageShape: data.train.shape.slice(1),
       noise,

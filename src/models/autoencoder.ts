@@ -9,7 +9,7 @@ import { layerFromConfig } from '../layers/registry.js';
 import type { Network } from '../train/network.js';
 import { fit, type FitOptions, type TrainingRecord } from '../train/fit.js';
 import { ReconstructionLoss, type Loss, type LossKind } from '../train/loss.js';
-import { restoreTrainedModel } from '../io/load-weights.js';
+import { restoreTrainedModel } from './restore.js';
 import { loadModelFile, saveModelFile, type ModelFileContents } from '../io/model-file.js';
 import type { Scaler } from '../data/scaler.js';
 import { inferenceBatchRows, mapInBatches } from './inference-batch.js';

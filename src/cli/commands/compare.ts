@@ -6,7 +6,7 @@ import { DATA_HELP, loadData, type LoadedData } from '../datasets.js';
 import { checkRunDirectory, defaultRunDirectory } from '../run-directory.js';
 import { ProgressPrinter } from '../progress.js';
 import { COMPARE_METHODS, compareBottlenecks, type CompareMethod } from '../../apps/compare.js';
-import { compareTable, writeCompareReport } from '../../report/compare-report.js';
+import { compareTable, writeCompareReport } from '../../apps/compare-report.js';
 import { SYNTHETIC_NAMES, syntheticData } from '../../data/synthetic.js';
 import { RANDOM_STREAMS } from '../../core/random-streams.js';
 

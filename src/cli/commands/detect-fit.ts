@@ -1,4 +1,3 @@
-import { access } from 'node:fs/promises';
 import { invalid } from '../../core/errors.js';
 import { opt, type Command } from '../command.js';
 import { DATA_HELP, loadData } from '../datasets.js';
@@ -8,6 +7,7 @@ import { DETECTOR_OPTIONS, THRESHOLD_OPTIONS, describeSpec, detectorSpec, fitOpt
 import { describeThresholdRule } from '../../apps/anomaly/threshold-rule.js';
 import { quantileOf } from '../../apps/anomaly/score-statistics.js';
 import type { DetectorEvaluation } from '../../apps/anomaly/anomaly-detector.js';
+import { pathExists } from '../../io/path-exists.js';
 
 export const detectFitCommand: Command = {
   name: 'detect fit',
@@ -30,7 +30,7 @@ export const detectFitCommand: Command = {
   ],
   async run(o) {
     const out = opt.string(o, 'out') as string;
-    if (!opt.flag(o, 'overwrite') && (await exists(out))) throw invalid(`${out} already exists: choose another --out or pass --overwrite`);
+    if (!opt.flag(o, 'overwrite') && (await pathExists(out))) throw invalid(`${out} already exists: choose another --out or pass --overwrite`);
     const spec = detectorSpec(o);
     const rule = thresholdRule(o);
     const dataSpec = opt.string(o, 'data') as string;
@@ -97,13 +97,4 @@ function count(labels: Uint8Array): number {
   let n = 0;
   for (const l of labels) n += l;
   return n;
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../src/core/rng.js';
 import { ErrorMap } from '../src/apps/anomaly/error-map.js';
-import { GaussianSmoother, gaussianKernel } from '../src/apps/anomaly/gaussian-smoothing.js';
-import { SsimMap } from '../src/apps/anomaly/ssim.js';
+import { GaussianSmoother, smoothingKernel } from '../src/apps/anomaly/gaussian-smoothing.js';
+import { SsimMap } from '../src/metrics/ssim.js';
 import { LatentGaussian } from '../src/apps/anomaly/latent-gaussian.js';
 import { normalizedScore, percentileOfSorted, quantileOf, scoreStatistics } from '../src/apps/anomaly/score-statistics.js';
 import { thresholdFromNormalScores } from '../src/apps/anomaly/threshold-rule.js';
@@ -24,7 +24,7 @@ test('mse and mae maps are the squared and absolute errors; the score is their m
 });
 
 test('Gaussian smoothing: normalised kernel, constants stay constant at the border, mass is spread', () => {
-  const k = gaussianKernel(1.5);
+  const k = smoothingKernel(1.5);
   close(k.reduce((a, b) => a + b, 0), 1, 1e-12);
   assert.equal(k.length, 11);
   const s = new GaussianSmoother(1.5, 6, 7);
@@ -58,7 +58,7 @@ test('SSIM: 1 for identical images, lower with noise, symmetric, 1 - SSIM as the
   const n = 16 * 16;
   const a = Float32Array.from({ length: n }, (_, i) => 0.5 + 0.4 * Math.sin(i / 7));
   const b = a.map((v) => v + 0.1 * rng.normal());
-  const ssim = new SsimMap(16, 16, 1);
+  const ssim = new SsimMap(16, 16, { dataRange: 1, border: 'same' });
   for (const v of ssim.compute(a, a, 1)) close(v, 1, 1e-6);
   const ab = ssim.compute(a, b, 1);
   const ba = ssim.compute(b, a, 1);

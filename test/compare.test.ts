@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { syntheticData } from '../src/data/synthetic.js';
 import { compareBottlenecks } from '../src/apps/compare.js';
-import { compareTable } from '../src/report/compare-report.js';
+import { compareTable } from '../src/apps/compare-report.js';
 
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bestBlurSigma, clip, gaussianBlur, gaussianKernel, medianFilter, mirrorIndex } from '../src/apps/denoise/filters.js';
+import { bestBlurSigma, clip, blurKernel, gaussianBlur, medianFilter, mirrorIndex } from '../src/apps/denoise/filters.js';
 import { corruptWithSeed } from '../src/apps/denoise/corruption.js';
 import { tensor } from '../src/core/tensor.js';
 import { hourglassError } from './support/data-files.js';
@@ -52,7 +52,7 @@ test('Gaussian blur keeps a constant image and spreads an impulse into the kerne
   assert.ok(maxDiff(gaussianBlur(flat, 1.3).data, flat.data) < 1e-6);
   const impulse = tensor([1, 1, 15, 15]);
   impulse.data[7 * 15 + 7] = 1;
-  const k = gaussianKernel(1);
+  const k = blurKernel(1);
   assert.equal(k.length, 9);
   const out = gaussianBlur(impulse, 1);
   assert.ok(Math.abs(out.data[7 * 15 + 7] - k[4] * k[4]) < 1e-7);

@@ -9,6 +9,7 @@ import type { Classifier, TrainingRegularizer } from '../models/classifier.js';
 import { ReconstructionLoss } from '../train/loss.js';
 import { CrossEntropyLoss, softmax } from '../train/cross-entropy.js';
 import { corrupt, type Corruption } from './denoise/corruption.js';
+import { RANDOM_STREAMS } from '../core/random-streams.js';
 
 export interface ReconstructionTermOptions {
   /** lambda: the reconstruction MSE's weight next to the cross-entropy. */
@@ -48,7 +49,7 @@ export function reconstructionTerm(model: Classifier, autoencoder: Autoencoder, 
   const tail = new Sequential(cloneLayers(source.slice(depth)), model.encoder.outputShape);
   const decoder = new Sequential(cloneLayers(autoencoder.decoder.layers), tail.outputShape);
   if (decoderWeights === 'random') {
-    const init = new Rng(seed ^ 0x5eed);
+    const init = new Rng(RANDOM_STREAMS.reconstructionDecoderInit(seed));
     tail.initialize(init);
     decoder.initialize(init);
   }
@@ -227,7 +228,7 @@ export function semiSupervisedTerms(
     if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw invalid(`the ${name} must be a number >= 0 (0: off), got ${v}`);
   if (terms.reconstructionWeight) out.push(reconstructionTerm(model, autoencoder, unlabelled, { weight: terms.reconstructionWeight, batchSize, decoderWeights: init, seed }));
   if (terms.pseudoLabelWeight)
-    out.push(pseudoLabelTerm(model, unlabelled, { weight: terms.pseudoLabelWeight, batchSize, threshold: terms.pseudoLabelThreshold ?? 0.95, seed: seed + 1 }));
+    out.push(pseudoLabelTerm(model, unlabelled, { weight: terms.pseudoLabelWeight, batchSize, threshold: terms.pseudoLabelThreshold ?? 0.95, seed: RANDOM_STREAMS.pseudoLabel(seed) }));
   if (terms.l2sp) {
     if (init === 'random') throw invalid('L2-SP pulls the encoder towards its pre-trained weights; a classifier from random weights has none (drop --l2sp or use --init pretrained)');
     out.push(l2spTerm(model, { alpha: terms.l2sp }));

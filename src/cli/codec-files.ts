@@ -4,7 +4,7 @@ import { HourglassError, invalid } from '../core/errors.js';
 import { sizeOf, shapeToString, type Shape, type Tensor } from '../core/tensor.js';
 import { readInputFile } from '../data/input-file.js';
 import { writeNpy } from '../data/npy.js';
-import { writeIdx } from '../data/idx.js';
+import { isIdxFileName, writeIdx } from '../data/idx.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { loadData } from './datasets.js';
 
@@ -17,7 +17,7 @@ type SampleFileKind = 'image' | 'npy' | 'idx';
 export function sampleFileKind(file: string, role: 'input' | 'output'): SampleFileKind {
   const lower = file.toLowerCase();
   if (lower.endsWith('.npy')) return 'npy';
-  if (/\.idx\d?(-ubyte)?(\.gz)?$|-ubyte(\.gz)?$/.test(lower)) return 'idx';
+  if (isIdxFileName(lower)) return 'idx';
   if (role === 'output' ? lower.endsWith('.png') : IMAGE_EXTENSIONS.some((e) => lower.endsWith(e))) return 'image';
   const accepted = role === 'output' ? '.png, .npy or .idx' : `${IMAGE_EXTENSIONS.join(', ')}, .npy or .idx`;
   throw invalid(`${file}: cannot tell the ${role} format from the extension '${path.extname(file) || file}'; use ${accepted}`);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { HourglassError, invalid } from '../core/errors.js';
 import { tensor, type Tensor } from '../core/tensor.js';
 import { loadFashionMnist } from '../data/fashion-mnist.js';
-import { readIdx } from '../data/idx.js';
+import { isIdxFileName, readIdx } from '../data/idx.js';
 import { readNumericCsv } from '../data/csv.js';
 import { readNpy } from '../data/npy.js';
 import { withoutIdColumn, type IdColumn } from './id-column.js';
@@ -49,7 +49,7 @@ export async function loadData(spec: string, split: 'train' | 'test', { limit, d
   } else if (lower.endsWith('.npy')) {
     x = await readNpy(spec);
     if (x.shape.length === 4 || x.shape.length === 3) imageShape = x.shape.length === 4 ? x.shape.slice(1) : [1, ...x.shape.slice(1)];
-  } else if (/\.idx\d?(-ubyte)?(\.gz)?$|-ubyte(\.gz)?$/.test(lower)) {
+  } else if (isIdxFileName(lower)) {
     const idx = await readIdx(spec);
     const scale = idx.type === 'uint8' ? 1 / 255 : 1;
     const data = new Float32Array(idx.data.length);

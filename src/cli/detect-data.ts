@@ -1,9 +1,10 @@
 import { HourglassError, invalid } from '../core/errors.js';
 import { gatherRows, type Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
-import { readNumericCsv } from '../data/csv.js';
-import { readNpy } from '../data/npy.js';
+import { validationRows } from '../data/dataset.js';
 import { loadData, type LoadedData } from './datasets.js';
+import { loadLabelledData, readLabelFile } from './labels.js';
+import { RANDOM_STREAMS } from '../core/random-streams.js';
 
 /** Normal data for `detect fit`, and labelled validation data when the threshold is chosen by F1. */
 export interface NormalData {
@@ -49,16 +50,14 @@ export async function loadNormalData(o: NormalDataOptions): Promise<NormalData> 
     if (!Number.isInteger(k) || k < 0 || k >= classes) throw invalid(`--normal-class must be an integer from 0 to ${classes - 1}, got ${k}`);
     className = all.classNames?.[k] ?? null;
     // With max-F1 and no validation file, part of the labelled training data (every class) is held out.
-    let trainRows = Uint32Array.from({ length: x.shape[0] }, (_, i) => i);
+    let trainRows: Uint32Array = Uint32Array.from({ length: x.shape[0] }, (_, i) => i);
     if (o.needValidation && !o.validation) {
       if (!(o.validationSplit > 0 && o.validationSplit < 1)) throw invalid(`--validation-split must be in (0, 1), got ${o.validationSplit}`);
-      const order = new Rng(0x7a1d).permutation(x.shape[0]);
-      const held = Math.round(x.shape[0] * o.validationSplit);
-      const heldRows = order.slice(0, held).sort();
-      trainRows = order.slice(held).sort();
+      const split = validationRows(x.shape[0], o.validationSplit, new Rng(RANDOM_STREAMS.detectValidation(0)));
+      trainRows = split.trainIndices;
       validation = {
-        x: gatherRows(x, heldRows),
-        labels: Uint8Array.from(heldRows, (i) => (labels![i] === k ? 0 : 1)),
+        x: gatherRows(x, split.validationIndices),
+        labels: Uint8Array.from(split.validationIndices, (i) => (labels![i] === k ? 0 : 1)),
         source: `${o.validationSplit} of ${source} held out (every class; ${className ?? `class ${k}`} normal)`,
       };
     }
@@ -79,37 +78,35 @@ export async function loadNormalData(o: NormalDataOptions): Promise<NormalData> 
 }
 
 /** Test data with anomaly labels for `detect report`: Fashion-MNIST's test split relative to a normal class, or a file with --labels. */
-export async function loadLabelledData(
+export async function loadAnomalyReportData(
   spec: string,
   { split, dataDir, limit, labels, normalClass }: { split: 'train' | 'test'; dataDir?: string; limit?: number; labels?: string; normalClass: number | null },
 ): Promise<{ data: LoadedData; anomalyLabels: Uint8Array | null; classLabels: Uint8Array | null }> {
-  const data = await loadData(spec, split, { dataDir, limit });
-  if (data.labels) {
-    if (normalClass === null) return { data, anomalyLabels: null, classLabels: data.labels };
-    return { data, anomalyLabels: Uint8Array.from(data.labels, (l) => (l === normalClass ? 0 : 1)), classLabels: data.labels };
-  }
-  if (!labels) return { data, anomalyLabels: null, classLabels: null };
-  const values = await readLabels(labels, data.x.shape[0]);
+  // A data set with its own labels (Fashion-MNIST) keeps them; --labels is for data files.
+  const labelled = await loadLabelledData(spec, split, { dataDir, limit, labelFile: spec === 'fashion-mnist' ? undefined : labels, required: false });
+  const data: LoadedData = { ...labelled, labels: null };
+  if (!labelled.labels) return { data, anomalyLabels: null, classLabels: null };
+  const values = labelBytes(labelled.labels, labels ?? `${labelled.source} labels`);
   if (normalClass !== null) return { data, anomalyLabels: Uint8Array.from(values, (l) => (l === normalClass ? 0 : 1)), classLabels: values };
+  if (!labels) return { data, anomalyLabels: null, classLabels: values };
   for (let i = 0; i < values.length; i++)
     if (values[i] > 1) throw invalid(`${labels}: label ${i} is ${values[i]}; anomaly labels are 0 (normal) or 1 (anomaly) — or pass --normal-class to treat them as classes`);
   return { data, anomalyLabels: values, classLabels: null };
 }
 
-/** Integer labels, one per sample, from a one-column CSV (header optional) or an .npy file. */
-export async function readLabels(file: string, expected: number): Promise<Uint8Array> {
-  let values: Float32Array;
-  if (file.toLowerCase().endsWith('.npy')) values = (await readNpy(file)).data;
-  else {
-    const csv = await readNumericCsv(file);
-    if (csv.columns.length !== 1) throw new HourglassError('BAD_DATA', `${file}: a labels file has one column, this one has ${csv.columns.length} (${csv.columns.join(', ')})`);
-    values = csv.data.data;
-  }
+/** Integer labels, one per sample, from a label file (labels.ts's readLabelFile: .csv, .npy or .idx). */
+async function readLabels(file: string, expected: number): Promise<Uint8Array> {
+  const values = await readLabelFile(file);
   if (values.length !== expected) throw new HourglassError('BAD_DATA', `${file} holds ${values.length} labels for ${expected} samples; give one label per sample`);
+  return labelBytes(values, file);
+}
+
+/** The detector's labels are bytes (0 = normal, 1 = anomaly, or class numbers). */
+function labelBytes(values: Uint32Array, source: string): Uint8Array {
   const out = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (!Number.isInteger(v) || v < 0 || v > 255) throw new HourglassError('BAD_DATA', `${file}: label ${i} is ${v}; labels are integers (0 = normal, 1 = anomaly, or class numbers)`);
+    if (v > 255) throw new HourglassError('BAD_DATA', `${source}: label ${i} is ${v}; labels are integers (0 = normal, 1 = anomaly, or class numbers)`);
     out[i] = v;
   }
   return out;

@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { Autoencoder } from '../models/autoencoder.js';
 import { Classifier, FINE_TUNE_MODES, type FineTuneMode } from '../models/classifier.js';
 import { balancedSample } from '../data/balanced-sample.js';
+import { holdOutRows } from '../data/dataset.js';
 import { checkLabels } from '../train/cross-entropy.js';
 import { formatClassificationReport, type ClassificationMetrics } from '../metrics/classification.js';
 import { confusionMatrixPlot } from '../report/confusion-matrix-plot.js';
@@ -18,10 +19,11 @@ import type { EpochRecord } from '../train/fit.js';
 import { featureLayers } from '../apps/finetune-pretrain.js';
 import { fineTuneWithPropagation } from '../apps/finetune-propagation.js';
 import { semiSupervisedTerms } from '../apps/finetune-regularizers.js';
-import { checkRunDirectory } from './train-run.js';
+import { checkRunDirectory, defaultRunDirectory } from './run-directory.js';
 import { classNamesFor, loadLabelledData, type LabelledData } from './labels.js';
 import { ProgressPrinter } from './progress.js';
 import { parseAugmentation } from '../train/image-shift.js';
+import { RANDOM_STREAMS } from '../core/random-streams.js';
 
 export interface FinetuneRunOptions {
   pretrained: string;
@@ -102,7 +104,7 @@ export async function finetuneRun(o: FinetuneRunOptions, log: (line: string) => 
   if (semi !== 'none' && semi !== 'propagation') throw invalid(`--semi-supervised must be none or propagation, got '${semi}'`);
   checkSemiSupervisedOptions(o);
   const augment = parseAugmentation(o.augment ?? 'none');
-  const dir = o.out ?? path.join('runs', `finetune-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+  const dir = o.out ?? defaultRunDirectory('finetune');
   await checkRunDirectory(dir, o.overwrite, { '--pretrained': o.pretrained, '--data': o.data, '--label-file': o.labelFile, '--test-data': o.testData, '--test-label-file': o.testLabelFile });
 
   const pretrained = await loadPretrained(o.pretrained);
@@ -276,17 +278,14 @@ function limitSamples(data: LabelledData, limit: number | undefined): LabelledDa
 /** Holds out --test-split of a data file as test data, seeded. */
 function holdOut(data: LabelledData, o: FinetuneRunOptions): { train: LabelledData; test: LabelledData } {
   if (!(o.testSplit > 0 && o.testSplit < 1)) throw invalid(`--test-split must be in (0, 1), got ${o.testSplit}`);
-  const n = data.x.shape[0];
-  const nTest = Math.round(n * o.testSplit);
-  if (nTest < 1 || nTest >= n) throw invalid(`${o.data} has ${n} samples: too few to hold out ${o.testSplit} as test data; pass --test-data`);
-  const order = new Rng(o.seed ^ 0x7e57).permutation(n);
+  const rows = holdOutRows(data.x.shape[0], o.testSplit, new Rng(RANDOM_STREAMS.testSplit(o.seed)), `${o.data} (pass --test-data)`);
   const part = (idx: Uint32Array, source: string): LabelledData => ({
     ...data,
     x: gatherRows(data.x, idx),
     labels: Uint32Array.from(idx, (i) => data.labels[i]),
     source,
   });
-  return { train: part(order.subarray(nTest), data.source), test: part(order.subarray(0, nTest), `${data.source} (held-out ${o.testSplit})`) };
+  return { train: part(rows.kept, data.source), test: part(rows.held, `${data.source} (held-out ${o.testSplit})`) };
 }
 
 /** Refuses semi-supervised settings that cannot work, before anything is loaded. */

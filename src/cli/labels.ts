@@ -2,7 +2,7 @@ import path from 'node:path';
 import { HourglassError, invalid } from '../core/errors.js';
 import { readNumericCsv } from '../data/csv.js';
 import { readNpy } from '../data/npy.js';
-import { readIdx } from '../data/idx.js';
+import { isIdxFileName, readIdx } from '../data/idx.js';
 import { loadData, type LoadedData } from './datasets.js';
 
 /** A data set with one class label per sample (what finetune and classify with labels need). */
@@ -29,7 +29,7 @@ export async function readLabelFile(file: string): Promise<Uint32Array> {
     const t = await readNpy(file);
     values = t.data;
     shape = t.shape;
-  } else if (/\.idx\d?(-ubyte)?(\.gz)?$|-ubyte(\.gz)?$/.test(lower)) {
+  } else if (isIdxFileName(lower)) {
     const idx = await readIdx(file);
     values = idx.data as ArrayLike<number>;
     shape = idx.dims;

@@ -9,11 +9,13 @@ import { checkLossKind } from '../train/loss.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import { buildAutoencoder } from '../models/build.js';
 import { scalerByName } from '../data/scaler.js';
+import { holdOutRows } from '../data/dataset.js';
 import { writeTrainingReport, type PcaBaseline } from '../report/training-report.js';
 import { loadData, type LoadedData } from './datasets.js';
 import { ProgressPrinter } from './progress.js';
 import { describeModel } from './describe.js';
-import { claimOutput } from './output-path.js';
+import { checkRunDirectory, defaultRunDirectory } from './run-directory.js';
+import { RANDOM_STREAMS } from '../core/random-streams.js';
 
 export interface TrainRunOptions {
   data: string;
@@ -59,7 +61,7 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
   const loss = checkLossKind(o.loss);
   if (o.optimizer !== 'adam' && o.optimizer !== 'sgd') throw invalid(`--optimizer must be adam or sgd, got '${o.optimizer}'`);
   if (!(PRECISIONS as readonly string[]).includes(o.precision)) throw invalid(`--precision must be ${PRECISIONS.join(' or ')}, got '${o.precision}'`);
-  const dir = o.out ?? path.join('runs', `${o.arch}-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+  const dir = o.out ?? defaultRunDirectory(o.arch);
   await checkRunDirectory(dir, o.overwrite, { '--data': o.data, '--test-data': o.testData });
 
   const { train, test } = await loadTrainAndTest(o);
@@ -127,22 +129,13 @@ export async function pcaBaseline(model: Autoencoder, trainX: Tensor, testX: Ten
   return { components: k, testMse: pca.evaluate(testX).mse, reconstruct: (x) => pca.reconstruct(x) };
 }
 
-/** Refuses to mix a new run into an existing one: nothing already on disk is overwritten without --overwrite. */
-export async function checkRunDirectory(dir: string, overwrite: boolean, inputs: Record<string, string | undefined> = {}): Promise<void> {
-  claimOutput(dir, { kind: 'directory', overwrite, inputs });
-}
-
 async function loadTrainAndTest(o: TrainRunOptions): Promise<{ train: LoadedData; test: LoadedData }> {
   const train = await loadData(o.data, 'train', { limit: o.limit, dataDir: o.dataDir, idColumn: o.idColumn });
   if (o.testData) return { train, test: await loadData(o.testData, 'test', { dataDir: o.dataDir, idColumn: o.testData.toLowerCase().endsWith('.csv') ? o.idColumn : undefined }) };
   if (o.data === 'fashion-mnist') return { train, test: await loadData('fashion-mnist', 'test', { dataDir: o.dataDir }) };
   if (!(o.testSplit > 0 && o.testSplit < 1)) throw invalid(`--test-split must be in (0, 1), got ${o.testSplit}`);
-  const n = train.x.shape[0];
-  const nTest = Math.round(n * o.testSplit);
-  if (nTest < 1 || nTest >= n) throw invalid(`${o.data} has ${n} samples: too few to hold out ${o.testSplit} as test data; pass --test-data`);
-  const order = new Rng(o.seed ^ 0x7e57).permutation(n);
-  const pick = (idx: Uint32Array): Tensor => gatherRows(train.x, idx);
-  const testPart = { ...train, x: pick(order.subarray(0, nTest)), source: `${train.source} (held-out ${o.testSplit})` };
-  return { train: { ...train, x: pick(order.subarray(nTest)) }, test: testPart };
+  const rows = holdOutRows(train.x.shape[0], o.testSplit, new Rng(RANDOM_STREAMS.testSplit(o.seed)), `${o.data} (pass --test-data)`);
+  const testPart = { ...train, x: gatherRows(train.x, rows.held), source: `${train.source} (held-out ${o.testSplit})` };
+  return { train: { ...train, x: gatherRows(train.x, rows.kept) }, test: testPart };
 }
 

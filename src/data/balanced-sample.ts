@@ -1,5 +1,6 @@
 import { invalid } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
+import { RANDOM_STREAMS } from '../core/random-streams.js';
 
 export interface BalancedSampleOptions {
   /** Number of classes; labels must be integers in [0, classes). */
@@ -26,7 +27,7 @@ export function balancedSample(labels: ArrayLike<number>, count: number, { class
     if (!Number.isInteger(c) || c < 0 || c >= classes) throw invalid(`label ${c} of sample ${i} is not a class 0-${classes - 1}`);
     byClass[c].push(i);
   }
-  const rng = new Rng(seed ^ 0xba1a);
+  const rng = new Rng(RANDOM_STREAMS.balancedSample(seed));
   for (const members of byClass) rng.shuffle(members);
 
   const quota = new Array<number>(classes).fill(Math.floor(count / classes));

@@ -9,6 +9,14 @@ const gzipAsync = promisify(gzip);
 export type IdxType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
+/**
+ * Whether a file name is an IDX file: `.idx`, `.idx3`, `.idx1-ubyte` or a name ending in
+ * `-ubyte` (MNIST's train-images-idx3-ubyte), each optionally gzipped (`.gz`).
+ */
+export function isIdxFileName(file: string): boolean {
+  return /\.idx\d?(-ubyte)?(\.gz)?$|-ubyte(\.gz)?$/.test(file.toLowerCase());
+}
+
 export interface IdxArray {
   dims: number[];
   type: IdxType;

@@ -1,6 +1,7 @@
 import { invalid } from '../core/errors.js';
 import { tensor, type Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
+import { RANDOM_STREAMS } from '../core/random-streams.js';
 
 /** A seeded synthetic data set with known low intrinsic dimension, in [0, 1]. */
 export interface SyntheticData {
@@ -28,7 +29,7 @@ export function syntheticData(name: string, { samples = 5000, dims = 20, noise =
   if (!Number.isInteger(dims) || dims < 3) throw invalid(`synthetic data: dims must be an integer >= 3, got ${dims}`);
   // The manifold itself is fixed for a given name and dims; the seed draws the samples, so
   // training and test sets drawn with different seeds lie on the same curve or sheet.
-  const shape = new Rng(0x5a17 + dims);
+  const shape = new Rng(RANDOM_STREAMS.syntheticManifold(dims));
   const rng = new Rng(seed);
   const x = tensor([samples, dims]);
   const labels = new Uint8Array(samples);

@@ -1,3 +1,4 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +12,7 @@ import { HourglassError } from '../core/errors.js';
  */
 export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
   const dir = path.dirname(target);
-  const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = temporaryPathFor(target);
   let handle;
   try {
     handle = await open(temp, 'wx');
@@ -32,6 +33,90 @@ export async function writeFileAtomic(target: string, data: Uint8Array | string)
     throw writeError(target, err);
   }
   await syncDirectory(dir);
+}
+
+/**
+ * Writes a large text file block by block without holding it in memory, with the same
+ * guarantee as writeFileAtomic: the text goes to a temporary file beside the target; commit()
+ * flushes it to disk, renames it over the target and syncs the directory; abort() (or any
+ * failure) removes it and leaves the target untouched.
+ */
+export class AtomicTextWriter {
+  private readonly temp: string;
+  private stream: WriteStream | null;
+  private failure: Error | null = null;
+
+  private constructor(readonly target: string) {
+    this.temp = temporaryPathFor(target);
+    this.stream = createWriteStream(this.temp, { flags: 'wx' });
+    this.stream.on('error', (e) => (this.failure ??= e));
+  }
+
+  static async open(target: string): Promise<AtomicTextWriter> {
+    const writer = new AtomicTextWriter(target);
+    await new Promise<void>((resolve, reject) => {
+      writer.stream!.once('open', () => resolve());
+      writer.stream!.once('error', reject);
+    }).catch((e: NodeJS.ErrnoException) => {
+      writer.stream = null;
+      throw writeError(target, e);
+    });
+    return writer;
+  }
+
+  /** Appends text; waits when the disk is behind, so memory stays flat however much is written. */
+  async write(text: string): Promise<void> {
+    const stream = this.openStream();
+    if (!stream.write(text)) await new Promise<void>((resolve) => stream.once('drain', resolve));
+    if (this.failure) throw writeError(this.target, this.failure);
+  }
+
+  async commit(): Promise<void> {
+    const stream = this.openStream();
+    await new Promise<void>((resolve, reject) => stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    this.stream = null;
+    if (this.failure) {
+      await unlink(this.temp).catch(() => undefined);
+      throw writeError(this.target, this.failure);
+    }
+    try {
+      // The stream has closed its descriptor; fsync through a new one flushes the same file
+      // (the reason is writeFileAtomic's: the rename must not reach the disk before the data).
+      const handle = await open(this.temp, 'r+');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(this.temp, this.target);
+    } catch (e) {
+      await unlink(this.temp).catch(() => undefined);
+      throw writeError(this.target, e);
+    }
+    await syncDirectory(path.dirname(this.target));
+  }
+
+  /** Drops everything written; the target is untouched. Safe to call more than once. */
+  async abort(): Promise<void> {
+    const stream = this.stream;
+    this.stream = null;
+    if (stream && !stream.closed) {
+      const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+      stream.destroy();
+      await closed;
+    }
+    await unlink(this.temp).catch(() => undefined);
+  }
+
+  private openStream(): WriteStream {
+    if (!this.stream) throw new HourglassError('INVALID_ARGUMENT', `${this.target}: the output was already finished or aborted`);
+    return this.stream;
+  }
+}
+
+/** A fresh name beside the target (same directory, hence same file system: the rename is atomic). */
+function temporaryPathFor(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
 /** Makes the rename itself durable; best effort, since not every platform can open a directory. */

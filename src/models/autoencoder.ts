@@ -9,7 +9,7 @@ import { chainMse, denseChainOf } from '../layers/dense-chain.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { fit, type FitOptions, type TrainingRecord } from '../train/fit.js';
 import { ReconstructionLoss, type Loss } from '../train/loss.js';
-import { restoreTrainedModel } from '../io/load-weights.js';
+import { restoreTrainedModel } from './restore.js';
 import type { ModelFileContents } from '../io/model-file.js';
 import type { Scaler } from '../data/scaler.js';
 import { inferenceBatchRows, mapInBatches } from './inference-batch.js';

@@ -13,7 +13,7 @@ import { fit, type FitOptions, type TrainingRecord } from '../train/fit.js';
 import type { BatchAugmentation } from '../train/image-shift.js';
 import { CrossEntropyLoss, checkLabels, oneHot, softmax } from '../train/cross-entropy.js';
 import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification.js';
-import { restoreTrainedModel } from '../io/load-weights.js';
+import { restoreTrainedModel } from './restore.js';
 import type { ModelFileContents } from '../io/model-file.js';
 import type { Model } from './contract.js';
 import { SavedModel, wrongKind } from './saved-model.js';

@@ -1,12 +1,14 @@
 import { HourglassError, invalid, shapeMismatch } from '../core/errors.js';
 import { gatherRows, sameShape, shapeToString, sizeOf, sliceRows, tensor, type Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
+import { holdOutRows } from '../data/dataset.js';
 import type { Network } from './network.js';
 import { PRECISIONS, type Precision } from '../core/types.js';
 import { ReconstructionLoss, type Loss, type LossKind } from './loss.js';
 import { Optimizer, type OptimizerKind } from './optimizer.js';
 import { EpochShuffler } from './shuffler.js';
 import { snapshotWeights, restoreWeights, weightsAreFinite, type WeightSnapshot } from './snapshot.js';
+import { RANDOM_STREAMS } from '../core/random-streams.js';
 
 export interface BatchProgress {
   epoch: number; // 1-based
@@ -108,11 +110,7 @@ export async function fit(net: Network, x: Tensor, y: Tensor | null, options: Fi
   if (!validation && options.validationSplit !== undefined) {
     const f = options.validationSplit;
     if (!(f > 0 && f < 1)) throw invalid(`validation split must be in (0, 1), got ${f}`);
-    const order = new Rng(seed ^ 0x7a11d).permutation(x.shape[0]);
-    const nVal = Math.round(x.shape[0] * f);
-    if (nVal < 1 || nVal >= x.shape[0]) throw invalid(`validation split ${f} leaves no training or no validation samples for ${x.shape[0]} samples`);
-    const valIdx = order.subarray(0, nVal);
-    const trainIdx = order.subarray(nVal);
+    const { held: valIdx, kept: trainIdx } = holdOutRows(x.shape[0], f, new Rng(RANDOM_STREAMS.validationSplit(seed)), `validation split ${f} of the training data`);
     validation = { x: gatherRows(x, valIdx), y: gatherRows(target, valIdx) };
     trainX = gatherRows(x, trainIdx);
     target = y ? gatherRows(target, trainIdx) : trainX;

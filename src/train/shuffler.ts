@@ -1,4 +1,5 @@
 import { Rng } from '../core/rng.js';
+import { RANDOM_STREAMS } from '../core/random-streams.js';
 
 /**
  * The sample order of each epoch: a seeded reshuffle of the previous order. Shared by
@@ -10,7 +11,7 @@ export class EpochShuffler {
 
   constructor(n: number, seed: number, private readonly shuffle = true) {
     this.order = new Uint32Array(n).map((_, i) => i);
-    this.rng = new Rng(seed ^ 0x5eed);
+    this.rng = new Rng(RANDOM_STREAMS.epochShuffle(seed));
   }
 
   /** The order for the next epoch (a view, valid until the next call). */

@@ -18,6 +18,7 @@ import { normalizedScore, scoreStatistics, scoreStatisticsFromJSON, type ScoreSt
 import { checkThresholdRule, DEFAULT_THRESHOLD_RULE, thresholdFromNormalScores, type ThresholdRule } from './threshold-rule.js';
 import { chainMse } from '../../layers/dense-chain.js';
 import { WRAPPED_TENSOR_PREFIX, WrappedModel, type WrappedModelDescription } from './wrapped-model.js';
+import { RANDOM_STREAMS } from '../../core/random-streams.js';
 
 export const DETECTOR_KIND = 'detector';
 const LATENT_TENSOR_PREFIX = 'latent.';
@@ -239,7 +240,7 @@ export class AnomalyDetector {
     let trainPart = x;
     let calibrationPart = x;
     if (calibrationFraction > 0) {
-      const split = splitValidation(x, calibrationFraction, new Rng((fitOptions.seed ?? 0) ^ 0xca11b));
+      const split = splitValidation(x, calibrationFraction, new Rng(RANDOM_STREAMS.detectorCalibration(fitOptions.seed ?? 0)));
       if (split.validation.shape[0] < 2 || split.train.shape[0] < 2)
         throw invalid(`calibrationFraction ${calibrationFraction} of ${x.shape[0]} normal samples leaves too few for training or calibration`);
       trainPart = split.train;

@@ -1,8 +1,8 @@
 import { invalid } from '../../core/errors.js';
 import { lossForward } from '../../core/native/dense.js';
 import { GaussianSmoother } from './gaussian-smoothing.js';
+import { SsimMap } from '../../metrics/ssim.js';
 import { needsImages, type ScoreKind } from './score-kind.js';
-import { SsimMap } from './ssim.js';
 
 export interface ErrorMapSettings {
   kind: ScoreKind;
@@ -34,7 +34,8 @@ export class ErrorMap {
         throw invalid(`score '${kind}' compares neighbouring pixels, so it needs image samples [channels, height, width]; use 'mse' or 'mae' for tables`);
       const [, h, w] = imageShape;
       if (kind === 'smoothed-mse') this.smoother = new GaussianSmoother(settings.smoothingSigma, h, w);
-      else this.ssim = new SsimMap(h, w, settings.dynamicRange);
+      // 'same': one SSIM value per pixel, so the score is the map's mean (metrics/ssim.ts).
+      else this.ssim = new SsimMap(h, w, { dataRange: settings.dynamicRange, border: 'same' });
     }
     if (imageShape && imageShape.reduce((a, b) => a * b, 1) !== features)
       throw invalid(`image shape [${imageShape.join(', ')}] does not hold ${features} values`);

@@ -1,14 +1,10 @@
 import { invalid } from '../../core/errors.js';
+import { borderNormalisers, gaussianKernel } from '../../metrics/gaussian-window.js';
 
-/** Normalised 1-D Gaussian weights over [-radius, radius], radius = ceil(3 sigma). */
-export function gaussianKernel(sigma: number): Float64Array {
+/** The smoothing kernel of 'smoothed-mse': the Gaussian cut at radius ceil(3 sigma). */
+export function smoothingKernel(sigma: number): Float64Array {
   if (!(sigma > 0) || !Number.isFinite(sigma) || sigma > 64) throw invalid(`smoothing sigma must be in (0, 64] pixels, got ${sigma}`);
-  const radius = Math.max(1, Math.ceil(3 * sigma));
-  const w = new Float64Array(2 * radius + 1);
-  let sum = 0;
-  for (let i = -radius; i <= radius; i++) sum += w[i + radius] = Math.exp((-i * i) / (2 * sigma * sigma));
-  for (let i = 0; i < w.length; i++) w[i] /= sum;
-  return w;
+  return gaussianKernel(sigma, Math.max(1, Math.ceil(3 * sigma)));
 }
 
 /**
@@ -30,10 +26,10 @@ export class GaussianSmoother {
     readonly w: number,
   ) {
     if (!Number.isInteger(h) || !Number.isInteger(w) || h < 1 || w < 1) throw invalid(`image size must be positive integers, got ${h}x${w}`);
-    this.kernel = gaussianKernel(sigma);
+    this.kernel = smoothingKernel(sigma);
     this.radius = (this.kernel.length - 1) / 2;
-    this.rowWeights = this.borderNormalisers(w);
-    this.colWeights = this.borderNormalisers(h);
+    this.rowWeights = borderNormalisers(this.kernel, w);
+    this.colWeights = borderNormalisers(this.kernel, h);
     this.scratch = new Float32Array(h * w);
   }
 
@@ -70,16 +66,5 @@ export class GaussianSmoother {
         for (let x = 0; x < w; x++) out[dst + x] += weight * scratch[line + x];
       }
     }
-  }
-
-  /** 1 / (sum of the kernel weights inside the image) at each position of a line of `length`. */
-  private borderNormalisers(length: number): Float64Array {
-    const out = new Float64Array(length);
-    for (let i = 0; i < length; i++) {
-      let s = 0;
-      for (let t = Math.max(0, i - this.radius); t <= Math.min(length - 1, i + this.radius); t++) s += this.kernel[t - i + this.radius];
-      out[i] = 1 / s;
-    }
-    return out;
   }
 }

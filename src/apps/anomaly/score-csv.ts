@@ -2,7 +2,7 @@ import { HourglassError, invalid } from '../../core/errors.js';
 import { tensor, type Tensor } from '../../core/tensor.js';
 import { formatFloat32, streamNumericCsv } from '../../data/csv.js';
 import type { AnomalyDetector } from './anomaly-detector.js';
-import { AtomicTextWriter } from './atomic-text-writer.js';
+import { AtomicTextWriter } from '../../io/atomic-write.js';
 
 export interface CsvScoringOptions {
   /** Rows read, scored and written at a time (default 4096): memory stays flat whatever the file size. */

@@ -1,4 +1,4 @@
-import { access, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { sliceRows, type Tensor } from '../../core/tensor.js';
 import { loadFashionMnist } from '../../data/fashion-mnist.js';
@@ -11,6 +11,7 @@ import { ENTROPY_CODERS, type EntropyCoderName } from './hgc-container.js';
 import { calibrateLatent, type StepMode } from './latent-quantizer.js';
 import { bytesAtPsnr, measureCodec, measureImageFormat, measurePcaCodec, type RatePoint } from './rate-distortion.js';
 import { trainCodec } from './train-codec.js';
+import { pathExists } from '../../io/path-exists.js';
 
 /** Settings of the published run (docs/compression.md); the CLI and bench/codec.ts start from these. */
 export const CODEC_BENCH_DEFAULTS = {
@@ -210,7 +211,7 @@ async function trainedCodec(o: CodecBenchmarkOptions, train: Tensor, bottleneck:
   const shape = o.arch === 'conv' ? `f${o.filters.join('x')}` : `h${o.hidden.join('x')}`;
   const name = `${o.arch}-${shape}-b${bottleneck}-${noise ? `n${o.trainBits}` : 'nonoise'}-${o.step}-r${o.rateWeight}-e${o.epochs}+${o.annealEpochs}+${o.decoderEpochs}-bs${o.batchSize}-s${o.seed}-t${train.shape[0]}.safetensors`;
   const file = path.join(o.modelsDir, name);
-  if (await exists(file)) {
+  if (await pathExists(file)) {
     o.log(`autoencoder ${bottleneck}${noise ? '' : ' (no noise)'}: reusing ${file}`);
     return Codec.load(file);
   }
@@ -288,13 +289,4 @@ export function benchmarkMarkdown(r: CodecBenchmarkResult): string {
 
 function fmt(v: number | null, digits: number): string {
   return v === null ? '-' : v.toFixed(digits);
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }

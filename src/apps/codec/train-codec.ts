@@ -10,6 +10,7 @@ import type { EntropyCoderName } from './hgc-container.js';
 import { calibrateLatent, checkBits, dequantize, quantize, type StepMode } from './latent-quantizer.js';
 import { QuantizationNoiseNetwork } from './quantization-noise.js';
 import { PsnrLoss } from './psnr-loss.js';
+import { RANDOM_STREAMS } from '../../core/random-streams.js';
 
 export interface CodecTrainingOptions {
   /** The codec's default bit depth. */
@@ -64,7 +65,7 @@ export async function trainCodec(model: Autoencoder, x: Tensor, options: CodecTr
     ? { x: model.scaler ? model.scaler.transform(fitOptions.validationData.x) : fitOptions.validationData.x }
     : undefined;
   const network: Network =
-    noise === 'none' ? model : new QuantizationNoiseNetwork(model, { bits: noise === 'bits' ? bits : noise, step, rateWeight }, new Rng((fitOptions.seed ?? 0) ^ 0x5eed));
+    noise === 'none' ? model : new QuantizationNoiseNetwork(model, { bits: noise === 'bits' ? bits : noise, step, rateWeight }, new Rng(RANDOM_STREAMS.quantizationNoise(fitOptions.seed ?? 0)));
   let training = await fit(network, scaled, null, { ...fitOptions, validationData });
   if (annealEpochs > 0) {
     options.onPhase?.('anneal', annealEpochs);

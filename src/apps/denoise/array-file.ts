@@ -3,7 +3,7 @@ import { HourglassError, invalid } from '../../core/errors.js';
 import { shapeToString, type Shape, type Tensor } from '../../core/tensor.js';
 import { readInputFile } from '../../data/input-file.js';
 import { decodeNpy, writeNpy } from '../../data/npy.js';
-import { readIdx, writeIdx } from '../../data/idx.js';
+import { isIdxFileName, readIdx, writeIdx } from '../../data/idx.js';
 
 /** An array file of images, as read: the images in [0, 1] and what is needed to write results back alike. */
 export interface ImageArrayFile {
@@ -23,7 +23,7 @@ export function isArrayPath(file: string): boolean {
 export function arrayFormatOf(file: string): 'npy' | 'idx' | null {
   const lower = path.basename(file).toLowerCase();
   if (lower.endsWith('.npy')) return 'npy';
-  if (/\.idx\d?(-ubyte)?(\.gz)?$|-ubyte(\.gz)?$/.test(lower)) return 'idx';
+  if (isIdxFileName(lower)) return 'idx';
   return null;
 }
 

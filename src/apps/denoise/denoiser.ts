@@ -8,6 +8,7 @@ import { loadModelFile, saveModelFile, type ModelFileContents } from '../../io/m
 import { splitValidation } from '../../data/dataset.js';
 import { checkCorruption, corruptionTransform, corruptWithSeed, formatCorruption, parseCorruption, type Corruption } from './corruption.js';
 import { processTiled } from './tiling.js';
+import { RANDOM_STREAMS } from '../../core/random-streams.js';
 
 export type DenoiserArch = 'dense' | 'conv';
 
@@ -115,7 +116,7 @@ export class Denoiser {
     else if (options.validationSplit !== undefined) {
       const f = options.validationSplit;
       if (!(f > 0 && f < 1)) throw invalid(`validation split must be in (0, 1), got ${f}`);
-      const split = splitValidation(clean, f, new Rng(seed ^ 0x7a11d));
+      const split = splitValidation(clean, f, new Rng(RANDOM_STREAMS.validationSplit(seed)));
       train = split.train;
       validation = split.validation;
     }
@@ -123,7 +124,7 @@ export class Denoiser {
     const record = await fit(this.model, train, null, {
       ...fitOptions,
       transformInput: corruptionTransform(this.noise),
-      validationData: validation ? { x: corruptWithSeed(validation, this.noise, seed ^ 0x5eed), y: validation } : undefined,
+      validationData: validation ? { x: corruptWithSeed(validation, this.noise, RANDOM_STREAMS.denoiserValidationNoise(seed)), y: validation } : undefined,
     });
     record.options.noise = formatCorruption(this.noise);
     this.model.markTrained(record);

@@ -5,6 +5,7 @@ import { meanSsim } from '../../metrics/ssim.js';
 import { corruptWithSeed, formatCorruption, type Corruption, type CorruptionKind } from './corruption.js';
 import { bestBlurSigma, clip, gaussianBlur, medianFilter } from './filters.js';
 import type { Denoiser } from './denoiser.js';
+import { RANDOM_STREAMS } from '../../core/random-streams.js';
 
 /** The methods compared, in table order. */
 export const METHODS = ['noisy', 'median', 'blur', 'autoencoder'] as const;
@@ -76,9 +77,8 @@ export function evaluateDenoising({ denoiser, test, validation, levels, seed = 1
   const withSsim = h >= 11 && w >= 11;
   const score = (out: Tensor): Score => ({ psnr: meanPsnr(out, test), ssim: withSsim ? meanSsim(out, test) : null });
   return levels.map((noise, i) => {
-    const levelSeed = seed * 1000 + i;
-    const noisy = corruptWithSeed(test, noise, levelSeed);
-    const blur = bestBlurSigma(corruptWithSeed(validation, noise, levelSeed + 500), validation);
+    const noisy = corruptWithSeed(test, noise, RANDOM_STREAMS.denoiseTestNoise(seed, i));
+    const blur = bestBlurSigma(corruptWithSeed(validation, noise, RANDOM_STREAMS.denoiseValidationNoise(seed, i)), validation);
     const result: LevelResult = {
       noise: formatCorruption(noise),
       amount: amountOf(noise),

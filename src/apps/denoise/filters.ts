@@ -1,5 +1,6 @@
 import { invalid, shapeMismatch } from '../../core/errors.js';
 import { shapeToString, tensor, type Tensor } from '../../core/tensor.js';
+import { gaussianKernel } from '../../metrics/gaussian-window.js';
 import { meanPsnr } from '../../metrics/psnr.js';
 
 /**
@@ -50,7 +51,7 @@ export function gaussianBlur(x: Tensor, sigma: number, truncate = 4): Tensor {
   const [n, c, h, w] = checkImages(x, 'Gaussian blur');
   if (!(sigma > 0) || !Number.isFinite(sigma)) throw invalid(`Gaussian blur sigma must be a positive number, got ${sigma}`);
   if (!(truncate > 0)) throw invalid(`Gaussian blur truncate must be positive, got ${truncate}`);
-  const kernel = gaussianKernel(sigma, truncate);
+  const kernel = blurKernel(sigma, truncate);
   const r = (kernel.length - 1) / 2;
   const rowIndex = Array.from({ length: h + 2 * r }, (_, i) => mirrorIndex(i - r, h));
   const colIndex = Array.from({ length: w + 2 * r }, (_, i) => mirrorIndex(i - r, w));
@@ -74,16 +75,9 @@ export function gaussianBlur(x: Tensor, sigma: number, truncate = 4): Tensor {
   return out;
 }
 
-export function gaussianKernel(sigma: number, truncate = 4): Float64Array {
-  const radius = Math.max(0, Math.round(truncate * sigma));
-  const k = new Float64Array(2 * radius + 1);
-  let total = 0;
-  for (let i = -radius; i <= radius; i++) {
-    k[i + radius] = Math.exp(-(i * i) / (2 * sigma * sigma));
-    total += k[i + radius];
-  }
-  for (let i = 0; i < k.length; i++) k[i] /= total;
-  return k;
+/** The blur's kernel: the Gaussian cut at radius round(truncate * sigma), as scipy cuts it. */
+export function blurKernel(sigma: number, truncate = 4): Float64Array {
+  return gaussianKernel(sigma, Math.max(0, Math.round(truncate * sigma)));
 }
 
 /** Blur strengths tried when choosing the best one: 0.3 to 3 pixels. */

@@ -2,9 +2,11 @@ import { stat } from 'node:fs/promises';
 import { HourglassError, invalid } from '../../core/errors.js';
 import { gatherRows, tensor, type Tensor } from '../../core/tensor.js';
 import { Rng } from '../../core/rng.js';
+import { holdOutRows } from '../../data/dataset.js';
 import { loadFashionMnist } from '../../data/fashion-mnist.js';
 import { isArrayPath, readImageArray } from './array-file.js';
 import { listImages, readImage, type ColorMode } from './image-file.js';
+import { RANDOM_STREAMS } from '../../core/random-streams.js';
 
 export interface DenoiseDataOptions {
   /** 'fashion-mnist', an image array (.npy, .idx[.gz]), or a folder of PNG/JPEG images. */
@@ -51,12 +53,9 @@ export async function loadDenoiseData(o: DenoiseDataOptions): Promise<DenoiseDat
   else throw new HourglassError('FILE_NOT_FOUND', `--data ${o.data}: not an existing folder, nor a .npy or .idx file; use ${DENOISE_DATA_HELP}`);
   const split = o.testSplit ?? 0.1;
   if (!(split > 0 && split < 1)) throw invalid(`--test-split must be in (0, 1), got ${split}`);
-  const n = all.shape[0];
-  const nTest = Math.round(n * split);
-  if (nTest < 1 || nTest >= n) throw invalid(`${o.data} gives ${n} images: too few to hold out ${split} of them as test images`);
-  const order = new Rng(seed ^ 0x7e57).permutation(n);
-  let trainIdx = order.subarray(nTest);
-  let testIdx = order.subarray(0, nTest);
+  const rows = holdOutRows(all.shape[0], split, new Rng(RANDOM_STREAMS.testSplit(seed)), `${o.data} (images)`);
+  let trainIdx = rows.kept;
+  let testIdx = rows.held;
   if (o.limit !== undefined) trainIdx = trainIdx.subarray(0, o.limit);
   if (o.testLimit !== undefined) testIdx = testIdx.subarray(0, o.testLimit);
   return {

@@ -3,11 +3,12 @@ import { mkdir } from 'node:fs/promises';
 import { invalid } from '../../core/errors.js';
 import { opt, type Command } from '../command.js';
 import { DATA_HELP, loadData, type LoadedData } from '../datasets.js';
-import { checkRunDirectory } from '../train-run.js';
+import { checkRunDirectory, defaultRunDirectory } from '../run-directory.js';
 import { ProgressPrinter } from '../progress.js';
 import { COMPARE_METHODS, compareBottlenecks, type CompareMethod } from '../../apps/compare.js';
-import { compareTable, writeCompareReport } from '../../report/compare-report.js';
+import { compareTable, writeCompareReport } from '../../apps/compare-report.js';
 import { SYNTHETIC_NAMES, syntheticData } from '../../data/synthetic.js';
+import { RANDOM_STREAMS } from '../../core/random-streams.js';
 
 export const compareCommand: Command = {
   name: 'compare',
@@ -32,7 +33,7 @@ export const compareCommand: Command = {
   async run(o) {
     const spec = opt.string(o, 'data') as string;
     const synthetic = (SYNTHETIC_NAMES as readonly string[]).includes(spec);
-    const dir = opt.string(o, 'out') ?? path.join('runs', `compare-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+    const dir = opt.string(o, 'out') ?? defaultRunDirectory('compare');
     await checkRunDirectory(dir, opt.flag(o, 'overwrite'), { '--data': spec });
     const seed = opt.number(o, 'seed') as number;
     const { train, test } = synthetic ? syntheticSplit(spec, seed, opt.number(o, 'limit')) : await fileOrFashion(spec, o);
@@ -79,7 +80,7 @@ function syntheticSplit(name: string, seed: number, limit: number | undefined): 
     const d = syntheticData(name, { samples, seed: s });
     return { x: d.x, labels: d.labels, classNames: Array.from({ length: 10 }, (_, i) => `t in [${i / 10}, ${(i + 1) / 10})`), imageShape: null, columns: null, source: `${name} (intrinsic dimension ${d.intrinsicDimension})` };
   };
-  return { train: make(limit ?? 5000, seed), test: make(2000, seed + 1) };
+  return { train: make(limit ?? 5000, seed), test: make(2000, RANDOM_STREAMS.syntheticTest(seed)) };
 }
 
 async function fileOrFashion(spec: string, o: Record<string, unknown>): Promise<{ train: LoadedData; test: LoadedData }> {

@@ -1,7 +1,6 @@
-import path from 'node:path';
 import { invalid } from '../../core/errors.js';
 import { opt, type Command } from '../command.js';
-import { checkRunDirectory } from '../train-run.js';
+import { checkRunDirectory, defaultRunDirectory } from '../run-directory.js';
 import { ProgressPrinter } from '../progress.js';
 import { DENOISE_BENCH_DEFAULTS, runDenoiseBenchmark } from '../../apps/denoise/benchmark.js';
 import type { DenoiserArch } from '../../apps/denoise/denoiser.js';
@@ -30,7 +29,7 @@ export const denoiseBenchCommand: Command = {
     const arch = opt.string(o, 'arch') as DenoiserArch;
     if (arch !== 'dense' && arch !== 'conv') throw invalid(`--arch must be dense or conv, got '${arch}'`);
     const epochs = opt.number(o, 'epochs') as number;
-    const dir = opt.string(o, 'out') ?? path.join('runs', `denoise-bench-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+    const dir = opt.string(o, 'out') ?? defaultRunDirectory('denoise-bench');
     await checkRunDirectory(dir, opt.flag(o, 'overwrite'));
     const json = opt.flag(o, 'json');
     const printer = new ProgressPrinter(process.stderr, (o.progress as boolean | undefined) ?? process.stderr.isTTY === true);

@@ -5,7 +5,7 @@ import { Rng } from '../../core/rng.js';
 import { sliceRows } from '../../core/tensor.js';
 import { splitValidation } from '../../data/dataset.js';
 import { opt, type Command } from '../command.js';
-import { checkRunDirectory } from '../train-run.js';
+import { checkRunDirectory, defaultRunDirectory } from '../run-directory.js';
 import { ProgressPrinter } from '../progress.js';
 import { describeModel } from '../describe.js';
 import { CORRUPTION_HELP, formatCorruption, parseCorruption } from '../../apps/denoise/corruption.js';
@@ -14,6 +14,7 @@ import { DENOISE_DATA_HELP, loadDenoiseData } from '../../apps/denoise/training-
 import { evaluateDenoising, formatDb, formatDenoiseTable, marginOverFilters, sweepFor } from '../../apps/denoise/evaluation.js';
 import { writeDenoiseReport } from '../../apps/denoise/report.js';
 import type { ColorMode } from '../../apps/denoise/image-file.js';
+import { RANDOM_STREAMS } from '../../core/random-streams.js';
 
 /** Clean images on which the Gaussian blur baseline picks its sigma: enough for a stable choice, few enough to be quick. */
 const BLUR_TUNING_IMAGES = 1000;
@@ -54,7 +55,7 @@ export const denoiseTrainCommand: Command = {
     const seed = opt.number(o, 'seed') as number;
     const split = opt.number(o, 'validation-split') as number;
     if (!(split > 0 && split < 1)) throw invalid(`--validation-split must be in (0, 1), got ${split}`);
-    const dir = opt.string(o, 'out') ?? path.join('runs', `denoise-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+    const dir = opt.string(o, 'out') ?? defaultRunDirectory('denoise');
     await checkRunDirectory(dir, opt.flag(o, 'overwrite'), { '--data': opt.string(o, 'data') });
 
     const data = await loadDenoiseData({
@@ -68,7 +69,7 @@ export const denoiseTrainCommand: Command = {
       color: opt.string(o, 'color') as ColorMode,
       seed,
     });
-    const parts = splitValidation(data.train, split, new Rng(seed ^ 0x7a11d));
+    const parts = splitValidation(data.train, split, new Rng(RANDOM_STREAMS.validationSplit(seed)));
     const denoiser = Denoiser.create({
       imageShape: data.train.shape.slice(1),
       noise,

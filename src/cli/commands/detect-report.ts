@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { opt, type Command } from '../command.js';
 import { DATA_HELP } from '../datasets.js';
-import { checkRunDirectory } from '../train-run.js';
-import { loadLabelledData } from '../detect-data.js';
+import { checkRunDirectory } from '../run-directory.js';
+import { loadAnomalyReportData } from '../detect-data.js';
 import { AnomalyDetector } from '../../apps/anomaly/anomaly-detector.js';
 import { writeAnomalyReport } from '../../apps/anomaly/anomaly-report.js';
 import { describeEvaluation } from './detect-fit.js';
@@ -28,7 +28,7 @@ export const detectReportCommand: Command = {
     const detector = await AnomalyDetector.load(opt.string(o, 'model') as string);
     const fitted = detector.provenance?.normalClass;
     const normalClass = opt.number(o, 'normal-class') ?? (typeof fitted === 'number' ? fitted : null);
-    const { data, anomalyLabels, classLabels } = await loadLabelledData(opt.string(o, 'data') as string, {
+    const { data, anomalyLabels, classLabels } = await loadAnomalyReportData(opt.string(o, 'data') as string, {
       split: opt.string(o, 'split') === 'train' ? 'train' : 'test',
       dataDir: opt.string(o, 'data-dir'),
       limit: opt.number(o, 'limit'),

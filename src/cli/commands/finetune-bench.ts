@@ -1,7 +1,6 @@
-import path from 'node:path';
 import { invalid } from '../../core/errors.js';
 import { opt, type Command } from '../command.js';
-import { checkRunDirectory } from '../train-run.js';
+import { checkRunDirectory, defaultRunDirectory } from '../run-directory.js';
 import { experimentTable, runFinetuneExperiment } from '../../apps/finetune-experiment.js';
 import type { PretrainArch } from '../../apps/finetune-pretrain.js';
 
@@ -27,7 +26,7 @@ export const finetuneBenchCommand: Command = {
     const dataset = rest[0] ?? 'fashion-mnist';
     if (dataset !== 'fashion-mnist' || rest.length > 1)
       throw invalid(`'hourglass finetune bench' runs on fashion-mnist only, got '${rest.join(' ')}'`);
-    const out = opt.string(o, 'out') ?? path.join('runs', `finetune-bench-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+    const out = opt.string(o, 'out') ?? defaultRunDirectory('finetune-bench');
     await checkRunDirectory(out, opt.flag(o, 'overwrite'), { '--pretrained': opt.string(o, 'pretrained') });
     const result = await runFinetuneExperiment({
       outDir: out,

@@ -11,7 +11,7 @@ import { linePlot, svgToPng } from '../../report/line-plot.js';
 import { opt, type Command } from '../command.js';
 import { DATA_HELP, loadData, type LoadedData } from '../datasets.js';
 import { ID_COLUMN_HELP } from '../id-column.js';
-import { checkRunDirectory } from '../train-run.js';
+import { checkRunDirectory, defaultRunDirectory } from '../run-directory.js';
 
 /** Components listed one by one on the terminal; the rest are summed up in the cumulative line. */
 const LISTED_COMPONENTS = 10;
@@ -58,7 +58,7 @@ export const pcaCommand: Command = {
 
     const data = opt.string(o, 'data') as string;
     const dataDir = opt.string(o, 'data-dir');
-    const dir = opt.string(o, 'out') ?? path.join('runs', `pca-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+    const dir = opt.string(o, 'out') ?? defaultRunDirectory('pca');
     await checkRunDirectory(dir, opt.flag(o, 'overwrite'), { '--data': data, '--test-data': opt.string(o, 'test-data') });
     const idColumn = opt.string(o, 'id-column');
     const train = await loadData(data, 'train', { limit: opt.number(o, 'limit'), dataDir, idColumn });

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import type { Tensor } from '../core/tensor.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import type { CompareEntry, CompareMethod } from '../apps/compare.js';
-import { firstRows } from '../apps/compare.js';
-import { imageGrid } from './image-grid.js';
-import { linePlot } from './line-plot.js';
-import { scatterPlot } from './scatter-plot.js';
-import { svgRow, svgToPng } from './svg.js';
+import type { CompareEntry, CompareMethod } from './compare.js';
+import { firstRows } from './compare.js';
+import { imageGrid } from '../report/image-grid.js';
+import { linePlot } from '../report/line-plot.js';
+import { scatterPlot } from '../report/scatter-plot.js';
+import { svgRow, svgToPng } from '../report/svg.js';
 
 const METHOD_NAMES: Record<CompareMethod, string> = { pca: 'PCA', dense: 'dense autoencoder', conv: 'conv autoencoder' };
 

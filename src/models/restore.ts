@@ -3,7 +3,7 @@ import { sameShape, shapeToString, type Tensor } from '../core/tensor.js';
 import { scalerFromJSON, type Scaler } from '../data/scaler.js';
 import type { Buffer, Param } from '../layers/layer.js';
 import type { TrainingRecord } from '../train/fit.js';
-import type { ModelFileContents } from './model-file.js';
+import type { ModelFileContents } from '../io/model-file.js';
 
 /**
  * Copies a model file's tensors into a freshly built model's parameters and buffers,

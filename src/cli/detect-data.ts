@@ -82,7 +82,7 @@ export async function loadAnomalyReportData(
   spec: string,
   { split, dataDir, limit, labels, normalClass }: { split: 'train' | 'test'; dataDir?: string; limit?: number; labels?: string; normalClass: number | null },
 ): Promise<{ data: LoadedData; anomalyLabels: Uint8Array | null; classLabels: Uint8Array | null }> {
-  // A data set with its own labels (Fashion-MNIST) keeps them; --labels is for data files.
+  // A data set with its own labels (Fashion-MNIST) keeps them; --label-file is for data files.
   const labelled = await loadLabelledData(spec, split, { dataDir, limit, labelFile: spec === 'fashion-mnist' ? undefined : labels, required: false });
   const data: LoadedData = { ...labelled, labels: null };
   if (!labelled.labels) return { data, anomalyLabels: null, classLabels: null };

@@ -50,7 +50,7 @@ export function thresholdFromNormalScores(rule: ThresholdRule, stats: ScoreStati
     case 'zscore':
       return stats.mean + rule.z * stats.std;
     case 'max-f1':
-      throw invalid('the max-f1 threshold is chosen on labelled validation data: call calibrate(x, labels) (CLI: --validation with --validation-labels)');
+      throw invalid('the max-f1 threshold is chosen on labelled validation data: call calibrate(x, labels) (CLI: --validation with --validation-label-file)');
   }
 }
 

@@ -68,6 +68,11 @@ function checkConvCommon(fn: string, g: Conv2dGeometry): void {
 /** Output [height, width] of a convolution: floor((in + 2 pad - kernel) / stride) + 1. Throws when the kernel does not fit. */
 export function conv2dOutputSize(g: Conv2dGeometry, fn = 'conv2dOutputSize'): [number, number] {
   checkConvCommon(fn, g);
+  return slidingWindowOutputSize(fn, g);
+}
+
+/** Where a window (kernel, stride, padding) fits in a padded input: floor((in + 2 pad - kernel) / stride) + 1 per axis. */
+function slidingWindowOutputSize(fn: string, g: { height: number; width: number; kernel: readonly number[]; stride: readonly number[]; padding: readonly number[] }): [number, number] {
   const size = (i: 0 | 1, input: number): number => {
     const padded = input + 2 * g.padding[i];
     if (padded < g.kernel[i])
@@ -184,13 +189,7 @@ export function pool2dOutputSize(g: Pool2dGeometry, fn = 'pool2dOutputSize'): [n
   checkPair(fn, 'padding', g.padding, 0);
   if (2 * g.padding[0] > g.kernel[0] || 2 * g.padding[1] > g.kernel[1])
     throw invalid(`${fn}: padding ${g.padding.join('x')} must be at most half the kernel ${g.kernel.join('x')}`);
-  const size = (i: 0 | 1, input: number): number => {
-    const padded = input + 2 * g.padding[i];
-    if (padded < g.kernel[i])
-      throw shapeMismatch(`${fn}: kernel ${g.kernel.join('x')} is larger than the padded input ${g.height + 2 * g.padding[0]}x${g.width + 2 * g.padding[1]}`);
-    return Math.floor((padded - g.kernel[i]) / g.stride[i]) + 1;
-  };
-  return [size(0, g.height), size(1, g.width)];
+  return slidingWindowOutputSize(fn, g);
 }
 
 function poolArgs(kind: PoolKind, g: Pool2dGeometry): unknown[] {

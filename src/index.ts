@@ -44,8 +44,7 @@ export { AnomalyDetector, type AnomalyDetectorOptions } from './apps/anomaly/ano
 export { scoreCsvFile } from './apps/anomaly/score-csv.js';
 export { Denoiser, type DenoiserOptions } from './apps/denoise/denoiser.js';
 export { parseCorruption, corrupt, corruptionTransform } from './apps/denoise/corruption.js';
-export { Codec } from './apps/codec/codec.js';
-export { trainCodec } from './apps/codec/train-codec.js';
+export { Codec, type CodecOptions, type CodecFitOptions, type CodecLoadOptions, type CodecMetrics } from './apps/codec/codec.js';
 export { encodeHgc, decodeHgc } from './apps/codec/hgc-container.js';
 
 export { auroc } from './metrics/auroc.js';

@@ -92,8 +92,8 @@ async function benchThroughput(): Promise<unknown> {
   const imageModel = denseAutoencoder({ inputShape: [1, 28, 28], hidden: [256, 64], bottleneck: 32, seed: 0 });
   const imageDetector = await new AnomalyDetector({ model: imageModel }).fit(gatherRows(train.images, rows), { epochs: 5, batchSize: 64, seed: 0 });
   const table30 = syntheticTable(30, 5, 7);
-  const tableModel = denseAutoencoder({ inputDim: 30, hidden: [16], bottleneck: 5, outputActivation: 'linear', seed: 0 });
-  const tableDetector = await new AnomalyDetector({ model: tableModel, scaler: new StandardScaler() }).fit(table30(20000), { epochs: 3, batchSize: 256, seed: 0 });
+  const tableModel = denseAutoencoder({ inputDim: 30, hidden: [16], bottleneck: 5, outputActivation: 'linear', scaler: new StandardScaler(), seed: 0 });
+  const tableDetector = await new AnomalyDetector({ model: tableModel }).fit(table30(20000), { epochs: 3, batchSize: 256, seed: 0 });
   const rowsX = table30(200000);
   const cases: ThroughputCase[] = [
     { what: 'images: 784-256-64-32 autoencoder, 10,000 test images', detector: imageDetector, model: imageModel, x: test.images, unit: 'images/s' },
@@ -189,8 +189,7 @@ async function benchStreaming(rows: number): Promise<unknown> {
   const normal = makeRows(20000);
   const names = Array.from({ length: columns }, (_, j) => `x${j}`);
   const detector = new AnomalyDetector({
-    model: denseAutoencoder({ inputDim: columns, hidden: [16], bottleneck: 5, outputActivation: 'linear', seed: 0 }),
-    scaler: new StandardScaler(),
+    model: denseAutoencoder({ inputDim: columns, hidden: [16], bottleneck: 5, outputActivation: 'linear', scaler: new StandardScaler(), seed: 0 }),
     featureNames: names,
   });
   await detector.fit(normal, { epochs: 5, batchSize: 256, seed: 0 });

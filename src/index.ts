@@ -27,6 +27,7 @@ export { denseAutoencoder, type DenseAutoencoderOptions } from './models/dense-p
 export { convAutoencoder, type ConvAutoencoderOptions } from './models/conv-preset.js';
 export { buildAutoencoder } from './models/build.js';
 export { PCA, type PcaOptions } from './models/pca.js';
+export type { Model, ModelKind, Reconstructor, ReconstructionMetrics, ErrorMetric } from './models/contract.js';
 
 export { loadFashionMnist, FASHION_MNIST_CLASS_NAMES, type LabeledImages } from './data/fashion-mnist.js';
 export { readIdx, writeIdx } from './data/idx.js';
@@ -40,12 +41,12 @@ export { saveModelFile, loadModelFile, type ModelFileContents } from './io/model
 export { compareBottlenecks, type CompareOptions, type CompareEntry } from './apps/compare.js';
 export { Classifier } from './models/classifier.js';
 
-export { AnomalyDetector, type AnomalyDetectorOptions } from './apps/anomaly/anomaly-detector.js';
+export { AnomalyDetector, type AnomalyDetectorOptions, type DetectorFitOptions, type DetectorEvaluation } from './apps/anomaly/anomaly-detector.js';
 export { scoreCsvFile } from './apps/anomaly/score-csv.js';
-export { Denoiser, type DenoiserOptions } from './apps/denoise/denoiser.js';
+export { Denoiser, type DenoiserOptions, type DenoiserFitOptions, type DenoiseMetrics, type DenoiseEvaluateOptions } from './apps/denoise/denoiser.js';
+export { loadModel, type AnyModel } from './apps/load-model.js';
 export { parseCorruption, corrupt, corruptionTransform } from './apps/denoise/corruption.js';
-export { Codec } from './apps/codec/codec.js';
-export { trainCodec } from './apps/codec/train-codec.js';
+export { Codec, type CodecOptions, type CodecFitOptions, type CodecLoadOptions, type CodecMetrics } from './apps/codec/codec.js';
 export { encodeHgc, decodeHgc } from './apps/codec/hgc-container.js';
 
 export { auroc } from './metrics/auroc.js';

@@ -36,7 +36,7 @@ function writeTable(name: string, columns: string[], data: number[][], order = c
 
 async function fitted(): Promise<AnomalyDetector> {
   const normal = await readNumericCsv(writeTable('normal.csv', COLUMNS, rows(400, 1, false)));
-  return new AnomalyDetector({ model: new PCA({ nComponents: 2 }), scaler: new StandardScaler(), featureNames: normal.columns }).fit(normal.data);
+  return new AnomalyDetector({ model: new PCA({ nComponents: 2, scaler: new StandardScaler() }), featureNames: normal.columns }).fit(normal.data);
 }
 
 test('scoring a CSV in chunks gives the in-memory scores, names the contributing column, matches columns by name', async () => {

@@ -40,7 +40,7 @@ function table(n: number, anomalies: number, seed: number): { x: Tensor; labels:
 test('a PCA detector on a table: standardised on normal data, ranks anomalies first, explains them by the right column', async () => {
   const normal = table(600, 0, 1).x;
   const { x, labels } = table(300, 30, 2);
-  const detector = new AnomalyDetector({ model: new PCA({ nComponents: 3 }), scaler: new StandardScaler(), featureNames: COLUMNS });
+  const detector = new AnomalyDetector({ model: new PCA({ nComponents: 3, scaler: new StandardScaler() }), featureNames: COLUMNS });
   await detector.fit(normal);
   const scaler = detector.inputScaler as StandardScaler;
   assert.ok(Math.abs(scaler.mean![3] - 300) < 15, `column means learned from the normal data: ${scaler.mean![3]}`);
@@ -66,8 +66,8 @@ test('save and load keep scores, threshold, scaler and column names; other model
   const dir = tempDir('detector');
   const normal = table(400, 0, 3).x;
   const { x } = table(100, 10, 4);
-  const model = denseAutoencoder({ inputDim: FEATURES, hidden: [16], bottleneck: 3, outputActivation: 'linear', seed: 1 });
-  const detector = new AnomalyDetector({ model, score: ['mse', 'mae'], latentWeight: 0.5, scaler: new StandardScaler(), featureNames: COLUMNS, threshold: { kind: 'zscore', z: 2.5 } });
+  const model = denseAutoencoder({ inputDim: FEATURES, hidden: [16], bottleneck: 3, outputActivation: 'linear', scaler: new StandardScaler(), seed: 1 });
+  const detector = new AnomalyDetector({ model, score: ['mse', 'mae'], latentWeight: 0.5, featureNames: COLUMNS, threshold: { kind: 'zscore', z: 2.5 } });
   await detector.fit(normal, { epochs: 3, batchSize: 32, seed: 1 });
   const file = path.join(dir, 'detector.safetensors');
   await detector.save(file);
@@ -87,7 +87,7 @@ test('save and load keep scores, threshold, scaler and column names; other model
 
 test('bad input: wrong width, NaN, empty normal set, unfitted use, no anomalies to calibrate on', async () => {
   const normal = table(200, 0, 5).x;
-  const detector = new AnomalyDetector({ model: new PCA({ nComponents: 2 }), scaler: new StandardScaler(), featureNames: COLUMNS });
+  const detector = new AnomalyDetector({ model: new PCA({ nComponents: 2, scaler: new StandardScaler() }), featureNames: COLUMNS });
   assert.throws(() => detector.score(normal), /not fitted yet; call fit\(normalData\) first/);
   await assert.rejects(detector.fit(tensor([0, FEATURES])), /normal data holds 0 samples; a detector needs at least 2/);
   await detector.fit(normal);
@@ -108,7 +108,7 @@ test('bad input: wrong width, NaN, empty normal set, unfitted use, no anomalies 
 test('threshold rules and max-F1 calibration on labelled data', async () => {
   const normal = table(500, 0, 6).x;
   const { x, labels } = table(200, 40, 7);
-  const detector = await new AnomalyDetector({ model: new PCA({ nComponents: 3 }), scaler: new StandardScaler() }).fit(normal);
+  const detector = await new AnomalyDetector({ model: new PCA({ nComponents: 3, scaler: new StandardScaler() }) }).fit(normal);
   const stats = detector.normalScores;
   detector.setThreshold({ kind: 'zscore', z: 3 });
   assert.ok(Math.abs(detector.threshold - (stats.mean + 3 * stats.std)) < 1e-9);
@@ -155,4 +155,56 @@ test('a convolutional autoencoder detector with a latent term saves and loads', 
   // A code too wide for a Gaussian is refused with the way out.
   const wide = convAutoencoder({ inputShape: [1, 28, 28], filters: [8, 32], seed: 2 });
   await assert.rejects(new AnomalyDetector({ model: wide, latentWeight: 1 }).fit(train.images, { epochs: 1, batchSize: 100 }), /at most 1024 values; this bottleneck has 1568.*--bottleneck/);
+});
+
+test('a detector on a PCA with a StandardScaler: the scaler is the model\'s, fitted by the model, never replaced or refitted by the detector', async () => {
+  const scaler = new StandardScaler();
+  const pca = new PCA({ nComponents: 3, scaler });
+  // The model's own fit fits its scaler on this data ...
+  await pca.fit(table(300, 0, 11).x);
+  const before = JSON.stringify(scaler.toJSON());
+  // ... and the detector, refitting the PCA on other data, leaves that scaler as it is.
+  const detector = await new AnomalyDetector({ model: pca }).fit(table(500, 0, 12).x);
+  assert.equal(pca.scaler, scaler);
+  assert.equal(detector.inputScaler, scaler);
+  assert.equal(JSON.stringify(scaler.toJSON()), before);
+  // Scores are reconstruction errors in the scaler's space.
+  const { x, labels } = table(200, 20, 13);
+  assert.deepEqual([...detector.score(x)], [...pca.reconstructionError(x, 'mse')]);
+  assert.ok(auroc(labels, detector.score(x)) > 0.99);
+  assert.throws(() => new AnomalyDetector({ model: pca, scaler: new StandardScaler() } as never), /takes no scaler: give it to the model/);
+});
+
+test('trainModel: false scores with an autoencoder fitted beforehand and leaves it untouched; an unfitted model is refused', async () => {
+  const normal = table(400, 0, 14).x;
+  const model = denseAutoencoder({ inputDim: FEATURES, hidden: [16], bottleneck: 3, outputActivation: 'linear', scaler: new StandardScaler(), seed: 2 });
+  await model.fit(normal, { epochs: 2, batchSize: 32, seed: 2 });
+  const history = model.history;
+  const weights = Float32Array.from(model.params()[0].value.data);
+  const detector = await new AnomalyDetector({ model }).fit(table(300, 0, 15).x, { trainModel: false });
+  assert.equal(model.history, history, 'no new training');
+  assert.equal(detector.history, history);
+  assert.deepEqual(model.params()[0].value.data, weights);
+  const { x } = table(100, 10, 16);
+  assert.deepEqual([...detector.score(x)], [...model.reconstructionError(x)]);
+  const fresh = denseAutoencoder({ inputDim: FEATURES, hidden: [16], bottleneck: 3, outputActivation: 'linear', seed: 2 });
+  await assert.rejects(new AnomalyDetector({ model: fresh }).fit(normal, { trainModel: false }), /trainModel: false needs a model that is already fitted/);
+});
+
+test('a detector file from before the model owned its scaler (a PCA\'s scaler in the detector\'s extra.scaler) still loads', async () => {
+  const normal = table(400, 0, 17).x;
+  const { x } = table(100, 10, 18);
+  const detector = await new AnomalyDetector({ model: new PCA({ nComponents: 3, scaler: new StandardScaler() }), featureNames: COLUMNS }).fit(normal);
+  const contents = detector.toModelFile();
+  // The old layout: the PCA's own metadata without a scaler, the scaler next to the detector record.
+  const modelExtra = { ...(contents.extra!.model_extra as Record<string, unknown>) };
+  const scalerJson = modelExtra.scaler;
+  delete modelExtra.scaler;
+  const old = { ...contents, extra: { ...contents.extra, model_extra: modelExtra, scaler: scalerJson } };
+  const loaded = AnomalyDetector.fromModelFile(old, 'old.safetensors');
+  assert.equal(loaded.modelKind, 'pca');
+  assert.ok(loaded.model.scaler, 'the scaler is on the PCA');
+  assert.deepEqual(loaded.model.scaler!.toJSON(), scalerJson);
+  assert.deepEqual([...loaded.score(x)], [...detector.score(x)]);
+  assert.equal(loaded.threshold, detector.threshold);
 });

@@ -96,7 +96,7 @@ test('bad input: one clear line, non-zero exit, nothing written', async () => {
   writeFileSync(at('loud.npy'), encodeNpy({ shape: [1, 28, 28], data: new Float32Array(784).fill(3.5) }));
   writeFileSync(at('grey.npy'), encodeNpy({ shape: [2, 28, 28], data: new Float32Array(1568) }));
   const rgb = at('rgb.safetensors');
-  await Denoiser.create({ imageShape: [3, 28, 28], noise: 'gaussian:0.2', hidden: [8], bottleneck: 4 }).save(rgb);
+  await new Denoiser({ imageShape: [3, 28, 28], noise: 'gaussian:0.2', hidden: [8], bottleneck: 4 }).save(rgb);
   mkdirSync(at('full'));
   writeFileSync(at('full', 'keep.txt'), 'existing');
 

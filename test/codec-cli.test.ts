@@ -37,7 +37,7 @@ before(async () => {
   images = data.images.data;
   for (const [name, seed] of [['codec.safetensors', 0], ['other.safetensors', 1]] as const) {
     const model = denseAutoencoder({ inputShape: [1, 28, 28], hidden: [32], bottleneck: 8, seed });
-    await new Codec(model, Codec.calibrate(model, data.images), { bits: 4 }).save(file(name));
+    await new Codec({ model, bits: 4 }).calibrate(data.images).save(file(name));
   }
   await denseAutoencoder({ inputShape: [1, 28, 28], hidden: [32], bottleneck: 8 }).save(file('plain.safetensors'));
   const pixels = Buffer.from(images.subarray(0, 784).map((v) => Math.round(v * 255)));

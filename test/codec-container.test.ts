@@ -8,6 +8,7 @@ import { HourglassError } from '../src/core/errors.js';
 import { Rng } from '../src/core/rng.js';
 import { tensor, type Tensor } from '../src/core/tensor.js';
 import { denseAutoencoder } from '../src/models/dense-preset.js';
+import { PCA } from '../src/models/pca.js';
 import { Codec } from '../src/apps/codec/codec.js';
 import { decodeHgc, encodeHgc, ENTROPY_CODERS, hgcOverheadBytes } from '../src/apps/codec/hgc-container.js';
 import { dequantize, quantize } from '../src/apps/codec/latent-quantizer.js';
@@ -21,7 +22,7 @@ function images(n: number, seed: number): Tensor {
 
 function smallCodec(seed = 0, bits = 5): Codec {
   const model = denseAutoencoder({ inputShape: [1, 8, 8], hidden: [16], bottleneck: 6, seed });
-  return new Codec(model, Codec.calibrate(model, images(300, 100 + seed)), { bits });
+  return new Codec({ model, bits }).calibrate(images(300, 100 + seed));
 }
 
 function assertHourglassError(run: () => unknown, code: string, pattern: RegExp): void {
@@ -105,7 +106,7 @@ test('container: decoding with another model is refused with both hashes in the 
   assertHourglassError(() => other.decode(bytes, 'x.hgc'), 'MODEL_MISMATCH', /x\.hgc was compressed with another model \(model hash [0-9a-f]{6}; this model's is [0-9a-f]{6}\)/);
   // Same weights, different calibration: also another model as far as decoding goes.
   const base = smallCodec(0);
-  const recalibrated = new Codec(base.model, Codec.calibrate(base.model, images(300, 999)), { bits: 5 });
+  const recalibrated = new Codec({ model: base.model, bits: 5 }).calibrate(images(300, 999));
   assertHourglassError(() => recalibrated.decode(bytes, 'x.hgc'), 'MODEL_MISMATCH', /another model/);
 });
 
@@ -170,4 +171,55 @@ test('codec: save and load keep the hash; a plain autoencoder needs calibrating 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('the model hash of an autoencoder codec is the one earlier versions computed (old .hgc files keep decoding)', async () => {
+  const { createHash } = await import('node:crypto');
+  const model = denseAutoencoder({ inputShape: [1, 8, 8], hidden: [16], bottleneck: 6, seed: 3 });
+  const codec = new Codec({ model, bits: 5 }).calibrate(images(300, 103));
+  // The formula as it was written for autoencoders: architecture(), scaler, params and buffers by name.
+  const hash = createHash('sha256');
+  hash.update('hourglass codec model v1\n');
+  hash.update(JSON.stringify(model.architecture()));
+  hash.update('\n');
+  hash.update(JSON.stringify(model.scaler?.toJSON() ?? null));
+  hash.update('\n');
+  for (const { name, value } of [...model.params(), ...model.buffers()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    hash.update(`${name}\0${value.shape.join(',')}\0`);
+    hash.update(new Uint8Array(value.data.buffer, value.data.byteOffset, value.data.byteLength));
+  }
+  hash.update(JSON.stringify(codec.calibration));
+  assert.equal(codec.hashHex, hash.digest().subarray(0, 4).toString('hex'));
+});
+
+test('a PCA codec: fit quantises its projections, round-trips through .hgc bytes and its model file, and evaluates', async () => {
+  const train = images(400, 21);
+  const x = images(20, 22);
+  const codec = await new Codec({ model: new PCA({ nComponents: 6 }), bits: 6 }).fit(train);
+  assert.equal(codec.kind, 'codec');
+  assert.ok(codec.isFitted);
+  assert.equal(codec.history, null);
+  assert.equal(codec.calibration.latentSize, 6);
+  const bytes = codec.encode(x);
+  const decoded = codec.decode(bytes);
+  assert.deepEqual(decoded.shape, x.shape);
+  // Decoding is the PCA's reconstruction up to the quantisation of its codes.
+  const exact = codec.model.reconstruct(x);
+  let worst = 0;
+  for (let i = 0; i < x.data.length; i++) worst = Math.max(worst, Math.abs(decoded.data[i] - exact.data[i]));
+  assert.ok(worst > 0 && worst < 0.25, `largest change by quantisation ${worst}`);
+  const metrics = codec.evaluate(x);
+  assert.equal(metrics.samples, 20);
+  assert.equal(metrics.bytes, bytes.length);
+  assert.ok(Math.abs(metrics.bitsPerSample - (bytes.length * 8) / 20) < 1e-9);
+  assert.ok(metrics.compressionRatio > 1 && metrics.psnr > 5 && metrics.mse > 0);
+  const dir = await mkdtemp(path.join(tmpdir(), 'hourglass-pca-codec-'));
+  const file = path.join(dir, 'pca-codec.safetensors');
+  await codec.save(file);
+  const loaded = await Codec.load(file);
+  assert.equal(loaded.model.kind, 'pca');
+  assert.equal(loaded.hashHex, codec.hashHex);
+  assert.deepEqual(loaded.decode(bytes).data, decoded.data);
+  assert.throws(() => new Codec({ model: new PCA({ nComponents: 2 }), bits: 4 }).encode(x), /not calibrated yet/);
+  await rm(dir, { recursive: true, force: true });
 });

@@ -5,7 +5,7 @@ import { sliceRows, type Tensor } from '../src/core/tensor.js';
 import { loadFashionMnist } from '../src/data/fashion-mnist.js';
 import { denseAutoencoder } from '../src/models/dense-preset.js';
 import { QuantizationNoiseNetwork } from '../src/apps/codec/quantization-noise.js';
-import { trainCodec } from '../src/apps/codec/train-codec.js';
+import { Codec } from '../src/apps/codec/codec.js';
 import { measureCodec } from '../src/apps/codec/rate-distortion.js';
 import { PsnrLoss } from '../src/apps/codec/psnr-loss.js';
 import { meanPsnr } from '../src/metrics/psnr.js';
@@ -66,17 +66,11 @@ test('noise network: evaluation mode is the plain autoencoder; training mode mov
   assert.throws(() => new QuantizationNoiseNetwork(model, { bits: 4, step: 'shared', rateWeight: -1 }, new Rng(0)), /rate weight/);
 });
 
-test('trainCodec: a rate weight buys smaller files with a shared step; annealing adds epochs', async () => {
+test('Codec.fit: a rate weight buys smaller files with a shared step; annealing adds epochs', async () => {
   const sizes: number[] = [];
   for (const rateWeight of [0, 0.5]) {
-    const { codec, training } = await trainCodec(tinyModel(), train, {
-      bits: 4,
-      step: 'shared',
-      rateWeight,
-      loss: 'mse',
-      annealEpochs: 1,
-      fit: { epochs: 3, batchSize: 64, seed: 0 },
-    });
+    const codec = await new Codec({ model: tinyModel(), bits: 4, step: 'shared', rateWeight, loss: 'mse', annealEpochs: 1 }).fit(train, { epochs: 3, batchSize: 64, seed: 0 });
+    const training = codec.history!;
     assert.equal(training.epochs.length, 4);
     assert.equal(codec.calibration.step, 'shared');
     assert.equal(codec.training?.rateWeight, rateWeight);
@@ -87,9 +81,10 @@ test('trainCodec: a rate weight buys smaller files with a shared step; annealing
   assert.ok(sizes[1] < sizes[0] - 0.5, `bytes per image without and with the rate term: ${sizes.map((s) => s.toFixed(2)).join(', ')}`);
 });
 
-test('trainCodec: decoder-only epochs on quantised codes leave the encoder and its calibration unchanged', async () => {
-  const { codec } = await trainCodec(tinyModel(), train, { bits: 3, noise: 'none', decoderEpochs: 1, fit: { epochs: 1, batchSize: 64, seed: 0 } });
-  const again = await trainCodec(tinyModel(), train, { bits: 3, noise: 'none', fit: { epochs: 1, batchSize: 64, seed: 0 } });
+test('Codec.fit: decoder-only epochs on quantised codes leave the encoder and its calibration unchanged', async () => {
+  const codec = await new Codec({ model: tinyModel(), bits: 3, noise: 'none', decoderEpochs: 1 }).fit(train, { epochs: 1, batchSize: 64, seed: 0 });
+  const again = { codec: await new Codec({ model: tinyModel(), bits: 3, noise: 'none' }).fit(train, { epochs: 1, batchSize: 64, seed: 0 }) };
+  assert.ok(codec.decoderHistory && again.codec.decoderHistory === null);
   assert.deepEqual(codec.model.encoder.params().map((p) => [...p.value.data]), again.codec.model.encoder.params().map((p) => [...p.value.data]));
   assert.deepEqual(codec.calibration, again.codec.calibration);
   assert.notDeepEqual(codec.model.decoder.params()[0].value.data, again.codec.model.decoder.params()[0].value.data);

@@ -107,9 +107,9 @@ test('detector scores from the fused kernel equal the general path, with each sc
     [null, 'leaky_relu', 'linear'],
   ];
   for (const [scaler, activation, outputActivation] of cases) {
-    const model = denseAutoencoder({ inputDim: 12, hidden: [8], bottleneck: 3, activation, outputActivation, seed: 1 });
+    const model = denseAutoencoder({ inputDim: 12, hidden: [8], bottleneck: 3, activation, outputActivation, scaler, seed: 1 });
     assert.ok(model.denseChain(false), 'a dense model takes the fused path');
-    const detector = await new AnomalyDetector({ model, scaler }).fit(table(400, 5), { epochs: 2, batchSize: 64, seed: 0 });
+    const detector = await new AnomalyDetector({ model }).fit(table(400, 5), { epochs: 2, batchSize: 64, seed: 0 });
     const x = table(300, 6);
     const scaled = scaler ? scaler.transform(x) : x;
     const general = layerByLayerMse(model, scaled);
@@ -135,8 +135,8 @@ test('large dense detectors (the sgemm blocks of the kernel) score as the genera
 });
 
 test('the fused path keeps the clear error for bad values, and declines models it cannot run', async () => {
-  const model = denseAutoencoder({ inputDim: 12, hidden: [8], bottleneck: 3, outputActivation: 'linear', seed: 1 });
-  const detector = await new AnomalyDetector({ model, scaler: new StandardScaler() }).fit(table(200, 7), { epochs: 1, batchSize: 64, seed: 0 });
+  const model = denseAutoencoder({ inputDim: 12, hidden: [8], bottleneck: 3, outputActivation: 'linear', scaler: new StandardScaler(), seed: 1 });
+  const detector = await new AnomalyDetector({ model }).fit(table(200, 7), { epochs: 1, batchSize: 64, seed: 0 });
   const x = table(50, 8);
   x.data[3 * 12 + 4] = NaN;
   assert.throws(() => detector.score(x), (e: unknown) => e instanceof HourglassError && e.code === 'BAD_DATA' && /sample 3, value 4 is NaN/.test(e.message));

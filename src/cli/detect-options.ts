@@ -94,7 +94,7 @@ export function makeDetector(spec: DetectorSpec, sampleShape: Shape, rule: Thres
   const scaler = scalerByName(spec.scaler ?? (isImage ? 'none' : 'standard'));
   const model =
     spec.modelType === 'pca'
-      ? new PCA({ nComponents: spec.components, seed: spec.seed })
+      ? new PCA({ nComponents: spec.components, seed: spec.seed, scaler })
       : buildAutoencoder({
           arch: spec.modelType,
           inputShape: sampleShape,
@@ -102,9 +102,10 @@ export function makeDetector(spec: DetectorSpec, sampleShape: Shape, rule: Thres
           filters: spec.filters,
           bottleneck: spec.bottleneck ?? (spec.modelType === 'dense' ? 32 : undefined),
           outputActivation: isImage && !scaler ? 'sigmoid' : 'linear',
+          scaler,
           seed: spec.seed,
         });
-  return new AnomalyDetector({ model, score: spec.score, smoothingSigma: spec.smoothing, latentWeight: spec.latentWeight, threshold: rule, scaler, featureNames });
+  return new AnomalyDetector({ model, score: spec.score, smoothingSigma: spec.smoothing, latentWeight: spec.latentWeight, threshold: rule, featureNames });
 }
 
 export function fitOptions(spec: DetectorSpec): DetectorFitOptions {

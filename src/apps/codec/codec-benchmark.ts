@@ -8,9 +8,8 @@ import { PCA } from '../../models/pca.js';
 import { linePlot, svgToPng } from '../../report/line-plot.js';
 import { Codec } from './codec.js';
 import { ENTROPY_CODERS, type EntropyCoderName } from './hgc-container.js';
-import { calibrateLatent, type StepMode } from './latent-quantizer.js';
-import { bytesAtPsnr, measureCodec, measureImageFormat, measurePcaCodec, type RatePoint } from './rate-distortion.js';
-import { trainCodec } from './train-codec.js';
+import type { StepMode } from './latent-quantizer.js';
+import { bytesAtPsnr, measureCodec, measureImageFormat, type RatePoint } from './rate-distortion.js';
 import { pathExists } from '../../io/path-exists.js';
 
 /** Settings of the published run (docs/compression.md); the CLI and bench/codec.ts start from these. */
@@ -128,9 +127,9 @@ export async function runCodecBenchmark(o: CodecBenchmarkOptions): Promise<Codec
   }
 
   for (const k of o.bottlenecks) {
-    const pca = await new PCA({ nComponents: k, seed: o.seed }).fit(train);
-    const calibration = calibrateLatent(pca.transform(train), { step: o.step });
-    for (const bits of o.bits) record(measurePcaCodec(`PCA ${k}`, pca, calibration, bits, test));
+    // PCA as the encoder and decoder, with exactly the autoencoder codec's quantisation, entropy coding and container.
+    const pcaCodec = await new Codec({ model: new PCA({ nComponents: k, seed: o.seed }), bits: o.trainBits, step: o.step }).fit(train);
+    for (const bits of o.bits) record(measureCodec(`PCA ${k}`, pcaCodec.with({ bits }), test));
   }
   for (const q of o.jpegQualities) record(await measureImageFormat('jpeg', q, test));
   for (const q of o.webpQualities) record(await measureImageFormat('webp', q, test));
@@ -217,15 +216,15 @@ async function trainedCodec(o: CodecBenchmarkOptions, train: Tensor, bottleneck:
   }
   const model = buildAutoencoder({ arch: o.arch, inputShape: [1, 28, 28], hidden: o.hidden, filters: o.filters, bottleneck, seed: o.seed });
   const start = performance.now();
-  const { codec } = await trainCodec(model, train, {
+  const codec = await new Codec({
+    model,
     bits: o.trainBits,
     noise: noise ? 'bits' : 'none',
     step: o.step,
     rateWeight: noise ? o.rateWeight : 0,
     annealEpochs: o.annealEpochs,
     decoderEpochs: o.decoderEpochs,
-    fit: { epochs: o.epochs, batchSize: o.batchSize, seed: o.seed },
-  });
+  }).fit(train, { epochs: o.epochs, batchSize: o.batchSize, seed: o.seed });
   await codec.save(file);
   o.log(`autoencoder ${bottleneck}${noise ? '' : ' (no noise)'}: trained ${o.epochs} + ${o.annealEpochs} + ${o.decoderEpochs} epochs in ${((performance.now() - start) / 1000).toFixed(0)} s -> ${file}`);
   return codec;

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Autoencoder } from '../../models/autoencoder.js';
+import type { Reconstructor } from '../../models/contract.js';
 import type { LatentCalibration } from './latent-quantizer.js';
 
 /**
  * Identifies everything a decoder must share with the encoder: the SHA-256 of the model's
- * architecture, scaler and tensors (sorted by name: name, shape, little-endian float32
+ * architecture, scaler and tensors as its model file holds them (for an autoencoder, its
+ * parameters and buffers) (sorted by name: name, shape, little-endian float32
  * bytes) and of the codec calibration (quantisation ranges and the histograms behind the
  * entropy coder's probabilities), truncated to MODEL_HASH_BYTES bytes. Decoding with a
  * model whose hash differs would produce plausible-looking garbage, so it is refused.
@@ -12,14 +13,15 @@ import type { LatentCalibration } from './latent-quantizer.js';
 /** Bytes of the SHA-256 kept as a model's identity (shown as 8 hex digits; files store a prefix). */
 export const MODEL_HASH_BYTES = 4;
 
-export function modelHash(model: Autoencoder, calibration: LatentCalibration): Uint8Array {
+export function modelHash(model: Reconstructor, calibration: LatentCalibration): Uint8Array {
+  const file = model.toModelFile();
   const hash = createHash('sha256');
   hash.update('hourglass codec model v1\n');
-  hash.update(JSON.stringify(model.architecture()));
+  hash.update(JSON.stringify(file.architecture));
   hash.update('\n');
   hash.update(JSON.stringify(model.scaler?.toJSON() ?? null));
   hash.update('\n');
-  const tensors = [...model.params(), ...model.buffers()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const tensors = [...file.tensors].map(([name, value]) => ({ name, value })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const { name, value } of tensors) {
     hash.update(`${name}\0${value.shape.join(',')}\0`);
     hash.update(toLittleEndian(value.data));

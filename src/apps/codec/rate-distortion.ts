@@ -3,12 +3,8 @@ import { invalid } from '../../core/errors.js';
 import { sliceRows, sizeOf, type Tensor } from '../../core/tensor.js';
 import { meanPsnr } from '../../metrics/psnr.js';
 import { meanSsim } from '../../metrics/ssim.js';
-import type { PCA } from '../../models/pca.js';
 import type { Codec } from './codec.js';
-import { decodeHgc, encodeHgc, type EntropyCoderName } from './hgc-container.js';
-import { MODEL_HASH_BYTES } from './model-hash.js';
-import { LatentCoders } from './latent-coders.js';
-import { dequantize, quantize, type LatentCalibration } from './latent-quantizer.js';
+import { decodeHgc } from './hgc-container.js';
 
 /**
  * One operating point of a lossy method on a set of images. Every method is counted the
@@ -32,7 +28,7 @@ export interface RatePoint {
   overheadBytes?: number;
 }
 
-/** The autoencoder codec, one .hgc file per image, round-tripped through its bytes. */
+/** A codec (autoencoder or PCA), one .hgc file per image, round-tripped through its bytes. */
 export function measureCodec(method: string, codec: Codec, images: Tensor): RatePoint {
   const n = images.shape[0];
   const per = sizeOf(images.shape.slice(1));
@@ -46,36 +42,6 @@ export function measureCodec(method: string, codec: Codec, images: Tensor): Rate
     decoded.set(codec.decode(file, 'benchmark file').data, i * per);
   }
   return point(method, `${codec.bits} bits`, images, decoded, bytes, overhead);
-}
-
-/**
- * PCA as the encoder and decoder, with exactly the autoencoder codec's quantisation,
- * entropy coding and container: ranges and histograms calibrated on the training
- * projections, one .hgc file per image. Reconstructions are clipped to [0, 1] like any
- * image decoder's output.
- */
-export function measurePcaCodec(method: string, pca: PCA, calibration: LatentCalibration, bits: number, images: Tensor, coder: EntropyCoderName = 'range'): RatePoint {
-  const n = images.shape[0];
-  const per = sizeOf(images.shape.slice(1));
-  const k = calibration.latentSize;
-  const coders = new LatentCoders(calibration);
-  // A stand-in model hash: what matters here is the header's size, which does not depend on its value.
-  const modelHash = new Uint8Array(MODEL_HASH_BYTES);
-  const codes = pca.transform(images);
-  const decoded = new Float32Array(images.data.length);
-  let bytes = 0;
-  let overhead = 0;
-  for (let i = 0; i < n; i++) {
-    const symbols = quantize(sliceRows(codes, i, i + 1), calibration, bits);
-    const file = encodeHgc({ coder, bits, modelHash, count: 1, latentSize: k, sampleShape: null, payload: coders.encode(coder, symbols, bits) });
-    bytes += file.length;
-    const parsed = decodeHgc(file, 'benchmark file');
-    overhead += file.length - parsed.payload.length;
-    const latent = dequantize(coders.decode(coder, parsed.payload, bits, k, 'benchmark file'), calibration, bits, [1, k]);
-    const image = pca.inverseTransform(latent).data;
-    for (let j = 0; j < per; j++) decoded[i * per + j] = Math.min(1, Math.max(0, image[j]));
-  }
-  return point(method, `${bits} bits`, images, decoded, bytes, overhead);
 }
 
 export type ImageFormat = 'jpeg' | 'webp';

@@ -3,6 +3,7 @@ import { sliceRows } from '../../core/tensor.js';
 import { loadFashionMnist } from '../../data/fashion-mnist.js';
 import type { BatchProgress, EpochRecord, TrainingRecord } from '../../train/fit.js';
 import { parseCorruption, formatCorruption } from './corruption.js';
+import type { Autoencoder } from '../../models/autoencoder.js';
 import { Denoiser, type DenoiserArch } from './denoiser.js';
 import { evaluateDenoising, formatDenoiseTable, marginOverFilters, sweepFor, type LevelResult, type Method } from './evaluation.js';
 import { writeDenoiseReport } from './report.js';
@@ -68,17 +69,21 @@ export async function runDenoiseBenchmark(o: DenoiseBenchmarkOptions = {}): Prom
   const train = sliceRows(all, 0, nTrain);
   const validation = sliceRows(all, nTrain, all.shape[0]);
 
-  const denoiser = Denoiser.create({ noise, arch: o.arch, hidden: o.hidden, filters: o.filters, bottleneck: o.bottleneck, seed: o.seed ?? 0 });
-  log(`denoising benchmark: ${denoiser.model.preset} autoencoder trained at ${formatCorruption(noise)} on ${nTrain} Fashion-MNIST training images (${nValidation} held out), ${epochs} epochs; scored on ${test.shape[0]} test images`);
-  const record = await denoiser.fit(train, {
-    epochs,
-    batchSize: o.batchSize ?? DENOISE_BENCH_DEFAULTS.batchSize,
-    learningRate: o.learningRate ?? DENOISE_BENCH_DEFAULTS.learningRate,
-    seed: o.seed ?? 0,
-    validation,
-    onBatchEnd: o.onBatchEnd,
-    onEpochEnd: o.onEpochEnd,
-  });
+  const denoiser = new Denoiser({ noise, arch: o.arch, hidden: o.hidden, filters: o.filters, bottleneck: o.bottleneck, seed: o.seed ?? 0 });
+  // Built from the options: an autoencoder.
+  const model = denoiser.model as Autoencoder;
+  log(`denoising benchmark: ${model.preset} autoencoder trained at ${formatCorruption(noise)} on ${nTrain} Fashion-MNIST training images (${nValidation} held out), ${epochs} epochs; scored on ${test.shape[0]} test images`);
+  const record = (
+    await denoiser.fit(train, {
+      epochs,
+      batchSize: o.batchSize ?? DENOISE_BENCH_DEFAULTS.batchSize,
+      learningRate: o.learningRate ?? DENOISE_BENCH_DEFAULTS.learningRate,
+      seed: o.seed ?? 0,
+      validationData: { x: validation },
+      onBatchEnd: o.onBatchEnd,
+      onEpochEnd: o.onEpochEnd,
+    })
+  ).history!;
 
   const started = performance.now();
   const levels = evaluateDenoising({ denoiser, test, validation, levels: sweepFor(noise), seed: 1 });
@@ -88,7 +93,7 @@ export async function runDenoiseBenchmark(o: DenoiseBenchmarkOptions = {}): Prom
   const required = DENOISE_BENCH_DEFAULTS.requiredMarginDb;
   const result: DenoiseBenchmarkResult = {
     noise: formatCorruption(noise),
-    arch: denoiser.model.preset,
+    arch: model.preset,
     trainImages: nTrain,
     testImages: test.shape[0],
     epochs: record.epochs.length,

@@ -4,7 +4,13 @@ import { Rng } from '../../core/rng.js';
 import { Autoencoder } from '../../models/autoencoder.js';
 import { buildAutoencoder } from '../../models/build.js';
 import { fit, type FitOptions, type TrainingRecord } from '../../train/fit.js';
-import { loadModelFile, saveModelFile, type ModelFileContents } from '../../io/model-file.js';
+import type { ModelFileContents } from '../../io/model-file.js';
+import { meanPsnr } from '../../metrics/psnr.js';
+import { meanSsim } from '../../metrics/ssim.js';
+import type { Model, Reconstructor } from '../../models/contract.js';
+import { reconstructorFromModelFile } from '../../models/reconstructor-file.js';
+import { SavedModel } from '../../models/saved-model.js';
+import type { Score } from './evaluation.js';
 import { splitValidation } from '../../data/dataset.js';
 import { checkCorruption, corruptionTransform, corruptWithSeed, formatCorruption, parseCorruption, type Corruption } from './corruption.js';
 import { processTiled } from './tiling.js';
@@ -13,11 +19,17 @@ import { RANDOM_STREAMS } from '../../core/random-streams.js';
 export type DenoiserArch = 'dense' | 'conv';
 
 export interface DenoiserOptions {
-  /** Image shape the model is trained on, [channels, height, width]; 1 channel (grey) or 3 (RGB). Default [1, 28, 28]. */
+  /** The corruption learned, e.g. 'gaussian:0.3'; null for a model trained without a record of it (it cannot be fitted). */
+  noise: Corruption | string | null;
+  /**
+   * The model that denoises: any Reconstructor. An autoencoder is trained noisy -> clean; a
+   * PCA (a classic linear denoiser) is fitted on the clean images and denoises by projection.
+   * Default: an autoencoder built from the options below.
+   */
+  model?: Reconstructor;
+  /** Image shape the built model is trained on (and a PCA's before it is fitted), [channels, height, width]; 1 channel (grey) or 3 (RGB). Default [1, 28, 28]. */
   imageShape?: Shape;
-  /** The corruption learned, e.g. 'gaussian:0.3'. */
-  noise: Corruption | string;
-  /** Default 'dense'. */
+  /** The built autoencoder's architecture; default 'dense'. */
   arch?: DenoiserArch;
   /** dense: encoder widths (the decoder mirrors them). */
   hidden?: number[];
@@ -33,15 +45,21 @@ export const DENSE_DENOISER_HIDDEN = [1024] as const;
 export const DENSE_DENOISER_BOTTLENECK = 512;
 export const CONV_DENOISER_FILTERS = [32, 64] as const;
 
-/** fit() options for a denoiser: the corruption and the validation noise are its own. */
-export type DenoiserFitOptions = Omit<FitOptions, 'transformInput' | 'validationData' | 'validationSplit'> & {
-  /** Clean validation images; they are corrupted once, with a fixed seed, for val_loss. */
-  validation?: Tensor;
-  /** Fraction of the training images held out as validation when `validation` is not given. */
-  validationSplit?: number;
-};
+/** fit() options for a denoiser: validation images are clean (`validationData: { x }`, or `validationSplit`), corrupted once with a fixed seed for val_loss. */
+export type DenoiserFitOptions = Omit<FitOptions, 'transformInput'>;
 
-/** Model-file `extra` key that marks an autoencoder as a denoiser and records what it learned to remove. */
+/** What `Denoiser.evaluate` returns: the same noisy copies of clean images before and after denoising, against the clean ones. */
+export interface DenoiseMetrics {
+  samples: number;
+  /** The corruption applied, e.g. 'gaussian:0.3'. */
+  noise: string;
+  /** Mean per-image PSNR (dB) and SSIM of the noisy images (SSIM null for images smaller than its 11x11 window). */
+  noisy: Score;
+  /** The same for the denoised images. */
+  denoised: Score;
+}
+
+/** Model-file `extra` key that marks a model as a denoiser and records what it learned to remove. */
 export const DENOISING_KEY = 'denoising';
 
 interface DenoisingRecord {
@@ -50,68 +68,63 @@ interface DenoisingRecord {
 }
 
 /**
- * An autoencoder trained to map corrupted images to clean ones. Inputs and outputs are
+ * A Reconstructor that maps corrupted images to clean ones: an autoencoder trained noisy ->
+ * clean, or a PCA fitted on clean images (denoising by projection). Inputs and outputs are
  * images in [0, 1]. Images of the training size go through the model directly; other sizes
  * are processed in overlapping tiles blended without seams. RGB images go through a grey
  * model one channel at a time; a model trained on RGB images needs RGB input.
+ *
+ * Saved as the model's own file with the noise under extra.denoising, so the model loads by itself too.
  */
-export class Denoiser {
-  readonly model: Autoencoder;
-  /** The corruption the model was trained on; null for an autoencoder loaded without a record of it. */
+export class Denoiser<M extends Reconstructor = Reconstructor> extends SavedModel implements Model<[Tensor, DenoiserFitOptions?], [Tensor, DenoiseEvaluateOptions?], DenoiseMetrics> {
+  readonly kind = 'denoiser' as const;
+  readonly model: M;
+  /** The corruption the model was trained on; null for a model loaded without a record of it. */
   noise: Corruption | null;
+  /** The image shape asked for, used while a PCA is not fitted (it takes any shape). */
+  private readonly requestedShape: [number, number, number];
 
-  constructor(model: Autoencoder, noise: Corruption | null) {
-    const shape = model.inputShape;
-    if (shape.length !== 3 || (shape[0] !== 1 && shape[0] !== 3))
-      throw shapeMismatch(`a denoiser needs an image model with input [1 or 3, h, w]; this autoencoder takes ${shapeToString(shape)}`);
-    this.model = model;
-    this.noise = noise;
+  constructor(options: DenoiserOptions & { model?: M }) {
+    super();
+    if (typeof options !== 'object' || options === null) throw invalid("Denoiser needs options, e.g. new Denoiser({ noise: 'gaussian:0.3' })");
+    const given = options.model?.sampleShape ?? null;
+    const imageShape = given ?? options.imageShape ?? [1, 28, 28];
+    if (imageShape.length !== 3 || (imageShape[0] !== 1 && imageShape[0] !== 3) || !imageShape.every((d) => Number.isInteger(d) && d >= 1))
+      throw given
+        ? shapeMismatch(`a denoiser needs an image model with input [1 or 3, h, w]; this ${options.model!.kind} takes ${shapeToString(imageShape)}`)
+        : invalid(`denoiser image shape must be [1 or 3, height, width], got ${shapeToString(imageShape)}`);
+    this.requestedShape = [imageShape[0], imageShape[1], imageShape[2]];
+    const noise = options.noise;
+    this.noise = noise === null || noise === undefined ? null : typeof noise === 'string' ? parseCorruption(noise) : checkCorruption(noise);
+    this.model = options.model ?? (buildDenoisingAutoencoder(options, imageShape) as unknown as M);
   }
 
-  static create(options: DenoiserOptions): Denoiser {
-    const imageShape = options.imageShape ?? [1, 28, 28];
-    if (imageShape.length !== 3 || (imageShape[0] !== 1 && imageShape[0] !== 3) || !imageShape.every((d) => Number.isInteger(d) && d >= 1))
-      throw invalid(`denoiser image shape must be [1 or 3, height, width], got ${shapeToString(imageShape)}`);
-    const noise = typeof options.noise === 'string' ? parseCorruption(options.noise) : checkCorruption(options.noise);
-    const arch = options.arch ?? 'dense';
-    if (arch !== 'dense' && arch !== 'conv') throw invalid(`denoiser architecture must be dense or conv, got '${String(arch)}'`);
-    let model: Autoencoder;
-    try {
-      model = buildAutoencoder({
-        arch,
-        inputShape: imageShape,
-        hidden: options.hidden ?? [...DENSE_DENOISER_HIDDEN],
-        filters: options.filters ?? [...CONV_DENOISER_FILTERS],
-        bottleneck: options.bottleneck ?? (arch === 'dense' ? DENSE_DENOISER_BOTTLENECK : undefined),
-        outputActivation: 'sigmoid',
-        scaler: null,
-        seed: options.seed ?? 0,
-      });
-    } catch (e) {
-      if (arch === 'conv' && e instanceof HourglassError && /unknown architecture/.test(e.message))
-        throw invalid('the conv autoencoder preset is not available in this build of hourglass; use the dense architecture');
-      throw e;
-    }
-    return new Denoiser(model, noise);
+  /** True once the model is fitted (or was loaded from a file). */
+  get isFitted(): boolean {
+    return this.model.isFitted;
+  }
+  /** The model's training record; null for a PCA. */
+  get history(): TrainingRecord | null {
+    return this.model.history;
   }
 
   /** [channels, height, width] of the images the model was trained on. */
   get imageShape(): [number, number, number] {
-    const [c, h, w] = this.model.inputShape;
-    return [c, h, w];
+    const shape = this.model.sampleShape;
+    return shape ? [shape[0], shape[1], shape[2]] : [...this.requestedShape];
   }
 
   /**
-   * Trains noisy -> clean on clean images [n, c, h, w] in [0, 1]: every batch of every
-   * epoch is corrupted afresh (seeded by options.seed); validation images are corrupted once.
+   * Fits on clean images [n, c, h, w] in [0, 1] and resolves to the denoiser. An autoencoder
+   * trains noisy -> clean: every batch of every epoch is corrupted afresh (seeded by
+   * options.seed); validation images are corrupted once. A PCA is fitted on the clean images.
    */
-  async fit(clean: Tensor, options: DenoiserFitOptions = {}): Promise<TrainingRecord> {
+  async fit(clean: Tensor, options: DenoiserFitOptions = {}): Promise<this> {
     if (!this.noise) throw invalid('this denoiser has no corruption to train on; create it with a noise spec such as gaussian:0.3');
-    if (this.model.scaler) throw invalid('Denoiser.fit trains models without an input scaler (images in [0, 1]); this autoencoder has one');
     const seed = options.seed ?? 0;
     checkImageBatch(clean, this.imageShape, 'training images');
     let train = clean;
-    let validation = options.validation;
+    let validation = options.validationData?.x;
     if (validation) checkImageBatch(validation, this.imageShape, 'validation images');
     else if (options.validationSplit !== undefined) {
       const f = options.validationSplit;
@@ -120,7 +133,13 @@ export class Denoiser {
       train = split.train;
       validation = split.validation;
     }
-    const { validation: _v, validationSplit: _s, ...fitOptions } = options;
+    const { validationData: _v, validationSplit: _s, ...fitOptions } = options;
+    if (!(this.model instanceof Autoencoder)) {
+      // A linear denoiser: the principal subspace of clean images, onto which noise projects away.
+      await this.model.fit(train, fitOptions);
+      return this;
+    }
+    if (this.model.scaler) throw invalid('Denoiser.fit trains models without an input scaler (images in [0, 1]); this autoencoder has one');
     const record = await fit(this.model, train, null, {
       ...fitOptions,
       transformInput: corruptionTransform(this.noise),
@@ -128,7 +147,19 @@ export class Denoiser {
     });
     record.options.noise = formatCorruption(this.noise);
     this.model.markTrained(record);
-    return record;
+    return this;
+  }
+
+  /** PSNR and SSIM of noisy copies of clean images [n, c, h, w] (corrupted with a fixed seed) and of their denoised versions, against the clean images. */
+  evaluate(clean: Tensor, options: DenoiseEvaluateOptions = {}): DenoiseMetrics {
+    const noise = options.noise === undefined ? this.noise : typeof options.noise === 'string' ? parseCorruption(options.noise) : checkCorruption(options.noise);
+    if (!noise) throw invalid("this denoiser has no recorded noise: give evaluate a noise, e.g. { noise: 'gaussian:0.3' }");
+    if (clean.shape.length !== 4 || clean.shape[0] < 1) throw shapeMismatch(`evaluate takes clean images [n, c, h, w]; got ${shapeToString(clean.shape)}`);
+    checkUnitRange(clean, 'clean images');
+    const noisy = corruptWithSeed(clean, noise, options.seed ?? 1);
+    const [, , h, w] = clean.shape;
+    const score = (out: Tensor): Score => ({ psnr: meanPsnr(out, clean), ssim: h >= 11 && w >= 11 ? meanSsim(out, clean) : null });
+    return { samples: clean.shape[0], noise: formatCorruption(noise), noisy: score(noisy), denoised: score(this.denoise(noisy)) };
   }
 
   /**
@@ -172,13 +203,13 @@ export class Denoiser {
   }
 
   /**
-   * Reads a denoiser, which is an autoencoder model file whose extra records the noise; a
-   * plain image autoencoder loads too (with noise null) and denoises as well as it reconstructs.
+   * Reads a denoiser, which is an autoencoder or PCA model file whose extra records the noise;
+   * a plain image model loads too (with noise null) and denoises as well as it reconstructs.
    */
   static fromModelFile(contents: ModelFileContents, source = 'model file'): Denoiser {
-    if (contents.kind !== 'autoencoder')
-      throw new HourglassError('MODEL_MISMATCH', `${source} holds a ${contents.kind} model; a denoiser is an autoencoder (train one with 'hourglass denoise train')`);
-    const model = Autoencoder.fromModelFile(contents, source);
+    if (contents.kind !== 'autoencoder' && contents.kind !== 'pca')
+      throw new HourglassError('MODEL_MISMATCH', `${source} holds a ${contents.kind} model; a denoiser is an autoencoder or a PCA (train one with 'hourglass denoise train')`);
+    const model = reconstructorFromModelFile(contents, source);
     const record = contents.extra?.[DENOISING_KEY] as DenoisingRecord | undefined;
     let noise: Corruption | null = null;
     if (record && record.noise !== null && record.noise !== undefined) {
@@ -188,17 +219,39 @@ export class Denoiser {
         throw new HourglassError('BAD_FILE', `${source}: the recorded noise is invalid: ${(e as Error).message}`);
       }
     }
-    if (model.inputShape.length !== 3 || (model.inputShape[0] !== 1 && model.inputShape[0] !== 3))
-      throw new HourglassError('MODEL_MISMATCH', `${source}: this autoencoder takes ${shapeToString(model.inputShape)}, not images [1 or 3, h, w], so it cannot denoise images`);
-    return new Denoiser(model, noise);
+    const shape = model.sampleShape ?? [];
+    if (shape.length !== 3 || (shape[0] !== 1 && shape[0] !== 3))
+      throw new HourglassError('MODEL_MISMATCH', `${source}: this ${model.kind === 'pca' ? 'PCA' : 'autoencoder'} takes ${shapeToString(shape)}, not images [1 or 3, h, w], so it cannot denoise images`);
+    return new Denoiser({ model, noise });
   }
+}
 
-  async save(path: string): Promise<void> {
-    await saveModelFile(path, this.toModelFile());
-  }
+/** Options of `Denoiser.evaluate`. */
+export interface DenoiseEvaluateOptions {
+  /** The corruption applied to the clean images; default the denoiser's own. */
+  noise?: Corruption | string;
+  /** Seed of the corruption (default 1, as the denoising benchmark's first level). */
+  seed?: number;
+}
 
-  static async load(path: string): Promise<Denoiser> {
-    return Denoiser.fromModelFile(await loadModelFile(path), path);
+function buildDenoisingAutoencoder(options: DenoiserOptions, imageShape: Shape): Autoencoder {
+  const arch = options.arch ?? 'dense';
+  if (arch !== 'dense' && arch !== 'conv') throw invalid(`denoiser architecture must be dense or conv, got '${String(arch)}'`);
+  try {
+    return buildAutoencoder({
+      arch,
+      inputShape: imageShape,
+      hidden: options.hidden ?? [...DENSE_DENOISER_HIDDEN],
+      filters: options.filters ?? [...CONV_DENOISER_FILTERS],
+      bottleneck: options.bottleneck ?? (arch === 'dense' ? DENSE_DENOISER_BOTTLENECK : undefined),
+      outputActivation: 'sigmoid',
+      scaler: null,
+      seed: options.seed ?? 0,
+    });
+  } catch (e) {
+    if (arch === 'conv' && e instanceof HourglassError && /unknown architecture/.test(e.message))
+      throw invalid('the conv autoencoder preset is not available in this build of hourglass; use the dense architecture');
+    throw e;
   }
 }
 

@@ -10,6 +10,7 @@ import { corruptWithSeed, formatCorruption, type Corruption } from './corruption
 import { clip, gaussianBlur, medianFilter } from './filters.js';
 import { METHOD_LABELS, METHODS, marginOverFilters, type LevelResult } from './evaluation.js';
 import type { Denoiser } from './denoiser.js';
+import { Autoencoder } from '../../models/autoencoder.js';
 
 export interface DenoiseReportInput {
   denoiser: Denoiser;
@@ -48,8 +49,8 @@ export async function writeDenoiseReport(dir: string, input: DenoiseReportInput)
         ...info,
         noise: formatCorruption(noise),
         imageShape: denoiser.imageShape,
-        preset: denoiser.model.preset,
-        parameters: denoiser.model.params().reduce((s, p) => s + p.value.data.length, 0),
+        preset: presetOf(denoiser),
+        parameters: denoiser.model instanceof Autoencoder ? denoiser.model.params().reduce((s, p) => s + p.value.data.length, 0) : null,
         testImages: test.shape[0],
         metric: 'mean over images of per-image PSNR (dB, data range 1) and SSIM (11x11 Gaussian window, sigma 1.5)',
         atTrainedNoise: level ? { ...level, bestFilter: trained?.bestFilter, marginDb: trained?.margin } : null,
@@ -63,7 +64,7 @@ export async function writeDenoiseReport(dir: string, input: DenoiseReportInput)
   await write('examples.png', await examplesFigure(denoiser, sliceRows(test, 0, Math.min(count, test.shape[0])), noise, level?.blurSigma ?? 1));
   await write('psnr-vs-noise.png', await svgToPng(psnrPlot(results, denoiser)));
   if (record) {
-    const title = `denoising ${denoiser.model.preset} autoencoder (${formatCorruption(noise)}): training loss`;
+    const title = `denoising ${presetOf(denoiser)} autoencoder (${formatCorruption(noise)}): training loss`;
     await write('loss-curve.png', await svgToPng(lossCurve(record, title)));
   }
   return written;
@@ -97,4 +98,9 @@ export function psnrPlot(results: readonly LevelResult[], denoiser: Denoiser): s
     yLabel: 'PSNR (dB)',
     series: METHODS.map((m) => ({ name: m === 'blur' ? 'Gaussian blur (best sigma)' : METHOD_LABELS[m], x, y: results.map((r) => r.scores[m].psnr) })),
   });
+}
+
+/** The autoencoder preset ('dense', 'conv', ...), or the model kind of another Reconstructor. */
+function presetOf(denoiser: Denoiser): string {
+  return denoiser.model instanceof Autoencoder ? denoiser.model.preset : denoiser.model.kind;
 }

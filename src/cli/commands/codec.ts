@@ -9,10 +9,9 @@ import { describeModel } from '../describe.js';
 import { Autoencoder } from '../../models/autoencoder.js';
 import { buildAutoencoder } from '../../models/build.js';
 import { StandardScaler } from '../../data/scaler.js';
-import { Codec, checkCoder } from '../../apps/codec/codec.js';
+import { Codec, checkCoder, type CodecOptions } from '../../apps/codec/codec.js';
 import { ENTROPY_CODERS } from '../../apps/codec/hgc-container.js';
 import { checkBits, checkStepMode } from '../../apps/codec/latent-quantizer.js';
-import { trainCodec, type CodecTrainingOptions } from '../../apps/codec/train-codec.js';
 import { measureCodec } from '../../apps/codec/rate-distortion.js';
 
 /** Test images used for the rate/PSNR line printed after training or calibrating (one file per image). */
@@ -70,7 +69,8 @@ export const codecTrainCommand: Command = {
     log(describeModel(model));
     const printer = new ProgressPrinter(process.stderr, (o.progress as boolean | undefined) ?? process.stderr.isTTY === true);
     let phaseEpochs = epochs;
-    const options: CodecTrainingOptions = {
+    const codec = await new Codec({
+      model,
       bits,
       noise,
       coder,
@@ -79,20 +79,18 @@ export const codecTrainCommand: Command = {
       rateWeight: opt.number(o, 'rate-weight'),
       annealEpochs: opt.number(o, 'anneal-epochs'),
       decoderEpochs: opt.number(o, 'decoder-epochs'),
-      fit: {
-        epochs,
-        batchSize: opt.number(o, 'batch-size'),
-        learningRate: opt.number(o, 'lr'),
-        seed: opt.number(o, 'seed'),
-        onBatchEnd: printer.batch,
-        onEpochEnd: (r) => printer.epoch(r, phaseEpochs),
-      },
+    }).fit(data.x, {
+      epochs,
+      batchSize: opt.number(o, 'batch-size'),
+      learningRate: opt.number(o, 'lr'),
+      seed: opt.number(o, 'seed'),
+      onBatchEnd: printer.batch,
+      onEpochEnd: (r) => printer.epoch(r, phaseEpochs),
       onPhase: (phase, count) => {
         phaseEpochs = count;
         process.stderr.write(phase === 'anneal' ? `then ${count} epoch${count === 1 ? '' : 's'} at a fifth of the learning rate:\n` : `then ${count} epoch${count === 1 ? '' : 's'} training the decoder alone on quantised codes:\n`);
       },
-    };
-    const { codec } = await trainCodec(model, data.x, options);
+    });
     await codec.save(out);
     log(`hourglass: wrote ${out} (model hash ${codec.hashHex})`);
     await reportOnTestImages(codec, o);
@@ -122,8 +120,8 @@ export const codecCalibrateCommand: Command = {
     const coder = checkCoder(opt.string(o, 'coder') as string);
     const model = await Autoencoder.load(modelPath);
     const data = await loadData(opt.string(o, 'data') as string, 'train', { limit: opt.number(o, 'limit'), dataDir: opt.string(o, 'data-dir') });
-    const calibration = Codec.calibrate(model, data.x, { clip: opt.number(o, 'clip'), step: checkStepMode(opt.string(o, 'step') as string) });
-    const codec = new Codec(model, calibration, { bits, coder, training: { calibratedOn: data.source, samples: data.x.shape[0] } });
+    const step = checkStepMode(opt.string(o, 'step') as string);
+    const codec = new Codec({ model, bits, coder, clip: opt.number(o, 'clip'), step, training: { calibratedOn: data.source, samples: data.x.shape[0] } }).calibrate(data.x);
     await codec.save(out);
     log(`hourglass: calibrated ${modelPath} on ${data.source} (${data.x.shape[0]} samples, ${model.latentSize} latent values); wrote ${out} (model hash ${codec.hashHex})`);
     await reportOnTestImages(codec, o);
@@ -145,7 +143,7 @@ async function reportOnTestImages(codec: Codec, o: OptionValues): Promise<void> 
   }
 }
 
-function parseNoise(text: string): NonNullable<CodecTrainingOptions['noise']> {
+function parseNoise(text: string): NonNullable<CodecOptions['noise']> {
   if (text === 'bits' || text === 'none') return text;
   const m = /^(\d+)-(\d+)$/.exec(text);
   if (m) {

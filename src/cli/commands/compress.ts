@@ -32,11 +32,11 @@ export const compressCommand: Command = {
       bits: bits === undefined ? undefined : checkBits(bits),
       coder: coderName === undefined ? undefined : checkCoder(coderName),
     });
-    const x = await readSamples(input, codec.model.inputShape);
+    const x = await readSamples(input, codec.sampleShape);
     const bytes = codec.encode(x);
     await writeFileAtomic(out, bytes);
     const n = x.shape[0];
-    const values = n * sizeOf(codec.model.inputShape);
+    const values = n * sizeOf(codec.sampleShape);
     const header = hgcOverheadBytes({ ...codec.header(n), sampleShape: decodeHgc(bytes, out).sampleShape });
     process.stdout.write(
       `hourglass: compressed ${input} (${n} sample${n === 1 ? '' : 's'} ${shapeToString(x.shape.slice(1))}) into ${out}: ` +

@@ -10,6 +10,7 @@ import { ProgressPrinter } from '../progress.js';
 import { describeModel } from '../describe.js';
 import { CORRUPTION_HELP, formatCorruption, parseCorruption } from '../../apps/denoise/corruption.js';
 import { CONV_DENOISER_FILTERS, DENSE_DENOISER_BOTTLENECK, DENSE_DENOISER_HIDDEN, Denoiser, type DenoiserArch } from '../../apps/denoise/denoiser.js';
+import type { Autoencoder } from '../../models/autoencoder.js';
 import { DENOISE_DATA_HELP, loadDenoiseData } from '../../apps/denoise/training-data.js';
 import { evaluateDenoising, formatDb, formatDenoiseTable, marginOverFilters, sweepFor } from '../../apps/denoise/evaluation.js';
 import { writeDenoiseReport } from '../../apps/denoise/report.js';
@@ -70,7 +71,7 @@ export const denoiseTrainCommand: Command = {
       seed,
     });
     const parts = splitValidation(data.train, split, new Rng(RANDOM_STREAMS.validationSplit(seed)));
-    const denoiser = Denoiser.create({
+    const denoiser = new Denoiser({
       imageShape: data.train.shape.slice(1),
       noise,
       arch,
@@ -80,20 +81,22 @@ export const denoiseTrainCommand: Command = {
       seed,
     });
     log(`hourglass: training a ${arch} denoising autoencoder on ${data.source} at ${formatCorruption(noise)} (${parts.train.shape[0]} images, ${parts.validation.shape[0]} validation, ${data.test.shape[0]} test) -> ${dir}`);
-    log(describeModel(denoiser.model));
+    // Built from the options: an autoencoder.
+    log(describeModel(denoiser.model as Autoencoder));
 
     const printer = new ProgressPrinter(process.stderr, (o.progress as boolean | undefined) ?? process.stderr.isTTY === true);
     const patience = opt.number(o, 'patience');
-    const record = await denoiser.fit(parts.train, {
+    await denoiser.fit(parts.train, {
       epochs,
       batchSize: opt.number(o, 'batch-size') as number,
       learningRate: opt.number(o, 'lr') as number,
       seed,
-      validation: parts.validation,
+      validationData: { x: parts.validation },
       earlyStopping: patience !== undefined ? { patience } : undefined,
       onBatchEnd: printer.batch,
       onEpochEnd: (r) => printer.epoch(r, epochs),
     });
+    const record = denoiser.history!;
 
     const tuning = sliceRows(parts.validation, 0, Math.min(BLUR_TUNING_IMAGES, parts.validation.shape[0]));
     const results = evaluateDenoising({ denoiser, test: data.test, validation: tuning, levels: sweepFor(noise), seed: 1 });

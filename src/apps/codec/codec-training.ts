@@ -5,44 +5,55 @@ import type { Buffer, Param } from '../../layers/layer.js';
 import type { Autoencoder } from '../../models/autoencoder.js';
 import { fit, type FitOptions, type TrainingRecord } from '../../train/fit.js';
 import type { Network } from '../../train/network.js';
-import { Codec, DEFAULT_CODER } from './codec.js';
-import type { EntropyCoderName } from './hgc-container.js';
-import { calibrateLatent, checkBits, dequantize, quantize, type StepMode } from './latent-quantizer.js';
+import { calibrateLatent, dequantize, quantize, type LatentCalibration, type StepMode } from './latent-quantizer.js';
 import { QuantizationNoiseNetwork } from './quantization-noise.js';
 import { PsnrLoss } from './psnr-loss.js';
 import { RANDOM_STREAMS } from '../../core/random-streams.js';
 
-export interface CodecTrainingOptions {
+/** How an autoencoder is trained to be a codec (the Codec's options besides the model, bits and coder). */
+export interface CodecTrainingSettings {
   /** The codec's default bit depth. */
   bits: number;
   /**
    * Quantisation noise on the bottleneck during training: 'bits' (default) adds noise of
    * one step at `bits`; a [min, max] pair draws a depth per batch; 'none' trains a plain autoencoder.
    */
-  noise?: 'bits' | 'none' | readonly [number, number];
+  noise: 'bits' | 'none' | readonly [number, number];
   /** Quantisation step mode of the codec (and of the training noise); see StepMode. */
-  step?: StepMode;
-  /** Weight of the estimated rate in the training loss (see QuantizationNoiseNetwork); 0 by default. */
-  rateWeight?: number;
+  step: StepMode;
+  /** Weight of the estimated rate in the training loss (see QuantizationNoiseNetwork). */
+  rateWeight: number;
   /** Epochs after the main training at a fifth of its learning rate (with noise). */
-  annealEpochs?: number;
+  annealEpochs: number;
   /** Epochs of decoder-only training on the quantised training codes after the main training (0: none). */
-  decoderEpochs?: number;
+  decoderEpochs: number;
   /** Fraction of training codes left outside the quantisation range at each end. */
-  clip?: number;
-  coder?: EntropyCoderName;
-  /** Training loss: 'psnr' (minus the mean per-image PSNR, what codecs are judged by; default) or 'mse'. */
-  loss?: 'psnr' | 'mse';
-  /** Called before the annealing and decoder-only phases start (progress output). */
-  onPhase?: (phase: 'anneal' | 'decoder', epochs: number) => void;
-  /** Options of the main training (epochs, batch size, learning rate, ...), as for Autoencoder.fit. */
-  fit?: FitOptions;
+  clip: number;
+  /** Training loss: 'psnr' (minus the mean per-image PSNR, what codecs are judged by) or 'mse'. */
+  loss: 'psnr' | 'mse';
 }
 
-export interface CodecTrainingResult {
-  codec: Codec;
-  training: TrainingRecord;
-  decoderTraining: TrainingRecord | null;
+export function checkTrainingSettings(s: CodecTrainingSettings): void {
+  if (s.loss !== 'psnr' && s.loss !== 'mse') throw invalid(`codec training loss must be psnr or mse, got '${String(s.loss)}'`);
+  if (!Number.isInteger(s.annealEpochs) || s.annealEpochs < 0) throw invalid(`anneal epochs must be a non-negative integer, got ${s.annealEpochs}`);
+  if (!Number.isInteger(s.decoderEpochs) || s.decoderEpochs < 0) throw invalid(`decoder epochs must be a non-negative integer, got ${s.decoderEpochs}`);
+}
+
+/** What the codec file records about the training, for reports. */
+export function trainingSummary(s: CodecTrainingSettings, training: TrainingRecord | null): Record<string, unknown> {
+  const { bits, noise, step, rateWeight, loss, annealEpochs, decoderEpochs, clip } = s;
+  return {
+    bits,
+    noise: noise === 'bits' ? bits : noise === 'none' ? null : [...noise],
+    step,
+    rateWeight,
+    loss,
+    annealEpochs,
+    decoderEpochs,
+    clip,
+    epochs: training ? training.epochs.length : 0,
+    finalLoss: training?.epochs.at(-1)?.loss ?? null,
+  };
 }
 
 /**
@@ -51,13 +62,15 @@ export interface CodecTrainingResult {
  * from the training codes, (3) optionally the decoder alone is tuned on the quantised
  * training codes it will actually receive.
  */
-export async function trainCodec(model: Autoencoder, x: Tensor, options: CodecTrainingOptions): Promise<CodecTrainingResult> {
-  const bits = checkBits(options.bits);
-  const { noise = 'bits', decoderEpochs = 0, clip = 0.001, coder = DEFAULT_CODER, step = 'per-dimension', rateWeight = 0, annealEpochs = 0, loss = 'psnr' } = options;
-  if (loss !== 'psnr' && loss !== 'mse') throw invalid(`codec training loss must be psnr or mse, got '${String(loss)}'`);
-  const fitOptions: FitOptions = { ...options.fit, loss: loss === 'psnr' ? new PsnrLoss() : 'mse' };
-  if (!Number.isInteger(annealEpochs) || annealEpochs < 0) throw invalid(`anneal epochs must be a non-negative integer, got ${annealEpochs}`);
-  if (!Number.isInteger(decoderEpochs) || decoderEpochs < 0) throw invalid(`decoder epochs must be a non-negative integer, got ${decoderEpochs}`);
+export async function trainAutoencoderCodec(
+  model: Autoencoder,
+  x: Tensor,
+  s: CodecTrainingSettings,
+  options: FitOptions & { onPhase?: (phase: 'anneal' | 'decoder', epochs: number) => void },
+): Promise<{ calibration: LatentCalibration; training: TrainingRecord; decoderTraining: TrainingRecord | null }> {
+  const { onPhase, ...rest } = options;
+  const { bits, noise, decoderEpochs, clip, step, rateWeight, annealEpochs, loss } = s;
+  const fitOptions: FitOptions = { ...rest, loss: loss === 'psnr' ? new PsnrLoss() : 'mse' };
   // Scaling as Autoencoder.fit does it, then the (noisy) network in the model's place.
   if (model.scaler && !model.scaler.fitted) model.scaler.fit(x);
   const scaled = model.scaler ? model.scaler.transform(x) : x;
@@ -68,7 +81,7 @@ export async function trainCodec(model: Autoencoder, x: Tensor, options: CodecTr
     noise === 'none' ? model : new QuantizationNoiseNetwork(model, { bits: noise === 'bits' ? bits : noise, step, rateWeight }, new Rng(RANDOM_STREAMS.quantizationNoise(fitOptions.seed ?? 0)));
   let training = await fit(network, scaled, null, { ...fitOptions, validationData });
   if (annealEpochs > 0) {
-    options.onPhase?.('anneal', annealEpochs);
+    onPhase?.('anneal', annealEpochs);
     // A few epochs at a fifth of the learning rate settle Adam's noisy last steps.
     const annealed = await fit(network, scaled, null, {
       ...fitOptions,
@@ -90,7 +103,7 @@ export async function trainCodec(model: Autoencoder, x: Tensor, options: CodecTr
 
   let decoderTraining: TrainingRecord | null = null;
   if (decoderEpochs > 0) {
-    options.onPhase?.('decoder', decoderEpochs);
+    onPhase?.('decoder', decoderEpochs);
     const codes = model.encode(x);
     const quantized = dequantize(quantize(codes, calibration, bits), calibration, bits, codes.shape);
     const target = model.scaler ? model.scaler.transform(x) : x;
@@ -102,19 +115,7 @@ export async function trainCodec(model: Autoencoder, x: Tensor, options: CodecTr
       earlyStopping: undefined,
     });
   }
-  const record = {
-    bits,
-    noise: noise === 'bits' ? bits : noise === 'none' ? null : [...noise],
-    step,
-    rateWeight,
-    loss,
-    annealEpochs,
-    decoderEpochs,
-    clip,
-    epochs: training.epochs.length,
-    finalLoss: training.epochs.at(-1)?.loss ?? null,
-  };
-  return { codec: new Codec(model, calibration, { bits, coder, training: record }), training, decoderTraining };
+  return { calibration, training, decoderTraining };
 }
 
 /** The decoder alone, trained from codes to images while the encoder stays as it is. */

@@ -74,23 +74,16 @@ export class Denoiser {
     const noise = typeof options.noise === 'string' ? parseCorruption(options.noise) : checkCorruption(options.noise);
     const arch = options.arch ?? 'dense';
     if (arch !== 'dense' && arch !== 'conv') throw invalid(`denoiser architecture must be dense or conv, got '${String(arch)}'`);
-    let model: Autoencoder;
-    try {
-      model = buildAutoencoder({
-        arch,
-        inputShape: imageShape,
-        hidden: options.hidden ?? [...DENSE_DENOISER_HIDDEN],
-        filters: options.filters ?? [...CONV_DENOISER_FILTERS],
-        bottleneck: options.bottleneck ?? (arch === 'dense' ? DENSE_DENOISER_BOTTLENECK : undefined),
-        outputActivation: 'sigmoid',
-        scaler: null,
-        seed: options.seed ?? 0,
-      });
-    } catch (e) {
-      if (arch === 'conv' && e instanceof HourglassError && /unknown architecture/.test(e.message))
-        throw invalid('the conv autoencoder preset is not available in this build of hourglass; use the dense architecture');
-      throw e;
-    }
+    const model = buildAutoencoder({
+      arch,
+      inputShape: imageShape,
+      hidden: options.hidden ?? [...DENSE_DENOISER_HIDDEN],
+      filters: options.filters ?? [...CONV_DENOISER_FILTERS],
+      bottleneck: options.bottleneck ?? (arch === 'dense' ? DENSE_DENOISER_BOTTLENECK : undefined),
+      outputActivation: 'sigmoid',
+      scaler: null,
+      seed: options.seed ?? 0,
+    });
     return new Denoiser(model, noise);
   }
 

@@ -38,7 +38,10 @@ export { syntheticData } from './data/synthetic.js';
 
 export { saveModelFile, loadModelFile, type ModelFileContents } from './io/model-file.js';
 export { compareBottlenecks, type CompareOptions, type CompareEntry } from './apps/compare.js';
-export { Classifier } from './models/classifier.js';
+export { Classifier, FINE_TUNE_MODES, type FineTuneMode, type ClassifierFitOptions, type ClassifierArchitecture } from './models/classifier.js';
+export { type TrainingRegularizer } from './train/regularizer.js';
+export { classifierFromAutoencoder, classificationHead, type ClassifierFromAutoencoderOptions, type HeadOptions } from './apps/finetune/classifier-from-autoencoder.js';
+export { fineTuneClassifier, type FineTuneSchedule, type FineTuneRecord } from './apps/finetune/fine-tune.js';
 
 export { AnomalyDetector, type AnomalyDetectorOptions } from './apps/anomaly/anomaly-detector.js';
 export { scoreCsvFile } from './apps/anomaly/score-csv.js';

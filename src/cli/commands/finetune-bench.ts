@@ -2,8 +2,8 @@ import path from 'node:path';
 import { invalid } from '../../core/errors.js';
 import { opt, type Command } from '../command.js';
 import { checkRunDirectory } from '../train-run.js';
-import { experimentTable, runFinetuneExperiment } from '../../apps/finetune-experiment.js';
-import type { PretrainArch } from '../../apps/finetune-pretrain.js';
+import { experimentTable, runFinetuneExperiment } from '../../apps/finetune/experiment.js';
+import type { PretrainArch } from '../../apps/finetune/pretrain.js';
 
 export const finetuneBenchCommand: Command = {
   name: 'finetune bench',

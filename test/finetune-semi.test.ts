@@ -144,7 +144,7 @@ test('L2-SP holds the encoder near its pre-trained weights; pseudo-labels train;
   assert.throws(() => l2spTerm(model, { alpha: -1 }), hourglassError('INVALID_ARGUMENT', /L2-SP strength must be a positive number/));
   assert.throws(() => reconstructionTerm(model, ae, x, { weight: 0, batchSize: 8 }), hourglassError('INVALID_ARGUMENT', /reconstruction weight must be a positive number/));
   assert.throws(() => reconstructionTerm(model, ae, tensor([4, 5]), { weight: 1, batchSize: 8 }), hourglassError('SHAPE_MISMATCH', /unlabelled data has shape \[4, 5\]/));
-  const other = denseAutoencoder({ inputDim: 6, hidden: [12], bottleneck: 3, seed: 2 });
+  const other = denseAutoencoder({ inputDim: 6, hidden: [12], bottleneck: 3, seed: 2, outputActivation: 'sigmoid' });
   assert.throws(() => reconstructionTerm(model, other, x, { weight: 1, batchSize: 8 }), hourglassError('SHAPE_MISMATCH', /not the first layers of this autoencoder's encoder/));
   assert.throws(() => pseudoLabelTerm(model, x, { weight: 1, batchSize: 8, threshold: 1 }), hourglassError('INVALID_ARGUMENT', /threshold must be in \[0, 1\)/));
   assert.throws(() => semiSupervisedTerms(classifierFromAutoencoder(ae, { classes: 3, weights: 'random' }), ae, x, { l2sp: 1 }, { init: 'random' }), hourglassError('INVALID_ARGUMENT', /has none/));

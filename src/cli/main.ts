@@ -2,6 +2,7 @@
 import { HourglassError } from '../core/errors.js';
 import { helpText, parseOptions, type Command } from './command.js';
 import { commands } from './commands/index.js';
+import { THREADS_FLAG_HELP, applyThreadsFlag } from './threads-flag.js';
 
 const USAGE = `hourglass — autoencoders on a native oneDNN engine
 
@@ -9,6 +10,9 @@ Usage: hourglass <command> [options]     hourglass <command> --help
 
 Commands:
 ${commands.map((c) => `  ${c.name.padEnd(18)} ${c.summary}`).join('\n')}
+
+Global options:
+${THREADS_FLAG_HELP}
 `;
 
 function findCommand(argv: string[]): { command: Command; args: string[] } | null {
@@ -20,6 +24,7 @@ function findCommand(argv: string[]): { command: Command; args: string[] } | nul
 }
 
 async function main(argv: string[]): Promise<number> {
+  argv = applyThreadsFlag(argv);
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     process.stdout.write(USAGE);
     return 0;

@@ -6,8 +6,8 @@
 // with all 60,000 labels. The table's last columns are the gains (b) - (c) and (e) - (c).
 // Long (tens of minutes on two cores): run it alone, `npm run bench finetune`.
 import path from 'node:path';
-import { experimentTable, runFinetuneExperiment, type FinetuneExperimentResult } from '../src/apps/finetune-experiment.js';
-import type { PretrainArch } from '../src/apps/finetune-pretrain.js';
+import { experimentTable, runFinetuneExperiment, type FinetuneExperimentResult } from '../src/apps/finetune/experiment.js';
+import type { PretrainArch } from '../src/apps/finetune/pretrain.js';
 import { repoRoot, writeResult } from './common.js';
 
 // HOURGLASS_FINETUNE_ARCH=dense runs it with the dense preset (no all-labels line);

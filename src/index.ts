@@ -2,6 +2,7 @@
 export { HourglassError, type ErrorCode } from './core/errors.js';
 export { tensor, zeros, reshape, sliceRows, gatherRows, sizeOf, type Tensor, type Shape } from './core/tensor.js';
 export { Rng } from './core/rng.js';
+export { setThreads, getThreads } from './core/native/threads.js';
 
 export type { Layer, LayerConfig, Param, Buffer } from './layers/layer.js';
 export { Dense } from './layers/dense.js';
@@ -24,6 +25,7 @@ export type { Network } from './train/network.js';
 
 export { Autoencoder, type AutoencoderArchitecture } from './models/autoencoder.js';
 export { denseAutoencoder, type DenseAutoencoderOptions } from './models/dense-preset.js';
+export { DATA_DEFAULTS, DETECTOR_FIT_DEFAULTS, FIT_DEFAULTS, dataKindOf, defaultScaler, defaultOutputActivation, type DataKind } from './models/defaults.js';
 export { convAutoencoder, type ConvAutoencoderOptions } from './models/conv-preset.js';
 export { buildAutoencoder } from './models/build.js';
 export { PCA, type PcaOptions } from './models/pca.js';
@@ -39,7 +41,10 @@ export { syntheticData } from './data/synthetic.js';
 
 export { saveModelFile, loadModelFile, type ModelFileContents } from './io/model-file.js';
 export { compareBottlenecks, type CompareOptions, type CompareEntry } from './apps/compare.js';
-export { Classifier } from './models/classifier.js';
+export { Classifier, FINE_TUNE_MODES, type FineTuneMode, type ClassifierFitOptions, type ClassifierArchitecture } from './models/classifier.js';
+export { type TrainingRegularizer } from './train/regularizer.js';
+export { classifierFromAutoencoder, classificationHead, type ClassifierFromAutoencoderOptions, type HeadOptions } from './apps/finetune/classifier-from-autoencoder.js';
+export { fineTuneClassifier, type FineTuneSchedule, type FineTuneRecord } from './apps/finetune/fine-tune.js';
 
 export { AnomalyDetector, type AnomalyDetectorOptions, type DetectorFitOptions, type DetectorEvaluation } from './apps/anomaly/anomaly-detector.js';
 export { scoreCsvFile } from './apps/anomaly/score-csv.js';

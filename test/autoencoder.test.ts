@@ -26,7 +26,7 @@ test('dense preset: 784-256-64-32-64-256-784 with a linear bottleneck and sigmoi
 });
 
 test('encode, decode and reconstruct agree, and work on inputs of any batch size', () => {
-  const model = denseAutoencoder({ inputDim: 20, hidden: [12], bottleneck: 4, seed: 2 });
+  const model = denseAutoencoder({ inputDim: 20, hidden: [12], bottleneck: 4, seed: 2, outputActivation: 'sigmoid' });
   const rng = new Rng(1);
   const x = tensor([2500, 20], Float32Array.from({ length: 50000 }, () => rng.uniform()));
   const z = model.encode(x);
@@ -54,7 +54,7 @@ test('save and load: same outputs, scaler and training record kept; errors name 
   assert.equal(loaded.history?.epochs.length, 2);
   assert.deepEqual(readdirSync(tmp), ['model.safetensors'], 'no temporary files left behind');
 
-  const other = denseAutoencoder({ inputDim: 6, hidden: [9], bottleneck: 3 });
+  const other = denseAutoencoder({ inputDim: 6, hidden: [9], bottleneck: 3, outputActivation: 'sigmoid' });
   const contents = other.toModelFile();
   contents.architecture = model.architecture();
   await assert.rejects(

@@ -7,6 +7,7 @@ import { gatherRows, tensor, type Tensor } from '../src/core/tensor.js';
 import { Dense } from '../src/layers/dense.js';
 import { Activation } from '../src/layers/activation.js';
 import { Classifier, type FineTuneMode } from '../src/models/classifier.js';
+import { classifierFromAutoencoder } from '../src/apps/finetune/classifier-from-autoencoder.js';
 import { denseAutoencoder } from '../src/models/dense-preset.js';
 import { Autoencoder } from '../src/models/autoencoder.js';
 import { StandardScaler } from '../src/data/scaler.js';
@@ -90,7 +91,7 @@ test('frozen mode leaves the encoder bit-identical while the head learns, with a
   await ae.fit(x, { epochs: 2, batchSize: 32 });
   const before = ae.encoder.params().map((p) => Float32Array.from(p.value.data));
   for (const transform of [undefined, (b: Tensor) => b]) {
-    const model = Classifier.fromAutoencoder(ae, { classes: 3, hidden: [8], mode: 'frozen', seed: 4 });
+    const model = classifierFromAutoencoder(ae, { classes: 3, hidden: [8], mode: 'frozen', seed: 4 });
     const headBefore = model.head.params().map((p) => Float32Array.from(p.value.data));
     assert.ok(model.params().filter((p) => p.name.startsWith('encoder.')).every((p) => p.learningRateScale === 0));
     await model.fit(x, labels, { epochs: 5, batchSize: 32, learningRate: 1e-2, transformInput: transform });
@@ -99,7 +100,7 @@ test('frozen mode leaves the encoder bit-identical while the head learns, with a
     assert.ok(model.evaluate(x, labels).accuracy > 0.9);
   }
   // The autoencoder the encoder was copied from is never touched, even by full fine-tuning.
-  const full = Classifier.fromAutoencoder(ae, { classes: 3, mode: 'full' });
+  const full = classifierFromAutoencoder(ae, { classes: 3, mode: 'full' });
   await full.fit(x, labels, { epochs: 2, batchSize: 32, learningRate: 1e-2 });
   ae.encoder.params().forEach((p, i) => assert.deepEqual(p.value.data, before[i]));
   assert.ok(full.encoder.params().some((p, i) => p.value.data.some((v, k) => v !== before[i][k])), 'full mode trains the encoder');
@@ -107,25 +108,25 @@ test('frozen mode leaves the encoder bit-identical while the head learns, with a
 
 test('fromAutoencoder copies the pre-trained weights, random init does not, and encoderLayers truncates', () => {
   const ae = smallAutoencoder(5);
-  const pre = Classifier.fromAutoencoder(ae, { classNames: ['x', 'y', 'z'], seed: 9 });
-  const rnd = Classifier.fromAutoencoder(ae, { classes: 3, weights: 'random', seed: 9 });
+  const pre = classifierFromAutoencoder(ae, { classNames: ['x', 'y', 'z'], seed: 9 });
+  const rnd = classifierFromAutoencoder(ae, { classes: 3, weights: 'random', seed: 9 });
   ae.encoder.params().forEach((p, i) => {
     assert.deepEqual(pre.encoder.params()[i].value.data, p.value.data);
     // Biases start at zero either way; weights are drawn anew.
     if (p.name.endsWith('weight')) assert.notDeepEqual(rnd.encoder.params()[i].value.data, p.value.data);
   });
   assert.deepEqual(pre.featureShape, [3]);
-  const cut = Classifier.fromAutoencoder(ae, { classes: 3, encoderLayers: 2 });
+  const cut = classifierFromAutoencoder(ae, { classes: 3, encoderLayers: 2 });
   assert.deepEqual(cut.featureShape, [10]);
   assert.equal(cut.encoder.layers.length, 2);
-  assert.throws(() => Classifier.fromAutoencoder(ae, { classes: 3, encoderLayers: 9 }), hourglassError('INVALID_ARGUMENT', /encoderLayers must be an integer from 1 to 3/));
-  assert.throws(() => Classifier.fromAutoencoder(ae, { classes: 1 }), hourglassError('INVALID_ARGUMENT', /at least 2 classes/));
-  assert.throws(() => Classifier.fromAutoencoder(ae, { classes: 3, mode: 'thaw' as FineTuneMode }), hourglassError('INVALID_ARGUMENT', /mode must be one of frozen, full, discriminative/));
+  assert.throws(() => classifierFromAutoencoder(ae, { classes: 3, encoderLayers: 9 }), hourglassError('INVALID_ARGUMENT', /encoderLayers must be an integer from 1 to 3/));
+  assert.throws(() => classifierFromAutoencoder(ae, { classes: 1 }), hourglassError('INVALID_ARGUMENT', /at least 2 classes/));
+  assert.throws(() => classifierFromAutoencoder(ae, { classes: 3, mode: 'thaw' as FineTuneMode }), hourglassError('INVALID_ARGUMENT', /mode must be one of frozen, full, discriminative/));
 });
 
 test("fit's shape checks accept one-hot [n, classes] targets and reject bad labels and shapes", async () => {
   const { x, labels } = blobs(60, 3);
-  const model = Classifier.fromAutoencoder(smallAutoencoder(), { classes: 3 });
+  const model = classifierFromAutoencoder(smallAutoencoder(), { classes: 3 });
   const { history: record } = await model.fit(x, oneHot(labels, 3), { epochs: 1, batchSize: 16, validationSplit: 0.2 });
   assert.equal(record.epochs.length, 1);
   assert.ok(Number.isFinite(record.epochs[0].valLoss));
@@ -146,7 +147,7 @@ test('save and load round-trip the classifier, its scaler and its predictions; l
   const { x, labels } = blobs(90, 4);
   const ae = denseAutoencoder({ inputDim: 6, hidden: [10], bottleneck: 3, outputActivation: 'linear', scaler: new StandardScaler(), seed: 2 });
   await ae.fit(x, { epochs: 1 });
-  const model = Classifier.fromAutoencoder(ae, { classNames: ['red', 'green', 'blue'], hidden: [5], dropout: 0.2, mode: 'discriminative', encoderLearningRateScale: 0.2 });
+  const model = classifierFromAutoencoder(ae, { classNames: ['red', 'green', 'blue'], hidden: [5], dropout: 0.2, mode: 'discriminative', encoderLearningRateScale: 0.2 });
   await model.fit(x, labels, { epochs: 3, batchSize: 16 });
   const file = path.join(dir, 'clf.safetensors');
   await model.save(file);
@@ -191,7 +192,7 @@ test('a small fine-tune on a Fashion-MNIST subset beats chance by a wide margin'
   const ae = denseAutoencoder({ inputShape: [1, 28, 28], hidden: [64], bottleneck: 16, seed: 0 });
   await ae.fit(train.images, { epochs: 2, batchSize: 64, learningRate: 2e-3 });
   const idx = balancedSample(train.labels, 300, { classes: 10, seed: 1 });
-  const model = Classifier.fromAutoencoder(ae, { classNames: train.classNames, hidden: [32], mode: 'full', seed: 1 });
+  const model = classifierFromAutoencoder(ae, { classNames: train.classNames, hidden: [32], mode: 'full', seed: 1 });
   await model.fit(gatherRows(train.images, idx), Array.from(idx, (i) => train.labels[i]), { epochs: 20, batchSize: 32, learningRate: 1e-3, seed: 1 });
   const metrics = model.evaluate(test.images, test.labels);
   assert.ok(metrics.accuracy > 0.6, `accuracy ${metrics.accuracy} (chance is 0.1)`);

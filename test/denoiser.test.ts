@@ -87,7 +87,7 @@ test('save and load keep the weights and the noise; the file is an autoencoder f
   await denseAutoencoder({ inputShape: [1, 28, 28], hidden: [8], bottleneck: 4 }).save(plain);
   assert.equal((await Denoiser.load(plain)).noise, null);
   const table = path.join(tmp, 'table.safetensors');
-  await denseAutoencoder({ inputDim: 10, hidden: [8], bottleneck: 4 }).save(table);
+  await denseAutoencoder({ inputDim: 10, hidden: [8], bottleneck: 4, outputActivation: 'sigmoid' }).save(table);
   await assert.rejects(Denoiser.load(table), hourglassError('MODEL_MISMATCH', /takes \[10\], not images/));
 });
 
@@ -204,30 +204,4 @@ test('evaluate of an autoencoder denoiser: noisy and denoised scores against the
   assert.deepEqual(metrics.noisy.psnr, meanPsnr(noisy, clean));
   assert.deepEqual(metrics.denoised.psnr, meanPsnr(denoiser.denoise(noisy), clean));
   assert.ok(metrics.denoised.psnr > metrics.noisy.psnr);
-});
-
-test('loadModel returns each kind of model file as its class', async () => {
-  const { loadModel } = await import('../src/apps/load-model.js');
-  const { AnomalyDetector } = await import('../src/apps/anomaly/anomaly-detector.js');
-  const { Codec } = await import('../src/apps/codec/codec.js');
-  const { Classifier } = await import('../src/models/classifier.js');
-  const { Autoencoder } = await import('../src/models/autoencoder.js');
-  const images = (await loadFashionMnist({ split: 'train', limit: 200 })).images;
-  const ae = denseAutoencoder({ inputShape: [1, 28, 28], hidden: [16], bottleneck: 4, seed: 0 });
-  const pca = await new PCA({ nComponents: 4 }).fit(images);
-  const files: [string, { save(p: string): Promise<void> }, string, Function][] = [
-    ['ae', ae, 'autoencoder', Autoencoder],
-    ['pca', pca, 'pca', PCA],
-    ['classifier', Classifier.fromAutoencoder(ae, { classes: 10 }), 'classifier', Classifier],
-    ['detector', await new AnomalyDetector({ model: new PCA({ nComponents: 3 }) }).fit(images), 'detector', AnomalyDetector],
-    ['denoiser', new Denoiser({ model: ae, noise: 'gaussian:0.2' }), 'denoiser', Denoiser],
-    ['codec', new Codec({ model: pca, bits: 4 }).calibrate(images), 'codec', Codec],
-  ];
-  for (const [name, model, kind, cls] of files) {
-    const file = path.join(tmp, `load-model-${name}.safetensors`);
-    await model.save(file);
-    const loaded = await loadModel(file);
-    assert.equal(loaded.kind, kind, name);
-    assert.ok(loaded instanceof cls, `${name} loads as ${cls.name}`);
-  }
 });

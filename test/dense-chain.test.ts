@@ -221,9 +221,9 @@ test('fit takes the fused step for dense autoencoders under MSE: same training a
   assert.ok(Math.abs(fused.loss - general.loss) <= 1e-4 * general.loss, `final loss ${fused.loss} vs ${general.loss}`);
   assert.deepEqual((await train(true)).weights, fused.weights, 'same seed, same weights');
   // Not taken: another loss, dropout, convolutions.
-  const model = denseAutoencoder({ inputDim: 12, hidden: [10], bottleneck: 3, dropout: 0.2, seed: 4 });
+  const model = denseAutoencoder({ inputDim: 12, hidden: [10], bottleneck: 3, dropout: 0.2, seed: 4, outputActivation: 'sigmoid' });
   assert.equal(model.fusedTrainStep(data, data, new ReconstructionLoss('mse')), null, 'dropout');
-  assert.equal(denseAutoencoder({ inputDim: 12, hidden: [10], bottleneck: 3, seed: 4 }).fusedTrainStep(data, data, new ReconstructionLoss('mae')), null, 'mae');
+  assert.equal(denseAutoencoder({ inputDim: 12, hidden: [10], bottleneck: 3, seed: 4, outputActivation: 'sigmoid' }).fusedTrainStep(data, data, new ReconstructionLoss('mae')), null, 'mae');
 });
 
 /** True when this CPU runs bfloat16 matrix products (oneDNN says so by failing to plan one otherwise). */
@@ -239,7 +239,7 @@ function hasBf16(): boolean {
 }
 
 test('bfloat16 training step: gradients within bfloat16 rounding of float32, and training converges like float32', { skip: !hasBf16() && 'no bfloat16 matrix products on this CPU' }, async () => {
-  const model = denseAutoencoder({ inputDim: 40, hidden: [24], bottleneck: 6, seed: 5 });
+  const model = denseAutoencoder({ inputDim: 40, hidden: [24], bottleneck: 6, seed: 5, outputActivation: 'sigmoid' });
   const rng = new Rng(7);
   const x = tensor([200, 40]);
   for (let i = 0; i < x.data.length; i++) x.data[i] = rng.uniform();
@@ -272,7 +272,7 @@ test('fit refuses bfloat16 where only float32 exists, and unknown precisions', a
   data.data.fill(0.5);
   const conv = convAutoencoder({ inputShape: [1, 8, 8], filters: [4], seed: 0 });
   await assert.rejects(fit(conv, data, null, { epochs: 1, precision: 'bfloat16' }), /precision 'bfloat16' is available for dense autoencoders/);
-  const dense = denseAutoencoder({ inputDim: 12, hidden: [10], bottleneck: 3, seed: 4 });
+  const dense = denseAutoencoder({ inputDim: 12, hidden: [10], bottleneck: 3, seed: 4, outputActivation: 'sigmoid' });
   await assert.rejects(fit(dense, table(64, 1), null, { epochs: 1, precision: 'float16' as 'float32' }), /precision must be float32 or bfloat16, got 'float16'/);
 });
 

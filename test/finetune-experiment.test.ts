@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EXPERIMENT_METHODS, experimentTable, summarizeRuns, type ExperimentRun, type FinetuneExperimentResult } from '../src/apps/finetune-experiment.js';
+import { EXPERIMENT_METHODS, experimentTable, summarizeRuns, type ExperimentRun, type FinetuneExperimentResult } from '../src/apps/finetune/experiment.js';
 
 // Three seeds where the labelled sample moves every method together: scratch 0.60 / 0.70 / 0.80,
 // fine-tuned 4, 6 and 5 points above it, propagated 5, 5 and 8 points above.

@@ -4,12 +4,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gatherRows, tensor, type Tensor } from '../src/core/tensor.js';
 import { Classifier } from '../src/models/classifier.js';
+import { classifierFromAutoencoder } from '../src/apps/finetune/classifier-from-autoencoder.js';
 import { denseAutoencoder } from '../src/models/dense-preset.js';
 import type { Autoencoder } from '../src/models/autoencoder.js';
 import { CrossEntropyLoss, oneHot } from '../src/train/cross-entropy.js';
-import { NeighbourGraph, fineTuneWithPropagation, propagateLabels, propagatedTargets } from '../src/apps/finetune-propagation.js';
-import { l2spTerm, pseudoLabelTerm, reconstructionTerm, semiSupervisedTerms } from '../src/apps/finetune-regularizers.js';
-import { fineTuneClassifier } from '../src/apps/fine-tune.js';
+import { NeighbourGraph, fineTuneWithPropagation, propagateLabels, propagatedTargets } from '../src/apps/finetune/propagation.js';
+import { l2spTerm, pseudoLabelTerm, reconstructionTerm, semiSupervisedTerms } from '../src/apps/finetune/regularizers.js';
+import { fineTuneClassifier } from '../src/apps/finetune/fine-tune.js';
 import { loadFashionMnist } from '../src/data/fashion-mnist.js';
 import { writeNpy } from '../src/data/npy.js';
 import { hourglassError, tempDir } from './support/data-files.js';
@@ -59,7 +60,7 @@ test('label propagation refuses bad input', () => {
 test('fine-tuning with propagated labels learns three blobs from one label each', async () => {
   const { x, labels } = blobs(240, 3, 0.3);
   const ae = await trainedAutoencoder(x, 20);
-  const model = Classifier.fromAutoencoder(ae, { classes: 3, hidden: [8], mode: 'full', seed: 2 });
+  const model = classifierFromAutoencoder(ae, { classes: 3, hidden: [8], mode: 'full', seed: 2 });
   const rounds: number[] = [];
   const run = await fineTuneWithPropagation(model, x, [0, 1, 2], [0, 1, 2], { epochs: 8, probeEpochs: 4, learningRate: 1e-2, probeLearningRate: 1e-2 }, {
     neighbours: 6,
@@ -81,7 +82,7 @@ test('the reconstruction term adds lambda times the reconstruction gradient to t
   const { x, labels } = blobs(120, 4);
   const ae = await trainedAutoencoder(x);
   const aeBefore = [...ae.encoder.params(), ...ae.decoder.params()].map((p) => Float32Array.from(p.value.data));
-  const model = Classifier.fromAutoencoder(ae, { classes: 3, hidden: [8], seed: 3 });
+  const model = classifierFromAutoencoder(ae, { classes: 3, hidden: [8], seed: 3 });
   const batch = gatherRows(x, Array.from({ length: 16 }, (_, i) => i));
   const targets = oneHot(labels.slice(0, 16), 3);
   const gradsWith = (weight: number | null): Float32Array[] => {
@@ -122,7 +123,7 @@ test('L2-SP holds the encoder near its pre-trained weights; pseudo-labels train;
   const ae = await trainedAutoencoder(x);
   const w0 = ae.encoder.params().map((p) => Float32Array.from(p.value.data));
   const drift = async (alpha: number | null): Promise<number> => {
-    const model = Classifier.fromAutoencoder(ae, { classes: 3, hidden: [8], seed: 6 });
+    const model = classifierFromAutoencoder(ae, { classes: 3, hidden: [8], seed: 6 });
     const regularizers = alpha === null ? [] : [l2spTerm(model, { alpha })];
     await model.fit(x, labels, { epochs: 5, batchSize: 16, learningRate: 1e-2, regularizers });
     return model.encoder.params().reduce((s, p, i) => s + p.value.data.reduce((t, v, k) => t + (v - w0[i][k]) ** 2, 0), 0);
@@ -131,22 +132,22 @@ test('L2-SP holds the encoder near its pre-trained weights; pseudo-labels train;
   const held = await drift(10);
   assert.ok(held < free / 2, `L2-SP drift ${held} vs ${free} without`);
 
-  const model = Classifier.fromAutoencoder(ae, { classes: 3, hidden: [8], seed: 7 });
+  const model = classifierFromAutoencoder(ae, { classes: 3, hidden: [8], seed: 7 });
   await fineTuneClassifier(model, gatherRows(x, [0, 1, 2, 3, 4, 5]), labels.slice(0, 6), { epochs: 30, probeEpochs: 20, learningRate: 1e-2, probeLearningRate: 1e-2 }, {
     batchSize: 6,
     regularizers: [pseudoLabelTerm(model, x, { weight: 1, batchSize: 32, threshold: 0.5, rampSteps: 3 })],
   });
   assert.ok(model.evaluate(x, labels).accuracy > 0.6, `accuracy ${model.evaluate(x, labels).accuracy}`);
 
-  const frozen = Classifier.fromAutoencoder(ae, { classes: 3, mode: 'frozen' });
+  const frozen = classifierFromAutoencoder(ae, { classes: 3, mode: 'frozen' });
   await assert.rejects(frozen.fit(x, labels, { epochs: 1, regularizers: [l2spTerm(frozen, { alpha: 1 })] }), hourglassError('INVALID_ARGUMENT', /does not train in frozen mode/));
   assert.throws(() => l2spTerm(model, { alpha: -1 }), hourglassError('INVALID_ARGUMENT', /L2-SP strength must be a positive number/));
   assert.throws(() => reconstructionTerm(model, ae, x, { weight: 0, batchSize: 8 }), hourglassError('INVALID_ARGUMENT', /reconstruction weight must be a positive number/));
   assert.throws(() => reconstructionTerm(model, ae, tensor([4, 5]), { weight: 1, batchSize: 8 }), hourglassError('SHAPE_MISMATCH', /unlabelled data has shape \[4, 5\]/));
-  const other = denseAutoencoder({ inputDim: 6, hidden: [12], bottleneck: 3, seed: 2 });
+  const other = denseAutoencoder({ inputDim: 6, hidden: [12], bottleneck: 3, seed: 2, outputActivation: 'sigmoid' });
   assert.throws(() => reconstructionTerm(model, other, x, { weight: 1, batchSize: 8 }), hourglassError('SHAPE_MISMATCH', /not the first layers of this autoencoder's encoder/));
   assert.throws(() => pseudoLabelTerm(model, x, { weight: 1, batchSize: 8, threshold: 1 }), hourglassError('INVALID_ARGUMENT', /threshold must be in \[0, 1\)/));
-  assert.throws(() => semiSupervisedTerms(Classifier.fromAutoencoder(ae, { classes: 3, weights: 'random' }), ae, x, { l2sp: 1 }, { init: 'random' }), hourglassError('INVALID_ARGUMENT', /has none/));
+  assert.throws(() => semiSupervisedTerms(classifierFromAutoencoder(ae, { classes: 3, weights: 'random' }), ae, x, { l2sp: 1 }, { init: 'random' }), hourglassError('INVALID_ARGUMENT', /has none/));
   assert.equal(semiSupervisedTerms(model, ae, x, { reconstructionWeight: 0, pseudoLabelWeight: 0, l2sp: 0 }).length, 0);
 });
 

@@ -19,7 +19,7 @@ function planeData(n: number, seed: number): Tensor {
   return x;
 }
 
-const small = () => denseAutoencoder({ inputDim: 10, hidden: [16], bottleneck: 2, seed: 3 });
+const small = () => denseAutoencoder({ inputDim: 10, hidden: [16], bottleneck: 2, seed: 3, outputActivation: 'sigmoid' });
 
 test('fit: the loss goes down and the record has one entry per epoch', async () => {
   const model = small();
@@ -35,7 +35,7 @@ test('fit: the loss goes down and the record has one entry per epoch', async () 
 test('fit: same seed and data give bit-identical weights; another seed does not', async () => {
   const x = planeData(300, 2);
   const run = async (seed: number) => {
-    const m = denseAutoencoder({ inputDim: 10, hidden: [16], bottleneck: 2, seed });
+    const m = denseAutoencoder({ inputDim: 10, hidden: [16], bottleneck: 2, seed, outputActivation: 'sigmoid' });
     await m.fit(x, { epochs: 3, batchSize: 64, seed, validationSplit: 0.2 });
     return m.params().map((p) => Array.from(p.value.data));
   };

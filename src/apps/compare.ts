@@ -64,9 +64,11 @@ export async function compareBottlenecks(o: CompareOptions): Promise<CompareEntr
         const pca = await new PCA({ nComponents: size, seed: o.seed ?? 0 }).fit(o.train);
         entry = { method, size, reconstruct: (x) => pca.reconstruct(x), encode: (x) => pca.encode(x) };
       } else {
+        // All methods compare in data units (no scaler; PCA has none either), on data in [0, 1]
+        // (the synthetic manifolds, images): a sigmoid output also for 1-D samples.
         const model: Autoencoder =
           method === 'dense'
-            ? denseAutoencoder({ inputShape: shape, hidden: o.hidden, bottleneck: size, seed: o.seed ?? 0 })
+            ? denseAutoencoder({ inputShape: shape, hidden: o.hidden, bottleneck: size, outputActivation: 'sigmoid', scaler: null, seed: o.seed ?? 0 })
             : convAutoencoder({ inputShape: shape, filters: o.filters ?? [32, 64], bottleneck: size, seed: o.seed ?? 0 });
         await model.fit(o.train, {
           epochs: o.epochs,

@@ -3,6 +3,7 @@ import type { Shape } from '../core/tensor.js';
 import { opt, type OptionSpec, type OptionValues } from './command.js';
 import { buildAutoencoder } from '../models/build.js';
 import { PCA } from '../models/pca.js';
+import { DATA_DEFAULTS, DETECTOR_FIT_DEFAULTS, dataKindOf, defaultOutputActivation, defaultScaler } from '../models/defaults.js';
 import { scalerByName } from '../data/scaler.js';
 import { AnomalyDetector } from '../apps/anomaly/anomaly-detector.js';
 import { checkScoreKind, SCORE_KINDS, type ScoreKind } from '../apps/anomaly/score-kind.js';
@@ -19,10 +20,11 @@ export const DETECTOR_OPTIONS: readonly OptionSpec[] = [
   { name: 'score', type: 'string', description: `score kind, or several joined by + (e.g. smoothed-mse+ssim): ${SCORE_KINDS.join(', ')}`, default: 'mse' },
   { name: 'smoothing', type: 'number', description: 'Gaussian sigma in pixels of smoothed-mse', default: 1.5 },
   { name: 'latent-weight', type: 'number', description: 'weight of the latent Mahalanobis term (0 = off)', default: 0 },
-  { name: 'scaler', type: 'string', description: 'none, minmax or standard (default: none for images, standard for tables)' },
-  { name: 'epochs', type: 'number', description: 'training epochs (autoencoders)', default: 30 },
-  { name: 'batch-size', type: 'number', description: 'mini-batch size', default: 64 },
-  { name: 'lr', type: 'number', description: 'learning rate', default: 1e-3 },
+  { name: 'scaler', type: 'string', description: `none, minmax or standard (default: ${DATA_DEFAULTS.images.scaler} for images, ${DATA_DEFAULTS.table.scaler} for tables)` },
+  // 30 x 64, not the library's 10 x 256: see DETECTOR_FIT_DEFAULTS (src/models/defaults.ts).
+  { name: 'epochs', type: 'number', description: 'training epochs (autoencoders)', default: DETECTOR_FIT_DEFAULTS.epochs },
+  { name: 'batch-size', type: 'number', description: 'mini-batch size', default: DETECTOR_FIT_DEFAULTS.batchSize },
+  { name: 'lr', type: 'number', description: 'learning rate', default: DETECTOR_FIT_DEFAULTS.learningRate },
   { name: 'seed', type: 'number', description: 'random seed', default: 0 },
 ];
 
@@ -90,8 +92,8 @@ export function thresholdRule(o: OptionValues): ThresholdRule {
 
 /** A new, unfitted detector for samples of `sampleShape`. */
 export function makeDetector(spec: DetectorSpec, sampleShape: Shape, rule: ThresholdRule, featureNames: string[] | null = null): AnomalyDetector {
-  const isImage = sampleShape.length === 3;
-  const scaler = scalerByName(spec.scaler ?? (isImage ? 'none' : 'standard'));
+  const kind = dataKindOf(sampleShape);
+  const scaler = spec.scaler !== undefined ? scalerByName(spec.scaler) : defaultScaler(kind);
   const model =
     spec.modelType === 'pca'
       ? new PCA({ nComponents: spec.components, seed: spec.seed, scaler })
@@ -101,7 +103,7 @@ export function makeDetector(spec: DetectorSpec, sampleShape: Shape, rule: Thres
           hidden: spec.hidden,
           filters: spec.filters,
           bottleneck: spec.bottleneck ?? (spec.modelType === 'dense' ? 32 : undefined),
-          outputActivation: isImage && !scaler ? 'sigmoid' : 'linear',
+          outputActivation: defaultOutputActivation(kind, scaler),
           scaler,
           seed: spec.seed,
         });

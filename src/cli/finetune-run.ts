@@ -13,12 +13,13 @@ import { checkLabels } from '../train/cross-entropy.js';
 import { formatClassificationReport, type ClassificationMetrics } from '../metrics/classification.js';
 import { confusionMatrixPlot } from '../report/confusion-matrix-plot.js';
 import { svgToPng } from '../report/svg.js';
-import { fineTuneRecipe } from '../apps/finetune-recipe.js';
-import { fineTuneClassifier, type FineTuneRecord } from '../apps/fine-tune.js';
+import { fineTuneRecipe } from '../apps/finetune/recipe.js';
+import { fineTuneClassifier, type FineTuneRecord } from '../apps/finetune/fine-tune.js';
 import type { EpochRecord } from '../train/fit.js';
-import { featureLayers } from '../apps/finetune-pretrain.js';
-import { fineTuneWithPropagation } from '../apps/finetune-propagation.js';
-import { semiSupervisedTerms } from '../apps/finetune-regularizers.js';
+import { featureLayers } from '../apps/finetune/pretrain.js';
+import { classifierFromAutoencoder } from '../apps/finetune/classifier-from-autoencoder.js';
+import { fineTuneWithPropagation } from '../apps/finetune/propagation.js';
+import { semiSupervisedTerms } from '../apps/finetune/regularizers.js';
 import { checkRunDirectory, defaultRunDirectory } from './run-directory.js';
 import { classNamesFor, loadLabelledData, type LabelledData } from './labels.js';
 import { ProgressPrinter } from './progress.js';
@@ -149,7 +150,7 @@ export async function finetuneRun(o: FinetuneRunOptions, log: (line: string) => 
   };
   const batchSize = o.batchSize ?? recipe.batchSize;
   const weightDecay = o.weightDecay ?? recipe.weightDecay;
-  const model = Classifier.fromAutoencoder(pretrained, {
+  const model = classifierFromAutoencoder(pretrained, {
     classNames,
     hidden: o.head ?? recipe.headHidden,
     dropout: o.headDropout ?? recipe.headDropout,

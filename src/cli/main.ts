@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { HourglassError } from '../core/errors.js';
 import { helpText, parseOptions, type Command } from './command.js';
 import { commands } from './commands/index.js';
+import { THREADS_FLAG_HELP, applyThreadsFlag } from './threads-flag.js';
 
 const USAGE = `hourglass — autoencoders on a native oneDNN engine
 
@@ -12,6 +13,9 @@ Usage: hourglass <command> [options]     hourglass <command> --help     hourglas
 
 Commands:
 ${commands.map((c) => `  ${c.name.padEnd(18)} ${c.summary}`).join('\n')}
+
+Global options:
+${THREADS_FLAG_HELP}
 `;
 
 const isHelp = (a: string): boolean => a === '--help' || a === '-h';
@@ -65,6 +69,7 @@ function didYouMean(word: string, candidates: readonly string[]): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  argv = applyThreadsFlag(argv);
   if (argv.length === 0 || isHelp(argv[0]) || (argv[0] === 'help' && argv.length === 1)) {
     process.stdout.write(USAGE);
     return 0;

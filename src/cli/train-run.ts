@@ -10,6 +10,7 @@ import type { Autoencoder } from '../models/autoencoder.js';
 import { buildAutoencoder } from '../models/build.js';
 import { scalerByName } from '../data/scaler.js';
 import { holdOutRows } from '../data/dataset.js';
+import { defaultOutputActivation, defaultScaler, type DataKind } from '../models/defaults.js';
 import { writeTrainingReport, type PcaBaseline } from '../report/training-report.js';
 import { loadData, type LoadedData } from './datasets.js';
 import { ProgressPrinter } from './progress.js';
@@ -65,8 +66,8 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
   await checkRunDirectory(dir, o.overwrite, { '--data': o.data, '--test-data': o.testData });
 
   const { train, test } = await loadTrainAndTest(o);
-  const isImage = train.imageShape !== null;
-  const scaler = scalerByName(o.scaler ?? (isImage ? 'none' : 'standard'));
+  const kind: DataKind = train.imageShape !== null ? 'images' : 'table';
+  const scaler = o.scaler !== undefined ? scalerByName(o.scaler) : defaultScaler(kind);
   const model = buildAutoencoder({
     arch: o.arch,
     inputShape: train.x.shape.slice(1),
@@ -75,7 +76,7 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
     bottleneck: o.bottleneck,
     batchNorm: o.batchNorm,
     activation: o.activation,
-    outputActivation: o.outputActivation ?? (isImage && !scaler ? 'sigmoid' : 'linear'),
+    outputActivation: o.outputActivation ?? defaultOutputActivation(kind, scaler),
     dropout: o.dropout,
     scaler,
     seed: o.seed,
@@ -106,7 +107,7 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
   await writeTrainingReport(dir, { model, record, test, testMse, train: train.source, pca });
   log(
     `hourglass: test MSE ${testMse.toFixed(5)} after ${record.epochs.length} epochs (${Math.round(record.samplesPerSecond).toLocaleString('en-US')} samples/s); ` +
-      `wrote ${path.join(dir, 'model.safetensors')}, metrics.json, loss-curve.png${isImage ? ', reconstructions.png' : ''}`,
+      `wrote ${path.join(dir, 'model.safetensors')}, metrics.json, loss-curve.png${kind === 'images' ? ', reconstructions.png' : ''}`,
   );
   if (pca) {
     const change = ((testMse - pca.testMse) / pca.testMse) * 100;

@@ -13,8 +13,10 @@ export interface BuildOptions {
   bottleneck?: number;
   batchNorm?: boolean;
   activation?: string;
+  /** Default: by the kind of data (src/models/defaults.ts). */
   outputActivation?: string;
   dropout?: number;
+  /** Default: by the kind of data (src/models/defaults.ts); null for none. */
   scaler?: Scaler | null;
   seed?: number;
 }
@@ -25,7 +27,8 @@ const ACTIVATIONS = ['relu', 'leaky_relu', 'tanh', 'sigmoid'] as const;
 export function buildAutoencoder(o: BuildOptions): Autoencoder {
   const activation = o.activation ?? 'relu';
   if (!(ACTIVATIONS as readonly string[]).includes(activation)) throw invalid(`activation must be one of ${ACTIVATIONS.join(', ')}, got '${activation}'`);
-  const outputActivation = (o.outputActivation ?? 'sigmoid') as OutputActivation;
+  // Unset, the presets choose by the kind of data (src/models/defaults.ts).
+  const outputActivation = o.outputActivation as OutputActivation | undefined;
   switch (o.arch) {
     case 'dense':
       if (o.batchNorm) throw invalid('--batch-norm applies to the conv architecture only');

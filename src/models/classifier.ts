@@ -3,12 +3,9 @@ import { sameShape, shapeToString, sizeOf, type Shape, type Tensor } from '../co
 import { Rng } from '../core/rng.js';
 import type { Buffer, Layer, LayerConfig, Param } from '../layers/layer.js';
 import { Sequential } from '../layers/sequential.js';
-import { copyLayerTensors, layerFromConfig } from '../layers/registry.js';
-import { Dense } from '../layers/dense.js';
-import { Activation } from '../layers/activation.js';
-import { Dropout } from '../layers/dropout.js';
-import { Flatten } from '../layers/reshape.js';
+import { layerFromConfig } from '../layers/registry.js';
 import type { Network } from '../train/network.js';
+import { RegularizedNetwork, type TrainingRegularizer } from '../train/regularizer.js';
 import { fit, type FitOptions, type TrainingRecord } from '../train/fit.js';
 import type { BatchAugmentation } from '../train/image-shift.js';
 import { CrossEntropyLoss, checkLabels, oneHot, softmax } from '../train/cross-entropy.js';
@@ -17,12 +14,12 @@ import { restoreTrainedModel } from './restore.js';
 import type { ModelFileContents } from '../io/model-file.js';
 import type { Model } from './contract.js';
 import { SavedModel, wrongKind } from './saved-model.js';
-import { scalerFromJSON, type Scaler } from '../data/scaler.js';
-import type { Autoencoder } from './autoencoder.js';
+import type { Scaler } from '../data/scaler.js';
 import { inferenceBatchRows, mapInBatches } from './inference-batch.js';
 
 /**
- * How fine-tuning treats the encoder:
+ * How `fit` treats the encoder (saved with the model, so a loaded classifier goes on training
+ * the way it was set up):
  * - 'frozen': a linear probe (or small-MLP probe): the encoder's weights never change and it
  *   runs in inference mode (no dropout, fixed normalisation statistics);
  * - 'full': every weight trains at the optimizer's learning rate;
@@ -39,35 +36,15 @@ export interface ClassifierArchitecture {
   classNames: string[];
 }
 
-export interface HeadOptions {
-  /** Hidden widths of the head (ReLU); [] gives a linear (softmax regression) head. */
-  hidden?: number[];
-  /** Dropout after each hidden layer of the head. */
-  dropout?: number;
-}
-
-export interface FromAutoencoderOptions extends HeadOptions {
-  /** Class names (their count is the number of classes), or just the number of classes. */
-  classNames?: readonly string[];
-  classes?: number;
-  mode?: FineTuneMode;
-  encoderLearningRateScale?: number;
-  /** 'pretrained' copies the autoencoder's weights; 'random' keeps only its architecture (the from-scratch baseline). */
-  weights?: 'pretrained' | 'random';
-  /** Keep only the first N layers of the encoder (e.g. classify from the conv features, before a dense waist). */
-  encoderLayers?: number;
-  seed?: number;
-}
-
 export interface ClassifierFitOptions extends Omit<FitOptions, 'loss' | 'validationData'> {
   /** Held-out data with its labels (integers, or one-hot rows), the same shape as every model's validationData. */
   validationData?: { x: Tensor; y: ArrayLike<number> | Tensor };
   /**
    * Extra terms added to the cross-entropy while the encoder trains (e.g. the autoencoder's
-   * reconstruction loss on unlabelled data, or L2-SP; src/apps/finetune-regularizers.ts).
+   * reconstruction loss on unlabelled data, or L2-SP; src/apps/finetune/regularizers.ts).
    * Refused in frozen mode, where the encoder does not train.
    */
-  regularizers?: readonly TrainingRegularizer[];
+  regularizers?: readonly TrainingRegularizer<Classifier>[];
   /**
    * Alters every training batch in data units, before the input scaler (e.g.
    * randomImageShift); validation data stays as it is. Runs before `transformInput`.
@@ -76,23 +53,9 @@ export interface ClassifierFitOptions extends Omit<FitOptions, 'loss' | 'validat
 }
 
 /**
- * A term added to the training loss of a classifier. After the classifier's own backward
- * pass for a batch (which overwrites every parameter's gradient), `addGradients` adds this
- * term's gradient to the parameters' gradients and returns the term's value for the batch.
- * `params` are extra trainable parameters the term owns (e.g. a decoder); they are
- * optimised and snapshotted with the classifier's but not saved with it.
- */
-export interface TrainingRegularizer {
-  readonly name: string;
-  params(): Param[];
-  addGradients(model: Classifier): number;
-  /** Called at the start of each fit() that uses the term. */
-  reset?(): void;
-}
-
-/**
- * A pre-trained encoder with a classification head: inputs (data units; scaled by the
- * encoder's scaler) -> encoder -> head -> logits, one per class. Trained with softmax
+ * An encoder with a classification head: inputs (data units; scaled by the model's scaler)
+ * -> encoder -> head -> logits, one per class. Built from any layers; to build one on a
+ * pre-trained autoencoder's encoder, see `classifierFromAutoencoder` (src/apps/finetune). Trained with softmax
  * cross-entropy; predictProba applies the softmax. Saved as an hourglass model file of
  * kind 'classifier' with tensors 'encoder.N.*' and 'head.N.*'.
  */
@@ -137,53 +100,6 @@ export class Classifier extends SavedModel implements Model<[Tensor, ArrayLike<n
       this.encoder.initialize(rng);
       this.head.initialize(rng);
     }
-  }
-
-  /**
-   * Encoder copied from a trained autoencoder (layers rebuilt from their configs, weights
-   * and buffers copied, so the autoencoder itself is never modified) plus a new head.
-   */
-  static fromAutoencoder(autoencoder: Autoencoder, options: FromAutoencoderOptions): Classifier {
-    const classNames = resolveClassNames(options);
-    const source = autoencoder.encoder.layers;
-    const depth = options.encoderLayers ?? source.length;
-    if (!Number.isInteger(depth) || depth < 1 || depth > source.length)
-      throw invalid(`encoderLayers must be an integer from 1 to ${source.length} (the autoencoder's encoder has ${source.length} layers), got ${depth}`);
-    const encoder = source.slice(0, depth).map((l) => layerFromConfig(l.config()));
-    const featureShape = depth === source.length ? autoencoder.encoder.outputShape : autoencoder.encoder.shapes[depth - 1];
-    const head = Classifier.headLayers(featureShape, classNames.length, options);
-    const seed = options.seed ?? 0;
-    const model = new Classifier({
-      inputShape: autoencoder.inputShape,
-      encoder,
-      head,
-      classNames,
-      mode: options.mode,
-      encoderLearningRateScale: options.encoderLearningRateScale,
-      scaler: copyScaler(autoencoder.scaler),
-      seed,
-    });
-    if ((options.weights ?? 'pretrained') === 'pretrained') {
-      copyLayerTensors(autoencoder.encoder.layers.slice(0, depth), encoder);
-    } else if (options.weights !== 'random') {
-      throw invalid(`weights must be 'pretrained' or 'random', got '${String(options.weights)}'`);
-    }
-    return model;
-  }
-
-  /** Flatten (when the features are not a vector), Dense+ReLU(+Dropout) per hidden width, then Dense to the logits. */
-  static headLayers(featureShape: Shape, classes: number, { hidden = [], dropout = 0 }: HeadOptions = {}): Layer[] {
-    for (const h of hidden) if (!Number.isInteger(h) || h < 1) throw invalid(`head widths must be positive integers, got ${h}`);
-    if (!(dropout >= 0 && dropout < 1)) throw invalid(`head dropout must be in [0, 1), got ${dropout}`);
-    const layers: Layer[] = featureShape.length > 1 ? [new Flatten()] : [];
-    let width = sizeOf(featureShape);
-    for (const h of hidden) {
-      layers.push(new Dense({ inFeatures: width, outFeatures: h, init: 'he' }), new Activation('relu'));
-      if (dropout > 0) layers.push(new Dropout(dropout));
-      width = h;
-    }
-    layers.push(new Dense({ inFeatures: width, outFeatures: classes, init: 'glorot' }));
-    return layers;
   }
 
   get mode(): FineTuneMode {
@@ -407,33 +323,6 @@ export class Classifier extends SavedModel implements Model<[Tensor, ArrayLike<n
   }
 }
 
-/** The classifier plus regularizer terms as a Network: the terms add their gradients after each backward pass. */
-class RegularizedNetwork implements Network {
-  constructor(
-    private readonly model: Classifier,
-    private readonly terms: readonly TrainingRegularizer[],
-  ) {}
-  get inputShape(): Shape {
-    return this.model.inputShape;
-  }
-  get outputShape(): Shape {
-    return this.model.outputShape;
-  }
-  forward(x: Tensor, training: boolean): Tensor {
-    return this.model.forward(x, training);
-  }
-  backward(dy: Tensor): void {
-    this.model.backward(dy);
-    for (const t of this.terms) t.addGradients(this.model);
-  }
-  params(): Param[] {
-    return [...this.model.params(), ...this.terms.flatMap((t) => t.params())];
-  }
-  buffers(): Buffer[] {
-    return this.model.buffers();
-  }
-}
-
 /** The head alone as a Network, trained on precomputed features when the encoder is frozen. */
 class HeadNetwork implements Network {
   constructor(private readonly head: Sequential) {}
@@ -455,24 +344,6 @@ class HeadNetwork implements Network {
   buffers(): Buffer[] {
     return this.head.buffers('head.');
   }
-}
-
-/** The classifier gets its own copy of the fitted scaler, so fitting one model never changes the other. */
-function copyScaler(scaler: Scaler | null): Scaler | null {
-  if (!scaler) return null;
-  if (!scaler.fitted) throw invalid("the autoencoder's input scaler is not fitted: train the autoencoder (fit) before building a classifier from it");
-  return scalerFromJSON(scaler.toJSON());
-}
-
-function resolveClassNames({ classNames, classes }: { classNames?: readonly string[]; classes?: number }): string[] {
-  if (classNames) {
-    if (classes !== undefined && classes !== classNames.length)
-      throw invalid(`${classNames.length} class names but classes = ${classes}; give one or make them agree`);
-    return [...classNames];
-  }
-  if (classes === undefined) throw invalid('give the classes: classNames or a number of classes');
-  if (!Number.isInteger(classes) || classes < 2) throw invalid(`a classifier needs at least 2 classes, got ${classes}`);
-  return Array.from({ length: classes }, (_, i) => String(i));
 }
 
 

@@ -10,20 +10,25 @@ import { Dense } from '../layers/dense.js';
 import { Flatten, Reshape } from '../layers/reshape.js';
 import type { Scaler } from '../data/scaler.js';
 import { Autoencoder } from './autoencoder.js';
+import { defaultOutputActivation } from './defaults.js';
 import type { OutputActivation } from './dense-preset.js';
 
 export interface ConvAutoencoderOptions {
   /** [channels, height, width]. */
   inputShape: Shape;
-  /** Filters of each conv + max-pool stage; each stage halves height and width. */
+  /** Filters of each conv + max-pool stage; each stage halves height and width. Default [32, 64]. */
   filters?: number[];
-  /** With a bottleneck, a Flatten -> Dense(bottleneck) -> Dense -> Reshape waist makes the code a vector of that size. */
+  /** With a bottleneck, a Flatten -> Dense(bottleneck) -> Dense -> Reshape waist makes the code a vector of that size. Default: none (the code is the last conv maps). */
   bottleneck?: number;
+  /** Hidden activation. Default 'relu'. */
   activation?: 'relu' | 'leaky_relu' | 'tanh';
+  /** Default (src/models/defaults.ts, images): 'sigmoid' without a scaler, 'linear' with one. */
   outputActivation?: OutputActivation;
-  /** BatchNorm after every convolution of the encoder and decoder (not the output). */
+  /** BatchNorm after every convolution of the encoder and decoder (not the output). Default false. */
   batchNorm?: boolean;
+  /** Maps data into the model's space (fitted by fit, saved with the model). Default: none (images in [0, 1] are used as they are). */
   scaler?: Scaler | null;
+  /** Seeds the initial weights. Default 0. */
   seed?: number;
 }
 
@@ -36,7 +41,9 @@ export interface ConvAutoencoderOptions {
  * conv(1,32) relu pool conv(32,64) relu pool | convT(64,32) relu convT(32,1) sigmoid.
  */
 export function convAutoencoder(options: ConvAutoencoderOptions): Autoencoder {
-  const { filters = [32, 64], bottleneck, activation = 'relu', outputActivation = 'sigmoid', batchNorm = false, seed = 0 } = options;
+  const { filters = [32, 64], bottleneck, activation = 'relu', batchNorm = false, seed = 0 } = options;
+  const scaler = options.scaler ?? null;
+  const outputActivation = options.outputActivation ?? defaultOutputActivation('images', scaler);
   const inputShape = [...options.inputShape];
   if (inputShape.length !== 3 || inputShape.some((d) => !Number.isInteger(d) || d < 1))
     throw invalid(`conv autoencoder: inputShape must be [channels, height, width], got ${shapeToString(inputShape)}`);
@@ -94,7 +101,7 @@ export function convAutoencoder(options: ConvAutoencoderOptions): Autoencoder {
     }
   }
   if (outputActivation !== 'linear') decoder.push(new Activation(outputActivation));
-  return new Autoencoder({ inputShape, encoder, decoder, preset: 'conv', scaler: options.scaler ?? null, seed });
+  return new Autoencoder({ inputShape, encoder, decoder, preset: 'conv', scaler, seed });
 }
 
 function maxStages(height: number, width: number): number {

@@ -45,12 +45,21 @@ export interface EarlyStopping {
   restoreBestWeights?: boolean;
 }
 
+/** What fit() uses for the options it is not given (also read by the CLI through src/models/defaults.ts). */
+export const FIT_DEFAULTS = { epochs: 10, batchSize: 256, learningRate: 1e-3 } as const;
+
 export interface FitOptions {
+  /** Passes over the training data. Default 10. */
   epochs?: number;
+  /** Samples per optimizer step. Default 256. */
   batchSize?: number;
+  /** Default 1e-3. */
   learningRate?: number;
+  /** 'adam' (default) or 'sgd'. */
   optimizer?: OptimizerKind;
+  /** SGD momentum. Default 0.9. */
   momentum?: number;
+  /** L2 weight decay. Default 0. */
   weightDecay?: number;
   /**
    * Arithmetic of the matrix products: 'float32' (default), or 'bfloat16' operands with float32
@@ -59,9 +68,11 @@ export interface FitOptions {
    * (Dense layers and activations, no dropout) under the mse loss.
    */
   precision?: Precision;
-  /** A reconstruction loss by name, or any Loss (e.g. cross-entropy for a classifier). */
+  /** A reconstruction loss by name, or any Loss (e.g. cross-entropy for a classifier). Default 'mse'. */
   loss?: LossKind | Loss;
+  /** Seeds the epoch shuffling (and transformInput's rng). Default 0. */
   seed?: number;
+  /** Shuffle the samples every epoch. Default true. */
   shuffle?: boolean;
   /** Held-out data; `y` defaults to `x` (reconstruction). */
   validationData?: { x: Tensor; y?: Tensor };
@@ -84,9 +95,9 @@ export interface FitOptions {
  */
 export async function fit(net: Network, x: Tensor, y: Tensor | null, options: FitOptions = {}): Promise<TrainingRecord> {
   const {
-    epochs = 10,
-    batchSize = 256,
-    learningRate = 1e-3,
+    epochs = FIT_DEFAULTS.epochs,
+    batchSize = FIT_DEFAULTS.batchSize,
+    learningRate = FIT_DEFAULTS.learningRate,
     optimizer: optimizerKind = 'adam',
     momentum = 0.9,
     weightDecay = 0,

@@ -50,7 +50,7 @@ export interface CodecBenchmarkOptions {
   step: StepMode;
   rateWeight: number;
   epochs: number;
-  /** Extra epochs at a fifth of the learning rate, and decoder-only epochs on quantised codes (see trainCodec). */
+  /** Extra epochs at a fifth of the learning rate, and decoder-only epochs on quantised codes (see Codec.fit). */
   annealEpochs: number;
   decoderEpochs: number;
   batchSize: number;

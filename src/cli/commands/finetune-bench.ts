@@ -1,8 +1,8 @@
 import { invalid } from '../../core/errors.js';
 import { opt, type Command } from '../command.js';
 import { checkRunDirectory, defaultRunDirectory } from '../run-directory.js';
-import { experimentTable, runFinetuneExperiment } from '../../apps/finetune-experiment.js';
-import type { PretrainArch } from '../../apps/finetune-pretrain.js';
+import { experimentTable, runFinetuneExperiment } from '../../apps/finetune/experiment.js';
+import type { PretrainArch } from '../../apps/finetune/pretrain.js';
 
 export const finetuneBenchCommand: Command = {
   name: 'finetune bench',

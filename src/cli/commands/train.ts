@@ -1,6 +1,7 @@
 import { opt, type Command, type OptionSpec, type OptionValues } from '../command.js';
 import { DATA_HELP } from '../datasets.js';
 import { ID_COLUMN_HELP } from '../id-column.js';
+import { DATA_DEFAULTS } from '../../models/defaults.js';
 import { trainRun, type TrainRunOptions } from '../train-run.js';
 
 /** Options shared by `train` and `demo`. */
@@ -17,8 +18,8 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'batch-norm', type: 'flag', description: 'conv: batch normalisation after each convolution' },
   { name: 'bottleneck', type: 'number', description: 'latent size (dense: units; conv: optional dense waist)' },
   { name: 'activation', type: 'string', description: 'hidden activation: relu, leaky_relu, tanh, sigmoid', default: 'relu' },
-  { name: 'output-activation', type: 'string', description: 'sigmoid (data in [0,1]) or linear (default: sigmoid for images, linear for tables)' },
-  { name: 'scaler', type: 'string', description: 'none, minmax or standard (default: none for images, standard for tables)' },
+  { name: 'output-activation', type: 'string', description: `sigmoid (data in [0,1]) or linear (default: ${DATA_DEFAULTS.images.outputActivation} for images, ${DATA_DEFAULTS.table.outputActivation} for tables)` },
+  { name: 'scaler', type: 'string', description: `none, minmax or standard (default: ${DATA_DEFAULTS.images.scaler} for images, ${DATA_DEFAULTS.table.scaler} for tables)` },
   { name: 'dropout', type: 'number', description: 'dropout probability after hidden layers (dense)', default: 0 },
   { name: 'loss', type: 'string', description: 'mse, bce or mae', default: 'mse' },
   { name: 'optimizer', type: 'string', description: 'adam or sgd', default: 'adam' },

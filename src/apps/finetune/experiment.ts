@@ -1,24 +1,25 @@
 import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { invalid } from '../core/errors.js';
-import { gatherRows, type Tensor } from '../core/tensor.js';
-import { loadFashionMnist, type LabeledImages } from '../data/fashion-mnist.js';
-import { balancedSample } from '../data/balanced-sample.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
-import { loadModelFile } from '../io/model-file.js';
-import { Dense } from '../layers/dense.js';
-import { Autoencoder } from '../models/autoencoder.js';
-import { Classifier } from '../models/classifier.js';
-import { PCA } from '../models/pca.js';
-import { errorBarPlot } from '../report/error-bar-plot.js';
-import { svgToPng } from '../report/svg.js';
-import type { FitOptions } from '../train/fit.js';
-import { featureLayers, pretrainForClassification, type PretrainArch } from './finetune-pretrain.js';
-import { corruptionTransform } from './denoise/corruption.js';
-import { fineTuneRecipe, type FineTuneRecipe } from './finetune-recipe.js';
+import { invalid } from '../../core/errors.js';
+import { gatherRows, type Tensor } from '../../core/tensor.js';
+import { loadFashionMnist, type LabeledImages } from '../../data/fashion-mnist.js';
+import { balancedSample } from '../../data/balanced-sample.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
+import { loadModelFile } from '../../io/model-file.js';
+import { Dense } from '../../layers/dense.js';
+import { Autoencoder } from '../../models/autoencoder.js';
+import { Classifier } from '../../models/classifier.js';
+import { classifierFromAutoencoder } from './classifier-from-autoencoder.js';
+import { PCA } from '../../models/pca.js';
+import { errorBarPlot } from '../../report/error-bar-plot.js';
+import { svgToPng } from '../../report/svg.js';
+import type { FitOptions } from '../../train/fit.js';
+import { featureLayers, pretrainForClassification, type PretrainArch } from './pretrain.js';
+import { corruptionTransform } from '../denoise/corruption.js';
+import { fineTuneRecipe, type FineTuneRecipe } from './recipe.js';
 import { fineTuneClassifier } from './fine-tune.js';
-import { NeighbourGraph, fineTuneWithPropagation } from './finetune-propagation.js';
-import { propagationRecipe, type PropagationRecipe } from './finetune-recipe.js';
+import { NeighbourGraph, fineTuneWithPropagation } from './propagation.js';
+import { propagationRecipe, type PropagationRecipe } from './recipe.js';
 
 /** The ways of using N labels that the experiment compares. */
 export const EXPERIMENT_METHODS = ['frozen', 'finetuned', 'scratch', 'pca', 'propagated'] as const;
@@ -123,7 +124,7 @@ export async function runFinetuneExperiment(o: FinetuneExperimentOptions): Promi
   const propagation = propagationRecipe();
   const propagationSchedule = fineTuneRecipe(train.images.shape[0]);
   const graphStart = performance.now();
-  const graph = NeighbourGraph.build(Classifier.fromAutoencoder(ae, { classes: 10, encoderLayers: featureLayers(ae) }).encode(train.images), propagation);
+  const graph = NeighbourGraph.build(classifierFromAutoencoder(ae, { classes: 10, encoderLayers: featureLayers(ae) }).encode(train.images), propagation);
   const graphSeconds = (performance.now() - graphStart) / 1000;
   log(`Label propagation graph: ${propagation.neighbours} nearest neighbours of each of the ${train.images.shape[0]} training images in the pre-trained features (${graphSeconds.toFixed(0)}s)`);
 
@@ -160,7 +161,7 @@ export async function runFinetuneExperiment(o: FinetuneExperimentOptions): Promi
     // 5 epochs, 91.7% after 7).
     const epochs = o.allLabelEpochs ?? ALL_LABELS.epochs;
     const probeEpochs = 0;
-    const model = Classifier.fromAutoencoder(ae, { classNames: train.classNames, hidden: r.headHidden, dropout: r.headDropout, mode: 'full', encoderLayers: featureLayers(ae), seed: 0 });
+    const model = classifierFromAutoencoder(ae, { classNames: train.classNames, hidden: r.headHidden, dropout: r.headDropout, mode: 'full', encoderLayers: featureLayers(ae), seed: 0 });
     log(`All ${n} labels: the pre-trained encoder + head fine-tuned for ${epochs} epochs at lr ${ALL_LABELS.learningRate}`);
     await fineTuneClassifier(model, train.images, train.labels, { ...r, epochs, probeEpochs, learningRate: ALL_LABELS.learningRate }, {
       batchSize: ALL_LABELS.batchSize,
@@ -203,7 +204,7 @@ async function encoderMethod(
   r: FineTuneRecipe,
   seed: number,
 ): Promise<{ accuracy: number; epochs: number }> {
-  const model = Classifier.fromAutoencoder(ae, {
+  const model = classifierFromAutoencoder(ae, {
     classNames: test.classNames,
     hidden: r.headHidden,
     dropout: r.headDropout,
@@ -221,7 +222,7 @@ async function encoderMethod(
 /**
  * Method (e): the N labels spread along the k-NN graph of the pre-trained features of every
  * training image (label propagation), then the pre-trained encoder + head fine-tuned on all
- * of them, each weighted by the propagation's confidence (src/apps/finetune-propagation.ts).
+ * of them, each weighted by the propagation's confidence (src/apps/finetune/propagation.ts).
  * It uses the unlabelled images a second time, after pre-training; the recipe was chosen on
  * validation data (docs/finetune.md).
  */
@@ -237,7 +238,7 @@ async function propagatedMethod(
   p: PropagationRecipe,
   seed: number,
 ): Promise<{ accuracy: number; epochs: number }> {
-  const model = Classifier.fromAutoencoder(ae, { classNames: test.classNames, hidden: r.headHidden, dropout: r.headDropout, mode: 'full', encoderLayers: featureLayers(ae), seed });
+  const model = classifierFromAutoencoder(ae, { classNames: test.classNames, hidden: r.headHidden, dropout: r.headDropout, mode: 'full', encoderLayers: featureLayers(ae), seed });
   await fineTuneWithPropagation(model, images, idx, y, schedule, { ...p, graph, batchSize: schedule.batchSize, weightDecay: schedule.weightDecay, seed });
   return { accuracy: model.evaluate(test.images, test.labels).accuracy, epochs: p.rounds * schedule.epochs + schedule.probeEpochs };
 }

@@ -1,4 +1,4 @@
-import { invalid } from '../core/errors.js';
+import { invalid } from '../../core/errors.js';
 
 /**
  * Training settings for a classifier on N labelled samples, measured on Fashion-MNIST with

@@ -1,15 +1,19 @@
-import { invalid, shapeMismatch } from '../core/errors.js';
-import { gatherRows, sameShape, shapeToString, sizeOf, tensor, type Tensor } from '../core/tensor.js';
-import { Rng } from '../core/rng.js';
-import type { Param } from '../layers/layer.js';
-import { cloneLayers } from '../layers/registry.js';
-import { Sequential } from '../layers/sequential.js';
-import type { Autoencoder } from '../models/autoencoder.js';
-import type { Classifier, TrainingRegularizer } from '../models/classifier.js';
-import { ReconstructionLoss } from '../train/loss.js';
-import { CrossEntropyLoss, softmax } from '../train/cross-entropy.js';
-import { corrupt, type Corruption } from './denoise/corruption.js';
-import { RANDOM_STREAMS } from '../core/random-streams.js';
+import { invalid, shapeMismatch } from '../../core/errors.js';
+import { gatherRows, sameShape, shapeToString, sizeOf, tensor, type Tensor } from '../../core/tensor.js';
+import { Rng } from '../../core/rng.js';
+import type { Param } from '../../layers/layer.js';
+import { cloneLayers } from '../../layers/registry.js';
+import { Sequential } from '../../layers/sequential.js';
+import type { Autoencoder } from '../../models/autoencoder.js';
+import type { Classifier } from '../../models/classifier.js';
+import type { TrainingRegularizer as GenericRegularizer } from '../../train/regularizer.js';
+
+/** A term added to a classifier's training loss (see src/train/regularizer.ts). */
+export type TrainingRegularizer = GenericRegularizer<Classifier>;
+import { ReconstructionLoss } from '../../train/loss.js';
+import { CrossEntropyLoss, softmax } from '../../train/cross-entropy.js';
+import { corrupt, type Corruption } from '../denoise/corruption.js';
+import { RANDOM_STREAMS } from '../../core/random-streams.js';
 
 export interface ReconstructionTermOptions {
   /** lambda: the reconstruction MSE's weight next to the cross-entropy. */

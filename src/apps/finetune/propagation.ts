@@ -1,8 +1,8 @@
-import { invalid, shapeMismatch } from '../core/errors.js';
-import { sizeOf, tensor, type Tensor } from '../core/tensor.js';
-import { gemm } from '../core/native/gemm.js';
-import { checkLabels } from '../train/cross-entropy.js';
-import type { Classifier } from '../models/classifier.js';
+import { invalid, shapeMismatch } from '../../core/errors.js';
+import { sizeOf, tensor, type Tensor } from '../../core/tensor.js';
+import { gemm } from '../../core/native/gemm.js';
+import { checkLabels } from '../../train/cross-entropy.js';
+import type { Classifier } from '../../models/classifier.js';
 import { fineTuneClassifier, type FineTuneRecord, type FineTuneSchedule } from './fine-tune.js';
 
 export interface LabelPropagationOptions {

@@ -1,6 +1,6 @@
-import type { Tensor } from '../core/tensor.js';
-import type { Classifier, ClassifierFitOptions } from '../models/classifier.js';
-import type { TrainingRecord } from '../train/fit.js';
+import type { Tensor } from '../../core/tensor.js';
+import type { Classifier, ClassifierFitOptions } from '../../models/classifier.js';
+import type { TrainingRecord } from '../../train/fit.js';
 
 export interface FineTuneSchedule {
   epochs: number;

@@ -34,7 +34,7 @@ test('src/ imports only from its own layer or below, without cycles', { timeout:
   assert.ok(result.summary.totalCruised > 100, `cruised only ${result.summary.totalCruised} modules: imports were not resolved`);
 });
 
-test('the layer rules catch an import from a higher layer', { timeout: 120_000 }, async () => {
+test('the rules catch an import from a higher layer and a cycle of value imports, not one of type imports', { timeout: 120_000 }, async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'hourglass-layers-'));
   try {
     await mkdir(path.join(dir, 'src', 'core'), { recursive: true });
@@ -42,10 +42,17 @@ test('the layer rules catch an import from a higher layer', { timeout: 120_000 }
     await copyFile(path.join(repoRoot, 'tsconfig.json'), path.join(dir, 'tsconfig.json'));
     await writeFile(path.join(dir, 'src', 'core', 'low.ts'), "import { high } from '../cli/high.js';\nexport const low = high + 1;\n");
     await writeFile(path.join(dir, 'src', 'cli', 'high.ts'), 'export const high = 1;\n');
+    await writeFile(path.join(dir, 'src', 'core', 'a.ts'), "import { b } from './b.js';\nexport const a = () => b();\n");
+    await writeFile(path.join(dir, 'src', 'core', 'b.ts'), "import { a } from './a.js';\nexport const b = () => a;\n");
+    await writeFile(path.join(dir, 'src', 'core', 'c.ts'), "import type { D } from './d.js';\nexport interface C { d?: D }\n");
+    await writeFile(path.join(dir, 'src', 'core', 'd.ts'), "import type { C } from './c.js';\nexport interface D { c?: C }\n");
     const result = await cruise(dir);
     assert.deepEqual(
-      result.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`),
-      ['core-imports-higher-layer: src/core/low.ts -> src/cli/high.ts'],
+      result.summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`).sort(),
+      [
+        'core-imports-higher-layer: src/core/low.ts -> src/cli/high.ts',
+        'no-circular: src/core/a.ts -> src/core/b.ts',
+      ],
     );
   } finally {
     await rm(dir, { recursive: true, force: true });

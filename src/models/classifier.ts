@@ -59,7 +59,7 @@ export interface ClassifierFitOptions extends Omit<FitOptions, 'loss' | 'validat
  * cross-entropy; predictProba applies the softmax. Saved as an hourglass model file of
  * kind 'classifier' with tensors 'encoder.N.*' and 'head.N.*'.
  */
-export class Classifier extends SavedModel implements Model<[Tensor, ArrayLike<number> | Tensor, ClassifierFitOptions?], [Tensor, ArrayLike<number>], ClassificationMetrics>, Network {
+export class Classifier extends SavedModel implements Model<[Tensor, ArrayLike<number> | Tensor, ClassifierFitOptions?], [Tensor, ArrayLike<number>], ClassificationMetrics> {
   readonly kind = 'classifier' as const;
   readonly encoder: Sequential;
   readonly head: Sequential;
@@ -130,11 +130,13 @@ export class Classifier extends SavedModel implements Model<[Tensor, ArrayLike<n
     this.encoderScale = encoderLearningRateScale;
   }
 
-  // --- Network (used by fit) -------------------------------------------------
+  // --- Network (used by fit; kept off the public declarations) ----------------
+  /** @internal */
   forward(x: Tensor, training: boolean): Tensor {
     const features = this.encoder.forward(x, training && this.modeValue !== 'frozen');
     return this.head.forward(features, training);
   }
+  /** @internal */
   backward(dy: Tensor): void {
     // A frozen encoder needs no gradients: backpropagation stops at the head.
     const frozen = this.modeValue === 'frozen';

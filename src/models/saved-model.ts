@@ -13,9 +13,16 @@ export abstract class SavedModel {
     await saveModelFile(path, this.toModelFile());
   }
 
-  /** `Autoencoder.load(path)` resolves to an Autoencoder, `PCA.load(path)` to a PCA, and so on. */
-  static async load<M>(this: { fromModelFile(contents: ModelFileContents, source: string): M }, path: string): Promise<M> {
-    return this.fromModelFile(await loadModelFile(path), path);
+  /**
+   * `Autoencoder.load(path)` resolves to an Autoencoder, `PCA.load(path)` to a PCA, and so on;
+   * options after the path go to the class's fromModelFile (e.g. `Codec.load(path, { bits: 6 })`).
+   */
+  static async load<M, Options extends unknown[]>(
+    this: { fromModelFile(contents: ModelFileContents, source: string, ...options: Options): M },
+    path: string,
+    ...options: Options
+  ): Promise<M> {
+    return this.fromModelFile(await loadModelFile(path), path, ...options);
   }
 }
 

@@ -1,6 +1,6 @@
 import { HourglassError, invalid, shapeMismatch } from '../../core/errors.js';
 import { sameShape, shapeToString, sizeOf, type Shape, type Tensor } from '../../core/tensor.js';
-import { loadModelFile, type ModelFileContents } from '../../io/model-file.js';
+import type { ModelFileContents } from '../../io/model-file.js';
 import { meanSquaredError, psnr } from '../../metrics/psnr.js';
 import { Autoencoder } from '../../models/autoencoder.js';
 import type { Model, Reconstructor } from '../../models/contract.js';
@@ -247,6 +247,7 @@ export class Codec<M extends Reconstructor = Reconstructor> extends SavedModel i
     return { ...contents, extra: { ...contents.extra, [CODEC_METADATA_KEY]: metadata } };
   }
 
+  /** The codec a model file holds (Codec.load reads the file); `options` override the stored bit depth and coder. */
   static fromModelFile(contents: ModelFileContents, source = 'model file', options: CodecLoadOptions = {}): Codec {
     const model = reconstructorFromModelFile(contents, source);
     const stored = contents.extra?.[CODEC_METADATA_KEY] as CodecMetadata | undefined;
@@ -259,11 +260,6 @@ export class Codec<M extends Reconstructor = Reconstructor> extends SavedModel i
     const bits = options.bits ?? stored.bits;
     const coder = options.coder ?? (ENTROPY_CODERS.includes(stored.coder) ? stored.coder : DEFAULT_CODER);
     return new Codec({ model, calibration, bits, coder, step: calibration.step, clip: calibration.clip, training: stored.training });
-  }
-
-  /** Reads a codec's model file; `options` override the stored bit depth and coder. (Generic only to match SavedModel.load's signature.) */
-  static override async load<C = Codec>(this: unknown, path: string, options: CodecLoadOptions = {}): Promise<C> {
-    return Codec.fromModelFile(await loadModelFile(path), path, options) as C;
   }
 
   // --- internals ---------------------------------------------------------------

@@ -7,31 +7,11 @@ import { DATA_HELP } from '../datasets.js';
 import { ID_COLUMN_HELP, quote } from '../id-column.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { LABEL_FILE_HELP, loadLabelledData } from '../labels.js';
-import { loadModelFile } from '../../io/model-file.js';
-import { Autoencoder } from '../../models/autoencoder.js';
-import { Classifier } from '../../models/classifier.js';
-import { PCA } from '../../models/pca.js';
+import { loadFeatureExtractor } from '../reconstructor.js';
 import { formatFloat32, writeCsv } from '../../data/csv.js';
 import { writeNpy } from '../../data/npy.js';
 
 /** An autoencoder's bottleneck codes, or the features a classifier's encoder hands its head. */
-export async function loadFeatureExtractor(file: string): Promise<{ encode: (x: Tensor) => Tensor; describe: string }> {
-  const contents = await loadModelFile(file);
-  if (contents.kind === 'autoencoder') {
-    const model = Autoencoder.fromModelFile(contents, file);
-    return { encode: (x) => model.encode(x), describe: `${model.preset} autoencoder` };
-  }
-  if (contents.kind === 'classifier') {
-    const model = Classifier.fromModelFile(contents, file);
-    return { encode: (x) => model.encode(x), describe: "classifier's encoder" };
-  }
-  if (contents.kind === 'pca') {
-    const model = PCA.fromModelFile(contents, file);
-    return { encode: (x) => model.transform(x), describe: `PCA (${model.nComponents} components${model.scaler ? `, ${model.scaler.kind} scaler` : ''})` };
-  }
-  throw new HourglassError('MODEL_MISMATCH', `${file} holds a ${contents.kind} model; encode needs an autoencoder, a classifier or a PCA`);
-}
-
 export const encodeCommand: Command = {
   name: 'encode',
   summary: "write a data set's latent features (the encoder's output) to a CSV or NPY file, for use in any other tool",

@@ -14,7 +14,7 @@ export const evalCommand: Command = {
     { name: 'json', type: 'flag', description: 'print the result as JSON' },
   ],
   async run(o) {
-    const model = await loadReconstructor(opt.string(o, 'model') as string);
+    const model = await loadReconstructor(opt.string(o, 'model') as string, 'eval');
     const split = opt.string(o, 'split') === 'train' ? 'train' : 'test';
     const data = await loadData(opt.string(o, 'data') as string, split, { limit: opt.number(o, 'limit'), dataDir: opt.string(o, 'data-dir') });
     const errors = model.reconstructionError(data.x, 'mse');

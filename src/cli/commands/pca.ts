@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../../io/atomic-write.js';
 import { saveModelFile } from '../../io/model-file.js';
 import { PCA, type PcaSolver } from '../../models/pca.js';
 import { scalerByName } from '../../data/scaler.js';
+import { DATA_DEFAULTS } from '../../models/defaults.js';
 import { imageGrid } from '../../report/image-grid.js';
 import { linePlot, svgToPng } from '../../report/line-plot.js';
 import { opt, type Command } from '../command.js';
@@ -39,7 +40,7 @@ export const pcaCommand: Command = {
     { name: 'limit', type: 'number', description: 'use only the first N training samples' },
     { name: 'components', type: 'number', description: 'number of components (integer >= 1) or fraction of the variance to keep (in (0, 1))', default: 32 },
     { name: 'solver', type: 'string', description: 'full (exact), randomized, or auto (randomized for large data and few components)', default: 'auto' },
-    { name: 'scaler', type: 'string', description: 'per-column scaling before PCA: none, minmax or standard (default: none for images, standard for tables, as in train); saved in the model file', },
+    { name: 'scaler', type: 'string', description: `per-column scaling before PCA: none, minmax or standard (default: ${DATA_DEFAULTS.images.scaler} for images, ${DATA_DEFAULTS.table.scaler} for tables, as in train); saved in the model file` },
     { name: 'whiten', type: 'flag', description: 'scale projections to unit variance' },
     { name: 'seed', type: 'number', description: 'seed of the randomized solver', default: 0 },
     { name: 'out', type: 'string', description: 'run directory (default runs/pca-<time>)' },
@@ -62,7 +63,7 @@ export const pcaCommand: Command = {
     await checkRunDirectory(dir, opt.flag(o, 'overwrite'), { '--data': data, '--test-data': opt.string(o, 'test-data') });
     const idColumn = opt.string(o, 'id-column');
     const train = await loadData(data, 'train', { limit: opt.number(o, 'limit'), dataDir, idColumn });
-    const scalerName = opt.string(o, 'scaler') ?? (train.imageShape ? 'none' : 'standard');
+    const scalerName = opt.string(o, 'scaler') ?? DATA_DEFAULTS[train.imageShape !== null ? 'images' : 'table'].scaler;
     const pca = new PCA({ nComponents: components, solver: solver as PcaSolver, whiten: opt.flag(o, 'whiten'), seed, scaler: scalerByName(scalerName) });
     const testData = opt.string(o, 'test-data');
     const test: LoadedData | null = testData

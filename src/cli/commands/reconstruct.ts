@@ -26,7 +26,7 @@ export const reconstructCommand: Command = {
     const offset = opt.number(o, 'offset') as number;
     if (!Number.isInteger(count) || count < 1 || count > 100) throw invalid(`--count must be an integer in 1..100, got ${count}`);
     if (!Number.isInteger(offset) || offset < 0) throw invalid(`--offset must be a non-negative integer, got ${offset}`);
-    const model = await loadReconstructor(opt.string(o, 'model') as string);
+    const model = await loadReconstructor(opt.string(o, 'model') as string, 'reconstruct');
     const shape = model.sampleShape ?? [];
     if (shape.length !== 3) throw invalid(`this model's input is [${shape.join(', ')}], not images [c, h, w]: reconstruct draws pictures of image models only`);
     const split = opt.string(o, 'split') === 'train' ? 'train' : 'test';

@@ -318,9 +318,9 @@ export class AnomalyDetector extends SavedModel implements Model<[Tensor, Detect
     return detector;
   }
 
-  // --- scoring internals, also used by the streaming CSV scorer ------------------
+  // --- scoring internals ----------------------------------------------------------
   /** Validates a batch of samples and reshapes it to the sample shape (same-size flat rows are accepted). */
-  checkSamples(x: Tensor, what: string, shape: Shape = this.sampleShape): Tensor {
+  private checkSamples(x: Tensor, what: string, shape: Shape = this.sampleShape): Tensor {
     return this.checkFinite(this.checkShape(x, what, shape), what);
   }
 

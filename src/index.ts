@@ -2,7 +2,7 @@
 export { HourglassError, type ErrorCode } from './core/errors.js';
 export { tensor, zeros, reshape, sliceRows, gatherRows, sizeOf, type Tensor, type Shape } from './core/tensor.js';
 export { Rng } from './core/rng.js';
-export { setThreads, getThreads } from './core/native/threads.js';
+export { setThreads, getThreads } from './core/threads.js';
 
 export type { Layer, LayerConfig, Param, Buffer } from './layers/layer.js';
 export { Dense } from './layers/dense.js';

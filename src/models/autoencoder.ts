@@ -9,7 +9,7 @@ import { chainMse, denseChainOf } from '../layers/dense-chain.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { fit, type FitOptions, type TrainingRecord } from '../train/fit.js';
 import { ReconstructionLoss, type Loss } from '../train/loss.js';
-import { restoreTrainedModel } from './restore.js';
+import { restoreTrainedModel, trainedModelFile } from './restore.js';
 import type { ModelFileContents } from '../io/model-file.js';
 import type { Scaler } from '../data/scaler.js';
 import { inferenceBatchRows, mapInBatches } from './inference-batch.js';
@@ -210,15 +210,7 @@ export class Autoencoder extends SavedModel implements Reconstructor {
   }
 
   toModelFile(): ModelFileContents {
-    const tensors = new Map<string, Tensor>();
-    for (const p of this.params()) tensors.set(p.name, p.value);
-    for (const b of this.buffers()) tensors.set(b.name, b.value);
-    return {
-      kind: 'autoencoder',
-      architecture: this.architecture(),
-      tensors,
-      extra: { scaler: this.scaler?.toJSON() ?? null, training: this.history },
-    };
+    return trainedModelFile(this, 'autoencoder', this.architecture());
   }
 
   static fromModelFile(contents: ModelFileContents, source = 'model file'): Autoencoder {

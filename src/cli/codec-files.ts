@@ -38,7 +38,11 @@ export async function readSamples(file: string, inputShape: Shape, options: Imag
   const [channels, height, width] = inputShape;
   const bytes = await readInputFile(file, 'image file');
   // Format and pixel count are checked from the header before any pixel is decoded.
-  const { image, width: imageWidth, height: imageHeight } = await openImage(bytes, file, options);
+  const { image, width: imageWidth, height: imageHeight } = await openImage(bytes, file, options).catch((e: unknown) => {
+    if (e instanceof HourglassError && e.code === 'BAD_FILE' && e.message.startsWith(`${file}: `))
+      throw new HourglassError('BAD_FILE', `${file}: cannot read the image (${e.message.slice(file.length + 2)})`);
+    throw e;
+  });
   let raw: { data: Buffer; info: { channels: number } };
   try {
     const meta = { width: imageWidth, height: imageHeight };

@@ -104,6 +104,7 @@ export async function loadModelFile(path: string): Promise<ModelFileContents> {
     // Regular files only: a FIFO or /dev/zero given as a model must not hang or fill memory.
     bytes = await readRegularFile(path, 'model file');
   } catch (e) {
+    if (e instanceof HourglassError && e.code === 'FILE_NOT_FOUND') throw new HourglassError('FILE_NOT_FOUND', `${path}: no such model file; check the path`);
     if (e instanceof HourglassError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new HourglassError('FILE_NOT_FOUND', `${path}: no such model file; check the path`);

@@ -127,6 +127,10 @@ export class Autoencoder extends SavedModel implements Reconstructor {
   buffers(): Buffer[] {
     return [...this.encoder.buffers('encoder.'), ...this.decoder.buffers('decoder.')];
   }
+  /** @internal */
+  randomGenerators(): Rng[] {
+    return [...this.encoder.randomGenerators(), ...this.decoder.randomGenerators()];
+  }
 
   // --- Public API ------------------------------------------------------------
   /**

@@ -1,7 +1,7 @@
 // The public library API of hourglass.
 export { HourglassError, type ErrorCode } from './core/errors.js';
 export { tensor, zeros, reshape, sliceRows, gatherRows, sizeOf, type Tensor, type Shape } from './core/tensor.js';
-export { Rng } from './core/rng.js';
+export { Rng, type RngState } from './core/rng.js';
 export { setThreads, getThreads } from './core/threads.js';
 export type { ActivationKind, Precision } from './core/types.js';
 
@@ -21,7 +21,9 @@ export { layerFromConfig } from './layers/registry.js';
 
 export { fit, evaluateLoss, type FitOptions, type TrainingRecord, type EpochRecord, type BatchProgress, type EarlyStopping } from './train/fit.js';
 export { ReconstructionLoss, type Loss, type LossKind } from './train/loss.js';
-export { Optimizer, type OptimizerOptions } from './train/optimizer.js';
+export { Optimizer, type OptimizerOptions, type OptimizerState } from './train/optimizer.js';
+export type { TrainingState } from './train/training-state.js';
+export { saveCheckpoint, loadCheckpoint, encodeCheckpoint, decodeCheckpoint, type Checkpoint } from './train/checkpoint-file.js';
 export type { Network } from './train/network.js';
 
 export { Autoencoder, type AutoencoderArchitecture } from './models/autoencoder.js';

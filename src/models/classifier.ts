@@ -150,6 +150,9 @@ export class Classifier extends SavedModel implements Model<[Tensor, ArrayLike<n
   buffers(): Buffer[] {
     return [...this.encoder.buffers('encoder.'), ...this.head.buffers('head.')];
   }
+  randomGenerators(): Rng[] {
+    return [...this.encoder.randomGenerators(), ...this.head.randomGenerators()];
+  }
 
   // --- Public API ------------------------------------------------------------
   /**
@@ -335,6 +338,9 @@ class HeadNetwork implements Network {
   }
   buffers(): Buffer[] {
     return this.head.buffers('head.');
+  }
+  randomGenerators(): Rng[] {
+    return this.head.randomGenerators();
   }
 }
 

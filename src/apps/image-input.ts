@@ -52,7 +52,7 @@ export async function openImage(bytes: Uint8Array, source: string, options: Imag
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (e) {
-    throw new HourglassError('BAD_FILE', `${source}: cannot read the ${format.toUpperCase()} header (${(e as Error).message})`);
+    throw new HourglassError('BAD_FILE', `${source}: cannot read the ${format.toUpperCase()} header (${imageErrorReason(e)})`);
   }
   if (meta.format !== format && !(format === 'tiff' && meta.format === 'tiff'))
     throw new HourglassError('BAD_FILE', `${source}: starts like ${format.toUpperCase()} but decodes as ${meta.format}; it is not read`);
@@ -75,4 +75,14 @@ export async function openImage(bytes: Uint8Array, source: string, options: Imag
 
 function formatMegapixels(pixels: number): string {
   return pixels >= 1e6 ? `${Math.round(pixels / 1e6)} Mpx` : `${pixels} pixels`;
+}
+
+/**
+ * The reason an image library gives, on one line: libvips appends its warnings on further
+ * lines ("VipsJpeg: premature end of JPEG image\nVipsJpeg: Bogus Huffman table ..."), and an
+ * hourglass error is one line.
+ */
+export function imageErrorReason(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return message.split('\n', 1)[0].trim();
 }

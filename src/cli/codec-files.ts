@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { HourglassError, invalid } from '../core/errors.js';
 import { sizeOf, shapeToString, type Shape, type Tensor } from '../core/tensor.js';
 import { readInputFile } from '../data/input-file.js';
-import { openImage, type ImageInputOptions } from '../apps/image-input.js';
+import { imageErrorReason, openImage, type ImageInputOptions } from '../apps/image-input.js';
 import { writeNpy } from '../data/npy.js';
 import { isIdxFileName, writeIdx } from '../data/idx.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -55,7 +55,7 @@ export async function readSamples(file: string, inputShape: Shape, options: Imag
     raw = await converted.raw().toBuffer({ resolveWithObject: true });
   } catch (e) {
     if (e instanceof HourglassError) throw e;
-    throw new HourglassError('BAD_FILE', `${file}: cannot read the image (${(e as Error).message})`);
+    throw new HourglassError('BAD_FILE', `${file}: cannot read the image (${imageErrorReason(e)})`);
   }
   const got = raw.info.channels;
   const data = new Float32Array(channels * height * width);

@@ -7,9 +7,6 @@ export interface KnownFailure {
   outcome: Outcome;
 }
 
-const SHARP_MULTILINE =
-  "image readers (src/apps/denoise/image-file.ts decodeImage, src/cli/codec-files.ts readSamples) embed libvips' multi-line warning text in the BAD_FILE message, so the error is not one line";
-
 /**
  * Fuzz failures already found and owned by another change, keyed by `format:mutation`.
  * A case whose key is listed and whose outcome matches is counted as a known failure
@@ -17,13 +14,7 @@ const SHARP_MULTILINE =
  * entries that did not fail in a run. Keep it explicit and small: never a whole format,
  * never every outcome.
  */
-export const KNOWN_FAILURES: Readonly<Record<string, KnownFailure>> = {
-  'image:bytes:flip': { defect: SHARP_MULTILINE, outcome: 'bad-message' },
-  'image:bytes:delete-range': { defect: SHARP_MULTILINE, outcome: 'bad-message' },
-  'image:jpeg-sof-size': { defect: SHARP_MULTILINE, outcome: 'bad-message' },
-  'image:jpeg-scan-cut': { defect: SHARP_MULTILINE, outcome: 'bad-message' },
-  'image:bytes:truncate': { defect: SHARP_MULTILINE, outcome: 'bad-message' },
-};
+export const KNOWN_FAILURES: Readonly<Record<string, KnownFailure>> = {};
 
 export function knownFailure(format: string, mutation: string, outcome: Outcome): string | null {
   const entry = KNOWN_FAILURES[`${format}:${mutation}`];

@@ -5,7 +5,7 @@ import { HourglassError, invalid } from '../../core/errors.js';
 import { shapeToString, tensor, type Tensor } from '../../core/tensor.js';
 import { readInputFile, inputFileError } from '../../data/input-file.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { openImage, type ImageInputOptions } from '../image-input.js';
+import { imageErrorReason, openImage, type ImageInputOptions } from '../image-input.js';
 
 /** How to read an image: as one grey channel, as RGB, or as stored (grey if it has one colour channel). */
 export type ColorMode = 'grey' | 'rgb' | 'auto';
@@ -46,7 +46,7 @@ export async function decodeImage(bytes: Uint8Array, source: string, mode: Color
     return out;
   } catch (err) {
     if (err instanceof HourglassError) throw err;
-    throw new HourglassError('BAD_FILE', `${source}: not a readable PNG or JPEG image (${(err as Error).message})`);
+    throw new HourglassError('BAD_FILE', `${source}: not a readable PNG or JPEG image (${imageErrorReason(err)})`);
   }
 }
 

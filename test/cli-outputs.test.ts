@@ -1,0 +1,144 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Rng } from '../src/core/rng.js';
+import { defaultRunDirectory, RUN_LOCK } from '../src/cli/run-directory.js';
+import { tempDir } from './support/data-files.js';
+import type { CliResult } from './support/cli.js';
+
+const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/cli/main.js');
+const tmp = tempDir('cli-outputs');
+const at = (name: string): string => path.join(tmp, name);
+
+function hourglass(env: Record<string, string>, ...args: string[]): CliResult {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: tmp, env: { ...process.env, ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const run = (...args: string[]): CliResult => hourglass({}, ...args);
+
+function hourglassAsync(...args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: tmp });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A pid that belonged to a process which has exited (so nothing is running under it). */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(r.stdout);
+}
+
+function tableCsv(name: string, n: number, header = 'a,b,c,d,e,f'): string {
+  const rng = new Rng(3);
+  const lines = [header];
+  for (let i = 0; i < n; i++) {
+    const u = rng.normal();
+    const v = rng.normal();
+    lines.push([u, v, u + v, u - v, 2 * u, v / 2].map((x) => (x + 0.01 * rng.normal()).toFixed(4)).join(','));
+  }
+  writeFileSync(at(name), lines.join('\n') + '\n');
+  return at(name);
+}
+
+const table = tableCsv('table.csv', 300);
+const small = ['--data', table, '--hidden', '8', '--bottleneck', '2', '--epochs', '2', '--no-progress'];
+
+test('default run directories of runs started in the same second do not collide', () => {
+  const now = new Date('2024-05-01T12:30:00.123Z');
+  const a = defaultRunDirectory('dense', now);
+  const b = defaultRunDirectory('dense', now);
+  assert.match(a, /^runs[/\\]dense-2024-05-01T12-30-00-123-[0-9a-f]{4}$/);
+  assert.notEqual(a, b);
+});
+
+test('two train runs into one --out: exactly one writes there, the other refuses, the set is one run', async () => {
+  const out = at('together');
+  const args = ['train', '--data', table, '--hidden', '8', '--bottleneck', '2', '--epochs', '60', '--no-progress', '--out', out];
+  const [first, second] = await Promise.all([hourglassAsync(...args), hourglassAsync(...args)]);
+  const codes = [first.code, second.code].sort();
+  assert.deepEqual(codes, [0, 1], `${first.stderr}\n${second.stderr}`);
+  const loser = first.code === 1 ? first : second;
+  assert.match(loser.stderr, /in use by another hourglass run \(pid \d+\)|already exists and is not empty/);
+  assert.ok(!existsSync(path.join(out, RUN_LOCK)), 'the lock is removed at the end');
+  assert.deepEqual(readdirSync(out).sort(), ['loss-curve.png', 'metrics.json', 'model.safetensors']);
+});
+
+test('a live lock refuses the run; a stale lock (dead pid) is taken over with a warning', () => {
+  const out = at('locked');
+  mkdirSync(out);
+  writeFileSync(path.join(out, RUN_LOCK), `${process.pid}\n`);
+  const busy = run('train', ...small, '--out', out);
+  assert.equal(busy.code, 1, busy.stderr);
+  assert.match(busy.stderr, new RegExp(`in use by another hourglass run \\(pid ${process.pid}\\)`));
+  assert.equal(busy.stdout, '');
+
+  writeFileSync(path.join(out, RUN_LOCK), `${deadPid()}\n`);
+  const taken = run('train', ...small, '--out', out);
+  assert.equal(taken.code, 0, taken.stderr);
+  assert.match(taken.stderr, /warning: .*taking over the lock of a run that is no longer running \(pid \d+\)/);
+  assert.ok(!existsSync(path.join(out, RUN_LOCK)));
+});
+
+test('temporary files of a killed write do not block a rerun, and are removed', () => {
+  const out = at('stale-temps');
+  mkdirSync(out);
+  const stale = `.model.safetensors.${deadPid()}.0123456789ab.tmp`;
+  writeFileSync(path.join(out, stale), 'half a model');
+  const r = run('train', ...small, '--out', out);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!existsSync(path.join(out, stale)), 'the stale temporary file is removed');
+  assert.ok(existsSync(path.join(out, 'model.safetensors')));
+});
+
+test('a write failing mid-way (full disk) leaves nothing new: train, pca, detect report', () => {
+  const full = { HOURGLASS_TEST_FAIL_WRITE: '2' };
+  const train = hourglass(full, 'train', ...small, '--out', 'runs/failed-train');
+  assert.equal(train.code, 1, train.stderr);
+  assert.match(train.stderr, /no space left on device/);
+  assert.ok(!existsSync(at('runs/failed-train')), `left ${existsSync(at('runs/failed-train')) ? readdirSync(at('runs/failed-train')) : ''}`);
+  assert.ok(!existsSync(at('runs')), 'the runs/ folder it created is removed too');
+
+  const pca = hourglass(full, 'pca', '--data', table, '--components', '2', '--out', 'failed-pca');
+  assert.equal(pca.code, 1, pca.stderr);
+  assert.ok(!existsSync(at('failed-pca')));
+
+  const fit = run('detect', 'fit', '--data', table, '--arch', 'pca', '--components', '2', '--out', 'detector.safetensors');
+  assert.equal(fit.code, 0, fit.stderr);
+  const report = hourglass({ HOURGLASS_TEST_FAIL_WRITE: '3' }, 'detect', 'report', '--model', 'detector.safetensors', '--data', table, '--out', 'failed-report');
+  assert.equal(report.code, 1, report.stderr);
+  assert.ok(!existsSync(at('failed-report')));
+
+  // Written into an existing folder with --overwrite: what was there before stays, nothing new does.
+  mkdirSync(at('kept'));
+  writeFileSync(at('kept/notes.txt'), 'mine');
+  const into = hourglass(full, 'pca', '--data', table, '--components', '2', '--out', 'kept', '--overwrite');
+  assert.equal(into.code, 1, into.stderr);
+  assert.deepEqual(readdirSync(at('kept')), ['notes.txt']);
+});
+
+test('outputs that cannot be written are refused before any work', () => {
+  writeFileSync(at('a-file'), 'x');
+  const cases: Array<[string[], RegExp]> = [
+    [['train', ...small, '--out', ''], /--out is empty/],
+    [['train', ...small, '--out', '/sys/hg'], /--out \/sys\/hg is under \/sys, a system folder/],
+    [['train', ...small, '--out', '/proc/x'], /--out \/proc\/x is under \/proc/],
+    [['pca', '--data', table, '--out', '/dev/hg'], /under \/dev/],
+    [['train', ...small, '--out', path.join(at('a-file'), 'run')], /a-file is a file, not a folder/],
+    [['detect', 'fit', '--data', table, '--arch', 'pca', '--components', '2', '--out', 'no-such-folder/d.safetensors'], /the folder no-such-folder does not exist/],
+    [['detect', 'score', '--model', 'x.safetensors', '--data', table, '--out', '/proc/scores.csv'], /under \/proc/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = run(...args);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, pattern, args.join(' '));
+    assert.doesNotMatch(r.stdout, /training/);
+  }
+});

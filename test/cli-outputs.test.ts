@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/core/rng.js';
 import { defaultRunDirectory, RUN_LOCK } from '../src/cli/run-directory.js';
+import { decodeModelFile, encodeModelFile, type ModelFileContents } from '../src/io/model-file.js';
+import { writeNpy } from '../src/data/npy.js';
 import { tempDir } from './support/data-files.js';
 import type { CliResult } from './support/cli.js';
 
@@ -141,4 +143,91 @@ test('outputs that cannot be written are refused before any work', () => {
     assert.match(r.stderr, pattern, args.join(' '));
     assert.doesNotMatch(r.stdout, /training/);
   }
+});
+
+/** Re-saves a model file (with a valid checksum) after `change` edits its contents. */
+function edit(file: string, change: (contents: ModelFileContents) => void): void {
+  const contents = decodeModelFile(readFileSync(file), file);
+  change(contents);
+  writeFileSync(file, encodeModelFile(contents));
+}
+const hugeWeights = (c: ModelFileContents): void => {
+  for (const t of c.tensors.values()) t.data.forEach((v, i) => (t.data[i] = v * 1e30 + 1e30));
+};
+
+test('NaN/Inf results are an error, not a result: eval, reconstruct, detect score write nothing and exit 1', async () => {
+  const tableRun = run('train', ...small, '--out', 'finite-table');
+  assert.equal(tableRun.code, 0, tableRun.stderr);
+  const model = at('finite-table/model.safetensors');
+  edit(model, hugeWeights);
+  const evaluated = run('eval', '--model', model, '--data', table);
+  assert.equal(evaluated.code, 1, evaluated.stderr);
+  assert.match(evaluated.stderr, /the reconstruction error \(MSE\) of sample 0 is (NaN|Infinity)/);
+  assert.doesNotMatch(evaluated.stdout, /MSE NaN/);
+
+  const rng = new Rng(5);
+  await writeNpy(at('images.npy'), { shape: [20, 1, 4, 4], data: Float32Array.from({ length: 320 }, () => rng.uniform()) });
+  const imageRun = run('train', '--data', at('images.npy'), '--hidden', '8', '--bottleneck', '2', '--epochs', '1', '--no-progress', '--out', 'finite-images');
+  assert.equal(imageRun.code, 0, imageRun.stderr);
+  edit(at('finite-images/model.safetensors'), hugeWeights);
+  const pictures = run('reconstruct', '--model', at('finite-images/model.safetensors'), '--data', at('images.npy'), '--out', 'nan.png');
+  assert.equal(pictures.code, 1, pictures.stderr);
+  assert.match(pictures.stderr, /reconstruction error \(MSE\) of sample 0 is/);
+  assert.ok(!existsSync(at('nan.png')));
+
+  const fit = run('detect', 'fit', '--data', table, '--arch', 'dense', '--hidden', '8', '--bottleneck', '2', '--epochs', '1', '--no-progress', '--out', 'finite-detector.safetensors');
+  assert.equal(fit.code, 0, fit.stderr);
+  edit(at('finite-detector.safetensors'), hugeWeights);
+  for (const top of ['0', '3']) {
+    const scored = run('detect', 'score', '--model', 'finite-detector.safetensors', '--data', table, '--out', 'nan-scores.csv', '--top', top);
+    assert.equal(scored.code, 1, scored.stderr);
+    // With --top the explanation (in data units) already stops at the first non-finite value.
+    assert.match(scored.stderr, top === '0' ? /anomaly score of sample 0 is/ : /anomaly score of sample 0 is|is (NaN|Infinity)/);
+    assert.ok(!existsSync(at('nan-scores.csv')));
+  }
+});
+
+test('a saved scaler that divides by ~0 or holds non-finite values is refused at load', () => {
+  const r = run('train', ...small, '--out', 'scaler-run');
+  assert.equal(r.code, 0, r.stderr);
+  const model = at('scaler-run/model.safetensors');
+  edit(model, (c) => ((c.extra!.scaler as { std: number[] }).std[2] = 1e-40));
+  const tiny = run('eval', '--model', model, '--data', table);
+  assert.equal(tiny.code, 1, tiny.stderr);
+  assert.match(tiny.stderr, /the saved scaler has std\[2\] = 1e-40, about zero/);
+  edit(model, (c) => ((c.extra!.scaler as { mean: (number | null)[] }).mean[1] = null));
+  const missing = run('eval', '--model', model, '--data', table);
+  assert.equal(missing.code, 1, missing.stderr);
+  assert.match(missing.stderr, /the saved scaler has a non-finite mean\[1\] \(null\)/);
+});
+
+test('input text never reaches a CSV as a formula nor an HTML report as markup (detect score, detect report)', () => {
+  const header = `"=cmd|' /C calc'!A0",+SUM(A1:A2),<script>alert(1)</script>,-2+3,@SUM(1),f`;
+  const rng = new Rng(9);
+  const lines = [header];
+  for (let i = 0; i < 200; i++) {
+    const u = rng.normal();
+    const v = rng.normal();
+    const row = [u, v, u + v, u - v, 2 * u, v / 2].map((x) => x + 0.01 * rng.normal());
+    if (i % 10 === 9) row[2] += 8;
+    lines.push(row.map((x) => x.toFixed(4)).join(','));
+  }
+  writeFileSync(at('evil.csv'), lines.join('\n') + '\n');
+  const fit = run('detect', 'fit', '--data', at('evil.csv'), '--arch', 'pca', '--components', '2', '--out', 'evil.safetensors');
+  assert.equal(fit.code, 0, fit.stderr);
+  const scored = run('detect', 'score', '--model', 'evil.safetensors', '--data', at('evil.csv'), '--out', 'evil-scores.csv', '--top', '6');
+  assert.equal(scored.code, 0, scored.stderr);
+  const cells = readFileSync(at('evil-scores.csv'), 'utf8').trim().split('\n').slice(1).flatMap((l) => l.match(/("([^"]|"")*"|[^,]*)/g)!.filter((c) => c !== ''));
+  const names = cells.filter((c) => /[a-z(]/i.test(c) && !/^-?[\d.e+-]+$/.test(c));
+  assert.ok(names.length > 0);
+  for (const c of names) assert.doesNotMatch(c.replace(/^"/, ''), /^[=+\-@\t\r]/, `cell ${c}`);
+  assert.ok(cells.includes(`'-2+3`) && cells.includes(`'@SUM(1)`) && cells.includes(`'+SUM(A1:A2)`), cells.slice(0, 20).join(' '));
+  // The tool's own numbers are untouched: scores and shares are plain decimals.
+  assert.match(readFileSync(at('evil-scores.csv'), 'utf8').split('\n')[1], /^0,[\d.e+-]+,-?[\d.e+-]+,[01],/);
+
+  const report = run('detect', 'report', '--model', 'evil.safetensors', '--data', at('evil.csv'), '--out', 'evil-report');
+  assert.equal(report.code, 0, report.stderr);
+  const html = readFileSync(at('evil-report/report.html'), 'utf8');
+  assert.doesNotMatch(html, /<script>/);
+  assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
 });

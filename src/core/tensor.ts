@@ -1,4 +1,4 @@
-import { shapeMismatch, invalid } from './errors.js';
+import { HourglassError, shapeMismatch, invalid } from './errors.js';
 
 /** Dimensions, batch first; images are NCHW. */
 export type Shape = readonly number[];
@@ -59,4 +59,20 @@ export function reshape(t: Tensor, shape: Shape): Tensor {
   if (sizeOf(shape) !== t.data.length)
     throw shapeMismatch(`cannot reshape ${shapeToString(t.shape)} to ${shapeToString(shape)}`);
   return { shape: [...shape], data: t.data };
+}
+
+/**
+ * Refuses a computed result that holds NaN or ±Infinity (a model whose weights or scaler
+ * overflow float32 on this input, or input values beyond float32): such numbers are never
+ * reported as a result or written to a file. `what` names the result, e.g. 'reconstruction
+ * errors'; `firstRow` numbers the values of a chunk in its file.
+ */
+export function checkFiniteResult(values: ArrayLike<number>, what: string, firstRow = 0): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i]))
+      throw new HourglassError(
+        'BAD_DATA',
+        `the ${what} of sample ${firstRow + i} is ${values[i]}: the model overflows float32 on this input (huge or non-finite weights, a scaler dividing by ~0, or huge input values); nothing was written — check the input values and retrain or re-save the model`,
+      );
+  }
 }

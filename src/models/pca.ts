@@ -3,7 +3,8 @@ import { shapeToString, tensor, type Shape, type Tensor } from '../core/tensor.j
 import { centeredProject, columnMeans } from '../core/native/linalg.js';
 import { gemm } from '../core/native/gemm.js';
 import type { ModelFileContents } from '../io/model-file.js';
-import { scalerFromJSON, type Scaler } from '../data/scaler.js';
+import type { Scaler } from '../data/scaler.js';
+import { scalerFromFile } from './restore.js';
 import type { FitOptions } from '../train/fit.js';
 import { reconstructionMetrics, type ErrorMetric, type ReconstructionMetrics, type Reconstructor } from './contract.js';
 import { SavedModel, wrongKind } from './saved-model.js';
@@ -395,7 +396,7 @@ export class PCA extends SavedModel implements Reconstructor {
     const totalVariance =
       typeof record.totalVariance === 'number' && Number.isFinite(record.totalVariance) ? record.totalVariance : variance.reduce((p, v) => p + v, 0);
     const solver = record.solver === 'randomized' ? 'randomized' : 'full';
-    const scaler = contents.extra?.scaler ? scalerFromJSON(contents.extra.scaler) : null;
+    const scaler = contents.extra?.scaler ? scalerFromFile(contents.extra.scaler, source) : null;
     const pca = new PCA({ nComponents: K, whiten, solver, scaler });
     pca.state = {
       components: tensor([K, D], new Float32Array(components)),

@@ -231,3 +231,52 @@ test('input text never reaches a CSV as a formula nor an HTML report as markup (
   assert.doesNotMatch(html, /<script>/);
   assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
 });
+
+test('sizes beyond the documented bound are refused before anything is allocated (no stack trace, exit 1)', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['train', '--data', table, '--bottleneck', '1e9', '--epochs', '1', '--out', 'big1'], /--bottleneck expects an integer from 1 to 16777216, got '1e9'/],
+    [['train', '--data', table, '--hidden', '1000000000', '--epochs', '1', '--out', 'big2'], /--hidden expects an integer from 1 to 16777216/],
+    [['train', '--data', table, '--hidden', '8', '--bottleneck', '16000000', '--epochs', '1', '--out', 'big3'], /would have .* parameters; hourglass builds models of at most 268,435,456/],
+    [['detect', 'score', '--model', 'x.safetensors', '--data', table, '--chunk-rows', '1000000000'], /--chunk-rows expects an integer from 1 to 1048576/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = run(...args);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, pattern);
+    assert.doesNotMatch(r.stderr, /internal error|RangeError/);
+  }
+});
+
+test('numbers are plain decimals, integer options integers in range, positional arguments are refused', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['train', ...small, '--patience', '-1', '--out', 'p1'], /--patience expects an integer from 1 to 1000000, got '-1'/],
+    [['train', ...small, '--patience', '1.5', '--out', 'p2'], /--patience expects an integer/],
+    [['train', ...small, '--epochs', '0x1', '--out', 'p3'], /--epochs expects an integer from 1 to 1000000, got '0x1'/],
+    [['train', ...small, '--lr', 'Infinity', '--out', 'p4'], /--lr expects a number, got 'Infinity'/],
+    [['train', ...small, '--hidden', '8,1.5', '--out', 'p5'], /--hidden expects an integer .* in each comma-separated value, got '1.5'/],
+    [['train', ...small, 'extra.csv', '--out', 'p6'], /'hourglass train' takes no positional arguments, got 'extra\.csv'/],
+    [['eval', '--model', 'm.safetensors', 'one', 'two'], /takes no positional arguments, got 'one' 'two'/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = run(...args);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, pattern, args.join(' '));
+  }
+  assert.equal(run('train', ...small, '--lr', '1e-2', '--out', 'p7').code, 0, 'exponents are plain decimals');
+});
+
+test('cheap checks come before training: the test data width, one sample', () => {
+  const narrow = at('narrow.csv');
+  writeFileSync(narrow, 'a,b,c\n1,2,3\n4,5,6\n');
+  const wide = run('train', ...small, '--test-data', narrow, '--out', 'width');
+  assert.equal(wide.code, 1, wide.stderr);
+  assert.match(wide.stderr, /test data .* has samples of shape \[3\], the training data \[6\]/);
+  assert.doesNotMatch(wide.stdout, /training a/);
+  assert.ok(!existsSync(at('width')));
+
+  const one = at('one.csv');
+  writeFileSync(one, 'a,b,c,d,e,f\n1,2,3,4,5,6\n');
+  const fit = run('detect', 'fit', '--data', one, '--arch', 'dense', '--out', 'one.safetensors');
+  assert.equal(fit.code, 1, fit.stderr);
+  assert.match(fit.stderr, /holds 1 normal sample; a detector needs at least 2/);
+});

@@ -66,6 +66,10 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
   await checkRunDirectory(dir, o.overwrite, { '--data': o.data, '--test-data': o.testData });
 
   const { train, test } = await loadTrainAndTest(o);
+  // Cheap checks before the expensive work: found after training, they would waste it.
+  if (train.x.shape[0] < 2) throw invalid(`${train.source} holds ${train.x.shape[0]} training sample${train.x.shape[0] === 1 ? '' : 's'}; training needs at least 2`);
+  if (test.x.shape.slice(1).join('x') !== train.x.shape.slice(1).join('x'))
+    throw invalid(`the test data ${test.source} has samples of shape [${test.x.shape.slice(1).join(', ')}], the training data [${train.x.shape.slice(1).join(', ')}]; give --test-data of the same width`);
   const kind: DataKind = train.imageShape !== null ? 'images' : 'table';
   const scaler = o.scaler !== undefined ? scalerByName(o.scaler) : defaultScaler(kind);
   const model = buildAutoencoder({

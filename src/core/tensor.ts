@@ -76,3 +76,27 @@ export function checkFiniteResult(values: ArrayLike<number>, what: string, first
       );
   }
 }
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a plain Array';
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  return typeof v === 'object' ? `an object (${(v as object).constructor?.name ?? 'Object'})` : typeof v;
+}
+
+/**
+ * The check every public entry that takes a Tensor makes before using it: an object with an
+ * array `shape` of non-negative integers and a Float32Array `data` holding exactly
+ * product(shape) values. A plain Array, null, or data shorter than the shape says (which
+ * would silently train on zeros, or read past the samples) is an HourglassError naming `what`.
+ */
+export function checkTensor(x: unknown, what: string): asserts x is Tensor {
+  if (x === null || typeof x !== 'object' || Array.isArray(x) || ArrayBuffer.isView(x))
+    throw invalid(`${what} must be a Tensor { shape, data: Float32Array }, got ${describeValue(x)}`);
+  const { shape, data } = x as { shape?: unknown; data?: unknown };
+  if (!Array.isArray(shape)) throw invalid(`${what}.shape must be an array of dimensions, got ${describeValue(shape)}`);
+  if (!(data instanceof Float32Array))
+    throw invalid(`${what}.data must be a Float32Array, got ${describeValue(data)}${Array.isArray(data) ? ' (convert it with Float32Array.from)' : ''}`);
+  const n = sizeOf(shape as number[]);
+  if (data.length !== n) throw shapeMismatch(`${what}: shape [${shape.join(', ')}] needs ${n} values, got ${data.length}`);
+}

@@ -134,7 +134,7 @@ test('outputs that cannot be written are refused before any work', () => {
     [['train', ...small, '--out', '/proc/x'], /--out \/proc\/x is under \/proc/],
     [['pca', '--data', table, '--out', '/dev/hg'], /under \/dev/],
     [['train', ...small, '--out', path.join(at('a-file'), 'run')], /a-file is a file, not a folder/],
-    [['detect', 'fit', '--data', table, '--arch', 'pca', '--components', '2', '--out', 'no-such-folder/d.safetensors'], /the folder no-such-folder does not exist/],
+    [['detect', 'fit', '--data', table, '--arch', 'pca', '--components', '2', '--out', 'no-such-folder/d.safetensors'], /the directory no-such-folder does not exist/],
     [['detect', 'score', '--model', 'x.safetensors', '--data', table, '--out', '/proc/scores.csv'], /under \/proc/],
   ];
   for (const [args, pattern] of cases) {

@@ -20,7 +20,9 @@ export interface OptionSpec {
  * Counts and sizes that are integers in every command, with their bounds, so a table need
  * not repeat them (an option's own integer/min/max win). Upper bounds keep a typo such as
  * --epochs 1e9 or --chunk-rows 1000000000 from allocating or running for ever; the model
- * size itself is bounded by the models (MAX_PARAMETERS, src/models/size-limits.ts).
+ * size itself is bounded by the models (MAX_PARAMETERS, src/models/size-limits.ts). Options
+ * that a command validates itself with its own message (finetune's --neighbours,
+ * --unlabelled-batch, --propagation-rounds) are left to it.
  */
 export const INTEGER_OPTIONS: Readonly<Record<string, { min: number; max: number }>> = {
   epochs: { min: 1, max: 1_000_000 },
@@ -48,10 +50,7 @@ export const INTEGER_OPTIONS: Readonly<Record<string, { min: number; max: number
   'patch-size': { min: 1, max: 1 << 16 },
   'patch-stride': { min: 1, max: 1 << 16 },
   stride: { min: 1, max: 1 << 16 },
-  neighbours: { min: 1, max: 100_000 },
-  'propagation-rounds': { min: 0, max: 1000 },
   'encoder-layers': { min: 1, max: 1000 },
-  'unlabelled-batch': { min: 1, max: 1 << 20 },
 };
 
 /** A number as people write it in decimal: 12, -0.5, 1e-3, .5; not 0x1, 0b1, 1_000, Infinity or ''. */

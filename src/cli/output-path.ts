@@ -57,7 +57,7 @@ export function checkOutputLocation(output: string, flag: string, kind: 'file' |
       stats = statSync(folder);
     } catch {
       if (kind === 'file' && folder === path.dirname(target))
-        throw new HourglassError('FILE_NOT_FOUND', `${flag} ${output}: the folder ${path.dirname(output) || '.'} does not exist; create it first`);
+        throw new HourglassError('FILE_NOT_FOUND', `${flag} ${output}: the directory ${path.dirname(output) || '.'} does not exist; create it first`);
       const up = path.dirname(folder);
       if (up === folder) throw invalid(`${flag} ${output}: no existing folder above it`);
       folder = up;

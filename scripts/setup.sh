@@ -25,9 +25,14 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# npm ci when the lock file's content changed since the last install (a stamp holds its hash):
+# comparing modification times would reinstall after every checkout that touches the file.
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+stamp=node_modules/.hourglass-lock-sha256
+if [ ! -d node_modules ] || [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
   echo "hourglass setup: npm ci"
   npm ci --no-audit --no-fund
+  echo "$lock_hash" > "$stamp"
 fi
 
 addon=build/Release/hourglass_native.node

@@ -1,8 +1,9 @@
 // The public library API of hourglass.
 export { HourglassError, type ErrorCode } from './core/errors.js';
 export { tensor, zeros, reshape, sliceRows, gatherRows, sizeOf, type Tensor, type Shape } from './core/tensor.js';
-export { Rng } from './core/rng.js';
-export { setThreads, getThreads } from './core/native/threads.js';
+export { Rng, type RngState } from './core/rng.js';
+export { setThreads, getThreads } from './core/threads.js';
+export type { ActivationKind, Precision } from './core/types.js';
 
 export type { Layer, LayerConfig, Param, Buffer } from './layers/layer.js';
 export { Dense } from './layers/dense.js';
@@ -20,7 +21,9 @@ export { layerFromConfig } from './layers/registry.js';
 
 export { fit, evaluateLoss, type FitOptions, type TrainingRecord, type EpochRecord, type BatchProgress, type EarlyStopping } from './train/fit.js';
 export { ReconstructionLoss, type Loss, type LossKind } from './train/loss.js';
-export { Optimizer, type OptimizerOptions } from './train/optimizer.js';
+export { Optimizer, type OptimizerOptions, type OptimizerState } from './train/optimizer.js';
+export type { TrainingState } from './train/training-state.js';
+export { saveCheckpoint, loadCheckpoint, encodeCheckpoint, decodeCheckpoint, type Checkpoint } from './train/checkpoint-file.js';
 export type { Network } from './train/network.js';
 
 export { Autoencoder, type AutoencoderArchitecture } from './models/autoencoder.js';
@@ -45,16 +48,40 @@ export { Classifier, FINE_TUNE_MODES, type FineTuneMode, type ClassifierFitOptio
 export { type TrainingRegularizer } from './train/regularizer.js';
 export { classifierFromAutoencoder, classificationHead, type ClassifierFromAutoencoderOptions, type HeadOptions } from './apps/finetune/classifier-from-autoencoder.js';
 export { fineTuneClassifier, type FineTuneSchedule, type FineTuneRecord } from './apps/finetune/fine-tune.js';
+export { fineTuneRecipe, propagationRecipe, type FineTuneRecipe, type PropagationRecipe } from './apps/finetune/recipe.js';
+export {
+  NeighbourGraph, propagateLabels, propagatedTargets, fineTuneWithPropagation,
+  type LabelPropagationOptions, type PropagatedLabels, type PropagationFineTuneOptions, type PropagationFineTuneRecord,
+} from './apps/finetune/propagation.js';
+export { reconstructionTerm, pseudoLabelTerm, l2spTerm, type ReconstructionTermOptions, type PseudoLabelTermOptions } from './apps/finetune/regularizers.js';
+export { CrossEntropyLoss, oneHot, softmax } from './train/cross-entropy.js';
+export { balancedSample, type BalancedSampleOptions } from './data/balanced-sample.js';
 
 export { AnomalyDetector, type AnomalyDetectorOptions, type DetectorFitOptions, type DetectorEvaluation } from './apps/anomaly/anomaly-detector.js';
-export { scoreCsvFile } from './apps/anomaly/score-csv.js';
+export type { ScoreKind } from './apps/anomaly/score-kind.js';
+export type { ThresholdRule } from './apps/anomaly/threshold-rule.js';
+export type { Explanation } from './apps/anomaly/explanation.js';
+export type { ScoreParts } from './apps/anomaly/score-composition.js';
+export { scoreCsvFile, type CsvScoringOptions, type CsvScoringSummary } from './apps/anomaly/score-csv.js';
+export { writeAnomalyReport, type AnomalyReportInput, type AnomalyReport } from './apps/anomaly/anomaly-report.js';
 export { Denoiser, type DenoiserOptions, type DenoiserFitOptions, type DenoiseMetrics, type DenoiseEvaluateOptions } from './apps/denoise/denoiser.js';
 export { loadModel, type AnyModel } from './apps/load-model.js';
-export { parseCorruption, corrupt, corruptionTransform } from './apps/denoise/corruption.js';
+export { parseCorruption, formatCorruption, corrupt, corruptWithSeed, corruptionTransform, type Corruption, type DataRange } from './apps/denoise/corruption.js';
+export { medianFilter, gaussianBlur, bestBlurSigma } from './apps/denoise/filters.js';
+export { processTiled, type TileOptions } from './apps/denoise/tiling.js';
+export { applyDenoiser, type ApplyOptions, type ApplyResult } from './apps/denoise/apply.js';
+export { readImage, writeImage, type ColorMode } from './apps/denoise/image-file.js';
 export { Codec, type CodecOptions, type CodecFitOptions, type CodecLoadOptions, type CodecMetrics } from './apps/codec/codec.js';
-export { encodeHgc, decodeHgc } from './apps/codec/hgc-container.js';
+export { encodeHgc, decodeHgc, type HgcHeader, type HgcFile, type EntropyCoderName } from './apps/codec/hgc-container.js';
+export { RangeEncoder, RangeDecoder, StaticFrequencyModel, AdaptiveFrequencyModel, type FrequencyModel } from './apps/codec/range-coder.js';
+export { calibrateLatent, quantize, dequantize, type LatentCalibration, type StepMode } from './apps/codec/latent-quantizer.js';
 
 export { auroc } from './metrics/auroc.js';
 export { averagePrecision } from './metrics/average-precision.js';
-export { psnr, meanPsnr } from './metrics/psnr.js';
-export { ssim, meanSsim } from './metrics/ssim.js';
+export { rocCurve, type RocCurve } from './metrics/roc-curve.js';
+export { precisionRecallCurve, type PrecisionRecallCurve } from './metrics/precision-recall-curve.js';
+export { binaryConfusionMatrix, decisionMetrics, type ConfusionMatrix, type DecisionMetrics } from './metrics/confusion-matrix.js';
+export { metricsAtThreshold, type ThresholdMetrics } from './metrics/threshold-metrics.js';
+export { psnr, psnrPerImage, meanPsnr } from './metrics/psnr.js';
+export { ssim, ssimPerImage, meanSsim, type SsimOptions } from './metrics/ssim.js';
+export { classificationMetrics, confusionMatrix, formatClassificationReport, type ClassificationMetrics, type ClassMetrics } from './metrics/classification.js';

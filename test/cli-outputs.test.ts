@@ -280,3 +280,13 @@ test('cheap checks come before training: the test data width, one sample', () =>
   assert.equal(fit.code, 1, fit.stderr);
   assert.match(fit.stderr, /holds 1 normal sample; a detector needs at least 2/);
 });
+
+test('a failed run with --checkpoint-every keeps its checkpoint (and only it), so --resume continues', () => {
+  const failed = hourglass({ HOURGLASS_TEST_FAIL_WRITE: '3' }, 'train', ...small, '--checkpoint-every', '1', '--out', 'checkpointed');
+  assert.equal(failed.code, 1, failed.stderr);
+  assert.match(failed.stderr, /no space left on device/);
+  assert.deepEqual(readdirSync(at('checkpointed')), ['checkpoint.safetensors']);
+  const resumed = run('train', '--resume', at('checkpointed'), '--no-progress');
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.ok(existsSync(at('checkpointed/model.safetensors')));
+});

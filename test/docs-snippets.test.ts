@@ -24,11 +24,14 @@ async function snippets(): Promise<Snippet[]> {
   for (const doc of docs) {
     const lines = (await readFile(path.join(repoRoot, doc), 'utf8')).split('\n');
     for (let i = 0; i < lines.length; i++) {
-      if (!/^```(ts|typescript)\s*$/.test(lines[i])) continue;
+      // A fence may be indented (a snippet inside a list item): its lines lose that indentation.
+      const fence = /^( *)```(ts|typescript)\s*$/.exec(lines[i]);
+      if (!fence) continue;
+      const indent = fence[1];
       const start = i + 1;
       let end = start;
-      while (end < lines.length && !lines[end].startsWith('```')) end++;
-      found.push({ doc, line: start + 1, code: lines.slice(start, end).join('\n') });
+      while (end < lines.length && !lines[end].startsWith(`${indent}\`\`\``)) end++;
+      found.push({ doc, line: start + 1, code: lines.slice(start, end).map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l)).join('\n') });
       i = end;
     }
   }

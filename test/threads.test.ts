@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { getThreads, setThreads } from '../src/core/native/threads.js';
+import { getThreads, setThreads } from '../src/core/threads.js';
 import { addon } from '../src/core/native/addon.js';
 import { loadModelFile } from '../src/io/model-file.js';
 import { cliRunner } from './support/cli.js';

@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { HourglassError, invalid } from '../core/errors.js';
 import { sizeOf, shapeToString, type Shape, type Tensor } from '../core/tensor.js';
 import { readInputFile } from '../data/input-file.js';
+import { imageErrorReason, openImage, type ImageInputOptions } from '../apps/image-input.js';
 import { writeNpy } from '../data/npy.js';
 import { isIdxFileName, writeIdx } from '../data/idx.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -29,17 +30,22 @@ export function sampleFileKind(file: string, role: 'input' | 'output'): SampleFi
  * is converted to grey or RGB to match the model's channels. Arrays are read as
  * `hourglass train` reads them (uint8 IDX scaled to [0, 1]).
  */
-export async function readSamples(file: string, inputShape: Shape): Promise<Tensor> {
+export async function readSamples(file: string, inputShape: Shape, options: ImageInputOptions = {}): Promise<Tensor> {
   const kind = sampleFileKind(file, 'input');
   if (kind !== 'image') return (await loadData(file, 'test')).x;
   if (inputShape.length !== 3 || (inputShape[0] !== 1 && inputShape[0] !== 3))
     throw invalid(`${file}: this model takes samples shaped ${shapeToString(inputShape)}, not grey or RGB images [1 or 3, h, w]; give an .npy or .idx array`);
   const [channels, height, width] = inputShape;
-  const bytes = await readInputFile(file);
+  const bytes = await readInputFile(file, 'image file');
+  // Format and pixel count are checked from the header before any pixel is decoded.
+  const { image, width: imageWidth, height: imageHeight } = await openImage(bytes, file, options).catch((e: unknown) => {
+    if (e instanceof HourglassError && e.code === 'BAD_FILE' && e.message.startsWith(`${file}: `))
+      throw new HourglassError('BAD_FILE', `${file}: cannot read the image (${e.message.slice(file.length + 2)})`);
+    throw e;
+  });
   let raw: { data: Buffer; info: { channels: number } };
   try {
-    const image = sharp(bytes, { failOn: 'error' });
-    const meta = await image.metadata();
+    const meta = { width: imageWidth, height: imageHeight };
     if (meta.width !== width || meta.height !== height)
       throw new HourglassError(
         'SHAPE_MISMATCH',
@@ -49,7 +55,7 @@ export async function readSamples(file: string, inputShape: Shape): Promise<Tens
     raw = await converted.raw().toBuffer({ resolveWithObject: true });
   } catch (e) {
     if (e instanceof HourglassError) throw e;
-    throw new HourglassError('BAD_FILE', `${file}: cannot read the image (${(e as Error).message})`);
+    throw new HourglassError('BAD_FILE', `${file}: cannot read the image (${imageErrorReason(e)})`);
   }
   const got = raw.info.channels;
   const data = new Float32Array(channels * height * width);

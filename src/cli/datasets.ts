@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { HourglassError, invalid } from '../core/errors.js';
-import { tensor, type Tensor } from '../core/tensor.js';
+import type { Tensor } from '../core/tensor.js';
 import { loadFashionMnist } from '../data/fashion-mnist.js';
-import { isIdxFileName, readIdx } from '../data/idx.js';
+import { isIdxFileName } from '../data/idx.js';
 import { readNumericCsv } from '../data/csv.js';
-import { readNpy } from '../data/npy.js';
+import { describeScaling, readSampleArray } from '../data/array-file.js';
 import { withoutIdColumn, type IdColumn } from './id-column.js';
 
 /** A data set as the CLI sees it: samples, and labels/class names when the source has them. */
@@ -17,6 +17,8 @@ export interface LoadedData {
   /** Column names for tables. */
   columns: string[] | null;
   source: string;
+  /** True when the file stored uint8 bytes and the values were divided by 255 (the uint8 rule, data/array-file.ts). */
+  scaledFromBytes?: boolean;
   /** The --id-column of a CSV: its name and one value per sample. */
   ids?: IdColumn | null;
 }
@@ -25,7 +27,9 @@ export const DATA_HELP = "'fashion-mnist' (default) or a .csv, .npy or .idx[.gz]
 
 /**
  * Resolves --data. 'fashion-mnist' has real train/test splits; a file is one set, and the
- * caller holds out part of it when it needs test data. uint8 IDX data (images) is scaled to [0, 1].
+ * caller holds out part of it when it needs test data. uint8 arrays (.npy or .idx) are image
+ * bytes and are divided by 255 into [0, 1] (data/array-file.ts), which is said on stderr.
+ * With `limit`, a CSV stops reading after that many rows and an .npy reads only those rows.
  */
 export async function loadData(spec: string, split: 'train' | 'test', { limit, dataDir, idColumn }: { limit?: number; dataDir?: string; idColumn?: string } = {}): Promise<LoadedData> {
   if (idColumn !== undefined)
@@ -42,20 +46,19 @@ export async function loadData(spec: string, split: 'train' | 'test', { limit, d
   let x: Tensor;
   let columns: string[] | null = null;
   let imageShape: number[] | null = null;
+  let scaledFromBytes = false;
   if (lower.endsWith('.csv')) {
-    const csv = await readNumericCsv(spec);
+    const csv = await readNumericCsv(spec, { limit });
     x = csv.data;
     columns = csv.columns;
-  } else if (lower.endsWith('.npy')) {
-    x = await readNpy(spec);
-    if (x.shape.length === 4 || x.shape.length === 3) imageShape = x.shape.length === 4 ? x.shape.slice(1) : [1, ...x.shape.slice(1)];
-  } else if (isIdxFileName(lower)) {
-    const idx = await readIdx(spec);
-    const scale = idx.type === 'uint8' ? 1 / 255 : 1;
-    const data = new Float32Array(idx.data.length);
-    for (let i = 0; i < data.length; i++) data[i] = Number(idx.data[i]) * scale;
-    x = tensor(idx.dims, data);
-    if (idx.dims.length === 3) imageShape = [1, idx.dims[1], idx.dims[2]];
+  } else if (lower.endsWith('.npy') || isIdxFileName(lower)) {
+    const array = await readSampleArray(spec, lower.endsWith('.npy') ? 'npy' : 'idx', { limit });
+    x = array.data;
+    scaledFromBytes = array.scaledFromBytes;
+    const note = describeScaling(spec, array);
+    if (note) process.stderr.write(`hourglass: note: ${note}\n`);
+    if (array.format === 'npy' && (x.shape.length === 4 || x.shape.length === 3)) imageShape = x.shape.length === 4 ? x.shape.slice(1) : [1, ...x.shape.slice(1)];
+    if (array.format === 'idx' && x.shape.length === 3) imageShape = [1, x.shape[1], x.shape[2]];
   } else {
     throw invalid(`--data ${spec}: unknown format '${path.extname(spec) || spec}'; use ${DATA_HELP}`);
   }
@@ -65,5 +68,5 @@ export async function loadData(spec: string, split: 'train' | 'test', { limit, d
     const per = x.data.length / x.shape[0];
     x = { shape: [limit, ...x.shape.slice(1)], data: x.data.subarray(0, limit * per) };
   }
-  return { x, labels: null, classNames: null, imageShape, columns, source: spec };
+  return { x, labels: null, classNames: null, imageShape, columns, source: spec, scaledFromBytes };
 }

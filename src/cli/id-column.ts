@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readInputFile } from '../data/input-file.js';
 import os from 'node:os';
 import path from 'node:path';
 import { HourglassError, invalid } from '../core/errors.js';
@@ -22,7 +23,7 @@ export async function withoutIdColumn<T>(file: string, name: string, use: (numer
   if (!file.toLowerCase().endsWith('.csv')) throw invalid(`--id-column names a column of a .csv file; ${file} is not one`);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readInputFile(file, 'CSV file')).toString('utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new HourglassError('FILE_NOT_FOUND', `${file}: no such file; check the path`);
     throw e;

@@ -26,6 +26,8 @@ export interface RunDirectory {
   commit(): void;
   /** The run failed: remove what it wrote (entries that were not there when it started, and the folders it created), then the lock. */
   abort(): void;
+  /** An entry abort() leaves in place: a checkpoint exists precisely to outlive a failed run (train --checkpoint-every, then --resume). */
+  keepOnFailure(name: string): void;
 }
 
 const openRuns = new Set<RunDirectory>();
@@ -51,6 +53,7 @@ export async function checkRunDirectory(dir: string, overwrite: boolean, inputs:
   takeLock(dir, lock);
   await removeStaleTemporaries(dir);
   const before = new Set(readdirSync(dir));
+  const kept = new Set<string>();
   let settled = false;
   const run: RunDirectory = {
     dir,
@@ -65,7 +68,7 @@ export async function checkRunDirectory(dir: string, overwrite: boolean, inputs:
       settled = true;
       openRuns.delete(run);
       for (const name of safeReaddir(dir)) {
-        if (!before.has(name)) rmSync(path.join(dir, name), { recursive: true, force: true });
+        if (!before.has(name) && !kept.has(name)) rmSync(path.join(dir, name), { recursive: true, force: true });
       }
       removeLock(lock);
       for (const folder of created) {
@@ -75,6 +78,9 @@ export async function checkRunDirectory(dir: string, overwrite: boolean, inputs:
           break;
         }
       }
+    },
+    keepOnFailure(name) {
+      kept.add(name);
     },
   };
   openRuns.add(run);

@@ -1,5 +1,5 @@
 import { invalid } from '../core/errors.js';
-import { setThreads } from '../core/native/threads.js';
+import { setThreads } from '../core/threads.js';
 
 export const THREADS_FLAG_HELP = '  --threads N        (any command) native engine threads; default: OMP_NUM_THREADS, else one per core';
 

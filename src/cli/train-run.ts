@@ -17,6 +17,9 @@ import { ProgressPrinter } from './progress.js';
 import { describeModel } from './describe.js';
 import { checkRunDirectory, defaultRunDirectory } from './run-directory.js';
 import { RANDOM_STREAMS } from '../core/random-streams.js';
+import type { Checkpoint } from '../train/checkpoint-file.js';
+import type { OptionValues } from './command.js';
+import { CHECKPOINT_FILE, checkResumable, checkpointWriter } from './train-resume.js';
 
 export interface TrainRunOptions {
   data: string;
@@ -49,6 +52,12 @@ export interface TrainRunOptions {
   out?: string;
   overwrite: boolean;
   progress?: boolean;
+  /** --checkpoint-every: epochs between checkpoints in the run directory (train-resume.ts). */
+  checkpointEvery?: number;
+  /** The command line as parsed, stored in each checkpoint so that --resume can compare. */
+  commandOptions?: OptionValues;
+  /** --resume: the checkpoint to continue from; the run directory is `out`. */
+  resumeFrom?: Checkpoint;
 }
 
 export interface TrainRunResult {
@@ -63,13 +72,21 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
   if (o.optimizer !== 'adam' && o.optimizer !== 'sgd') throw invalid(`--optimizer must be adam or sgd, got '${o.optimizer}'`);
   if (!(PRECISIONS as readonly string[]).includes(o.precision)) throw invalid(`--precision must be ${PRECISIONS.join(' or ')}, got '${o.precision}'`);
   const dir = o.out ?? defaultRunDirectory(o.arch);
-  await checkRunDirectory(dir, o.overwrite, { '--data': o.data, '--test-data': o.testData });
+  // A resumed run continues in its own directory, which holds its checkpoint by design.
+  if (!o.resumeFrom) {
+    const run = await checkRunDirectory(dir, o.overwrite, { '--data': o.data, '--test-data': o.testData });
+    // A failed run removes what it wrote, except its checkpoint: that is what --resume continues from.
+    if (o.checkpointEvery !== undefined) run.keepOnFailure(CHECKPOINT_FILE);
+  }
+  if (o.checkpointEvery !== undefined && !(Number.isInteger(o.checkpointEvery) && o.checkpointEvery >= 1))
+    throw invalid(`--checkpoint-every must be a positive whole number of epochs, got ${o.checkpointEvery}`);
 
   const { train, test } = await loadTrainAndTest(o);
   // Cheap checks before the expensive work: found after training, they would waste it.
   if (train.x.shape[0] < 2) throw invalid(`${train.source} holds ${train.x.shape[0]} training sample${train.x.shape[0] === 1 ? '' : 's'}; training needs at least 2`);
   if (test.x.shape.slice(1).join('x') !== train.x.shape.slice(1).join('x'))
     throw invalid(`the test data ${test.source} has samples of shape [${test.x.shape.slice(1).join(', ')}], the training data [${train.x.shape.slice(1).join(', ')}]; give --test-data of the same width`);
+  if (o.resumeFrom) checkResumable(o.resumeFrom, train.x, dir);
   const kind: DataKind = train.imageShape !== null ? 'images' : 'table';
   const scaler = o.scaler !== undefined ? scalerByName(o.scaler) : defaultScaler(kind);
   const model = buildAutoencoder({
@@ -87,6 +104,8 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
   });
   log(`hourglass: training a ${o.arch} autoencoder on ${train.source} (${train.x.shape[0]} samples, ${test.x.shape[0]} test) -> ${dir}`);
   log(describeModel(model));
+  if (o.resumeFrom) log(`hourglass: resuming after epoch ${o.resumeFrom.state.epoch} from ${path.join(dir, CHECKPOINT_FILE)}`);
+  if (o.checkpointEvery !== undefined) await mkdir(dir, { recursive: true });
 
   const printer = new ProgressPrinter(process.stderr, o.progress ?? process.stderr.isTTY === true);
   const { history: record } = await model.fit(train.x, {
@@ -103,6 +122,8 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
     earlyStopping: o.patience !== undefined ? { patience: o.patience } : undefined,
     onBatchEnd: printer.batch,
     onEpochEnd: (r) => printer.epoch(r, o.epochs),
+    checkpoint: o.checkpointEvery !== undefined ? { every: o.checkpointEvery, save: checkpointWriter(dir, o.commandOptions ?? {}, train.x) } : undefined,
+    resumeFrom: o.resumeFrom?.state,
   });
   const testMse = model.evaluate(test.x).mse;
   const pca = await pcaBaseline(model, train.x, test.x);

@@ -1,3 +1,9 @@
+/** Everything a generator needs to continue its sequence exactly (JSON-safe), e.g. in a training checkpoint. */
+export interface RngState {
+  readonly s: readonly [number, number, number, number];
+  readonly spareNormal: number | null;
+}
+
 /**
  * Seeded pseudo-random numbers (xoshiro128**, seeded through splitmix32), so that
  * the same seed and the same data give the same model on every run.
@@ -82,6 +88,20 @@ export class Rng {
     const p = new Uint32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
     return this.shuffle(p);
+  }
+
+  /** Where the sequence is now: setState() of this value continues it draw for draw. */
+  getState(): RngState {
+    return { s: [this.s0, this.s1, this.s2, this.s3], spareNormal: this.spareNormal };
+  }
+
+  setState(state: RngState): void {
+    const [s0, s1, s2, s3] = state.s;
+    this.s0 = s0 >>> 0;
+    this.s1 = s1 >>> 0;
+    this.s2 = s2 >>> 0;
+    this.s3 = s3 >>> 0;
+    this.spareNormal = state.spareNormal;
   }
 
   /** An independent generator derived from this one (e.g. one per layer). */

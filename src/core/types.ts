@@ -1,6 +1,7 @@
 /**
  * Types shared by the engine (src/core/native) and the layers above it, kept here so that
- * src/core imports nothing from data/, layers/ or higher.
+ * src/core imports nothing from data/, layers/ or higher, and so that the declarations of
+ * the public classes (layers, losses, presets) never name a module of src/core/native.
  */
 
 /** Arithmetic of the matrix products in training: float32, or bfloat16 operands with float32 results. */
@@ -16,3 +17,32 @@ export interface AffineForm {
   factor: Float64Array;
   offset: Float64Array;
 }
+
+/** Element-wise activation functions of the Activation layer and the presets. */
+export type ActivationKind = 'relu' | 'leaky_relu' | 'sigmoid' | 'tanh';
+
+/** Reconstruction losses (and per-sample error metrics): mean squared, binary cross-entropy, mean absolute. */
+export type LossKind = 'mse' | 'bce' | 'mae';
+
+/** [height, width] */
+export type Pair = readonly [number, number];
+
+/** The shapes of one convolution: batch and input size, channels, kernel, stride and padding. */
+export interface Conv2dGeometry {
+  batch: number;
+  inChannels: number;
+  height: number;
+  width: number;
+  outChannels: number;
+  kernel: Pair;
+  stride: Pair;
+  padding: Pair;
+}
+
+export interface Deconv2dGeometry extends Conv2dGeometry {
+  /** Extra rows/columns at the bottom/right of the output; each must be smaller than the stride. */
+  outputPadding: Pair;
+}
+
+/** Pooling of the MaxPool2d and AvgPool2d layers. */
+export type PoolKind = 'max' | 'avg';

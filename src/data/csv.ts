@@ -3,6 +3,7 @@ import { csvTextCell } from '../io/csv-cell.js';
 import { HourglassError, invalid } from '../core/errors.js';
 import { sizeOf, tensor, type Tensor } from '../core/tensor.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { quoteInput } from '../core/quote.js';
 import { checkInputFile, inputFileError } from './input-file.js';
 
 export type CsvDelimiter = ',' | ';' | '\t';
@@ -12,6 +13,13 @@ export interface CsvReadOptions {
   header?: 'auto' | boolean;
   /** 'auto' (default) picks whichever of , ; tab splits the first rows into a consistent table. */
   delimiter?: CsvDelimiter | 'auto';
+  /** Longest line accepted, in characters (default MAX_LINE_LENGTH, 16 Mi): a file without line breaks fails fast instead of filling memory. */
+  maxLineLength?: number;
+}
+
+export interface CsvWholeReadOptions extends CsvReadOptions {
+  /** Stop after this many data rows: the rest of the file is not read. */
+  limit?: number;
 }
 
 export interface CsvStreamOptions extends CsvReadOptions {
@@ -35,6 +43,10 @@ export interface NumericCsvChunk {
 }
 
 const DEFAULT_CHUNK_ROWS = 4096;
+/** Longest CSV line accepted by default (16 Mi characters, about 16 MB): far beyond any real table row. */
+export const MAX_LINE_LENGTH = 16 * 1024 * 1024;
+/** Characters at the start of a file examined for NUL bytes, the mark of a binary file. */
+const BINARY_SNIFF_CHARS = 1024;
 /** Lines examined to choose the delimiter. */
 const SNIFF_LINES = 20;
 /** Rows examined after a bad cell to tell a typo from a whole text column. */
@@ -48,12 +60,17 @@ const MISSING_MARKERS = new Set(['', 'nan', 'na', 'n/a', 'null', 'none', 'inf', 
  * column count and every cell must be a finite number: the errors name the line and the
  * column, because a CSV that loads "mostly" gives a model trained on shifted columns.
  */
-export async function readNumericCsv(file: string, options: CsvReadOptions = {}): Promise<NumericCsv> {
-  const { header, delimiter } = checkReadOptions(options);
-  await checkInputFile(file);
+export async function readNumericCsv(file: string, options: CsvWholeReadOptions = {}): Promise<NumericCsv> {
+  const { header, delimiter, maxLineLength } = checkReadOptions(options);
+  const { limit } = options;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw invalid(`limit must be a positive integer, got ${limit}`);
+  await checkInputFile(file, 'CSV file');
   const sink = new GrowingRowSink();
-  const table = new NumericCsvTable(file, header, delimiter, sink);
-  for await (const text of readText(file)) table.pushText(text);
+  const table = new NumericCsvTable(file, header, delimiter, sink, maxLineLength, limit);
+  for await (const text of readText(file)) {
+    table.pushText(text);
+    if (table.done) break; // closes the stream: the rest of the file is never read
+  }
   table.end();
   return { columns: table.columnNames(), data: sink.tensor() };
 }
@@ -64,12 +81,12 @@ export async function readNumericCsv(file: string, options: CsvReadOptions = {})
  * an error in a later row is thrown when the iteration reaches it.
  */
 export async function* streamNumericCsv(file: string, options: CsvStreamOptions = {}): AsyncGenerator<NumericCsvChunk> {
-  const { header, delimiter } = checkReadOptions(options);
+  const { header, delimiter, maxLineLength } = checkReadOptions(options);
   const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
   if (!Number.isInteger(chunkRows) || chunkRows <= 0) throw invalid(`chunkRows must be a positive integer, got ${chunkRows}`);
-  await checkInputFile(file);
+  await checkInputFile(file, 'CSV file');
   const sink = new ChunkedRowSink(chunkRows);
-  const table = new NumericCsvTable(file, header, delimiter, sink);
+  const table = new NumericCsvTable(file, header, delimiter, sink, maxLineLength);
   for await (const text of readText(file)) {
     table.pushText(text);
     for (const chunk of sink.takeReady()) yield { ...chunk, columns: table.columnNames() };
@@ -139,14 +156,16 @@ function isTensor(x: unknown): x is Tensor {
   return typeof x === 'object' && x !== null && 'shape' in x && (x as Tensor).data instanceof Float32Array;
 }
 
-function checkReadOptions(options: CsvReadOptions): { header: 'auto' | boolean; delimiter: CsvDelimiter | 'auto' } {
+function checkReadOptions(options: CsvReadOptions): { header: 'auto' | boolean; delimiter: CsvDelimiter | 'auto'; maxLineLength: number } {
   const header = options.header ?? 'auto';
   const delimiter = options.delimiter ?? 'auto';
+  const maxLineLength = options.maxLineLength ?? MAX_LINE_LENGTH;
+  if (!Number.isInteger(maxLineLength) || maxLineLength < 1) throw invalid(`maxLineLength must be a positive integer, got ${maxLineLength}`);
   if (header !== 'auto' && header !== true && header !== false)
     throw invalid(`CSV header option must be 'auto', true or false, got ${JSON.stringify(header)}`);
   if (delimiter !== 'auto' && delimiter !== ',' && delimiter !== ';' && delimiter !== '\t')
     throw invalid(`CSV delimiter must be ',', ';', '\\t' or 'auto', got ${JSON.stringify(delimiter)}`);
-  return { header, delimiter };
+  return { header, delimiter, maxLineLength };
 }
 
 async function* readText(file: string): AsyncGenerator<string> {
@@ -183,7 +202,7 @@ function isMissingMarker(s: string): boolean {
 }
 
 function describeBadCell(s: string): string {
-  const shown = `'${s.length > 40 ? `${s.slice(0, 40)}...` : s}'`;
+  const shown = quoteInput(s, 40);
   const t = s.trim();
   if (t === '') return `${shown} is empty (missing values are not supported: fill them in or drop the row)`;
   if (isMissingMarker(t))
@@ -411,12 +430,17 @@ class NumericCsvTable {
   private rows = 0;
   private firstPendingBlank = 0;
   private diagnosis: BadCellDiagnosis | null = null;
+  private partialLength = 0;
+  /** True once `limit` rows were read: later text is ignored. */
+  done = false;
 
   constructor(
     private readonly file: string,
     private readonly header: 'auto' | boolean,
     delimiter: CsvDelimiter | 'auto',
     private readonly sink: RowSink,
+    private readonly maxLineLength = MAX_LINE_LENGTH,
+    private readonly limit = Infinity,
   ) {
     if (delimiter === 'auto') this.sniffBuffer = [];
     else this.assembler = new RecordAssembler(delimiter, (line, fields) => this.record(line, fields));
@@ -427,27 +451,54 @@ class NumericCsvTable {
   }
 
   pushText(text: string): void {
+    if (this.done) return;
     if (!this.started) {
       this.started = true;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // UTF-8 byte order mark
+      // Text files hold no NUL; a binary file (or a device full of zeros) would otherwise be parsed as one huge line.
+      if (text.slice(0, BINARY_SNIFF_CHARS).indexOf('\0') >= 0)
+        throw new HourglassError('BAD_FILE', `${this.file} is not a text CSV file (it holds NUL bytes near its start; it looks binary)`);
     }
     let start = 0;
     for (;;) {
       const nl = text.indexOf('\n', start);
       if (nl < 0) break;
+      this.checkLineLength(this.partialLength + nl - start);
       let line = text.slice(start, nl);
       if (this.partialLine.length > 0) {
         this.partialLine.push(line);
         line = this.partialLine.join('');
         this.partialLine = [];
+        this.partialLength = 0;
       }
       this.line(line);
       start = nl + 1;
+      if (this.done) return;
     }
-    if (start < text.length) this.partialLine.push(text.slice(start));
+    if (start < text.length) {
+      this.partialLength += text.length - start;
+      this.checkLineLength(this.partialLength);
+      this.partialLine.push(text.slice(start));
+    }
+  }
+
+  private checkLineLength(length: number): void {
+    if (length > this.maxLineLength)
+      throw new HourglassError(
+        'BAD_DATA',
+        `${this.file} line ${this.lineNo + 1} is longer than ${this.maxLineLength.toLocaleString('en-US')} characters; ` +
+          'a CSV row is one line (is the file really a CSV with line breaks?)',
+      );
   }
 
   end(): void {
+    if (this.done) {
+      // Stopped at the limit: what follows is unread; the rows read are complete.
+      this.partialLine = [];
+      this.decideDelimiter();
+      if (this.diagnosis) throw this.badCellError(this.diagnosis);
+      return;
+    }
     if (this.partialLine.length > 0) {
       const last = this.partialLine.join('');
       this.partialLine = [];
@@ -481,6 +532,7 @@ class NumericCsvTable {
   }
 
   private record(lineNo: number, fields: string[]): void {
+    if (this.done) return;
     if (fields.length === 1 && fields[0].trim() === '') {
       // Blank lines at the end are harmless; in the middle of the data they are a missing row.
       if (this.columns !== null && this.firstPendingBlank === 0) this.firstPendingBlank = lineNo;
@@ -501,6 +553,7 @@ class NumericCsvTable {
         this.header === 'auto' ? fields.some((c) => Number.isNaN(parseCell(c)) && !isMissingMarker(c)) : this.header;
       if (isHeader) {
         this.columns = fields.map((name, i) => name.trim() || `col_${i + 1}`);
+        this.checkUniqueNames(this.columns);
         this.scratch = new Float32Array(fields.length);
         return;
       }
@@ -530,6 +583,20 @@ class NumericCsvTable {
     }
     this.sink.push(scratch);
     this.rows++;
+    if (this.rows >= this.limit) this.done = true;
+  }
+
+  /** Two columns of one name would be matched to one position when a model maps columns by name. */
+  private checkUniqueNames(names: string[]): void {
+    const seen = new Map<string, number[]>();
+    names.forEach((n, i) => seen.set(n, [...(seen.get(n) ?? []), i + 1]));
+    for (const [name, positions] of seen)
+      if (positions.length > 1)
+        throw new HourglassError(
+          'BAD_DATA',
+          `${this.file}: the header names column ${quoteInput(name)} ${positions.length} times (columns ${positions.join(', ')}); ` +
+            'give every column a unique name',
+        );
   }
 
   /** After a bad cell: looks at the same column in the next rows, then throws. */
@@ -552,9 +619,9 @@ class NumericCsvTable {
     if (d.badText >= 2 && 2 * d.bad >= d.checked)
       return new HourglassError(
         'BAD_DATA',
-        `${this.file}: column '${name}' is not numeric (categorical/text columns are not supported; drop or encode it): ` +
-          `line ${d.line} holds '${d.value}', and ${d.bad} of the ${d.checked} rows checked are not numbers`,
+        `${this.file}: column ${quoteInput(name)} is not numeric (categorical/text columns are not supported; drop or encode it): ` +
+          `line ${d.line} holds ${quoteInput(d.value, 40)}, and ${d.bad} of the ${d.checked} rows checked are not numbers`,
       );
-    return new HourglassError('BAD_DATA', `${this.file} line ${d.line}, column '${name}': ${describeBadCell(d.value)}`);
+    return new HourglassError('BAD_DATA', `${this.file} line ${d.line}, column ${quoteInput(name)}: ${describeBadCell(d.value)}`);
   }
 }

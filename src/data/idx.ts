@@ -45,7 +45,7 @@ const IDX_TYPES: readonly IdxTypeInfo[] = [
  * and gives wrong results.
  */
 export async function readIdx(file: string): Promise<IdxArray> {
-  const bytes = await readMaybeGzipped(file);
+  const bytes = await readMaybeGzipped(file, idxAnnouncedBytes);
   const bad = (why: string) => new HourglassError('BAD_FILE', `${file}: ${why}`);
 
   if (bytes.length < 4) throw bad(`not an IDX file (only ${bytes.length} bytes, the header alone needs at least 4)`);
@@ -85,6 +85,21 @@ export async function readIdx(file: string): Promise<IdxArray> {
     );
 
   return { dims, type: info.type, data: decode(info.type, view, headerBytes, count) };
+}
+
+/** Bytes an IDX file of this header holds (header + values), or null until the header is complete; bounds gzip inflation. */
+export function idxAnnouncedBytes(head: Uint8Array): number | null {
+  if (head.length < 4) return null;
+  const info = IDX_TYPES.find((t) => t.code === head[2]);
+  const ndims = head[3];
+  // Not an IDX header: readIdx reports what is wrong; allow no more than the header could.
+  if (head[0] !== 0 || head[1] !== 0 || !info || ndims === 0) return 4 + 4 * 255;
+  const headerBytes = 4 + 4 * ndims;
+  if (head.length < headerBytes) return null;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let count = 1;
+  for (let i = 0; i < ndims; i++) count *= view.getUint32(4 + 4 * i, false);
+  return headerBytes + count * info.bytes;
 }
 
 function decode(type: IdxType, view: DataView, offset: number, count: number): IdxData {

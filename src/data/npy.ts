@@ -2,7 +2,8 @@ import { endianness } from 'node:os';
 import { HourglassError, invalid } from '../core/errors.js';
 import { tensor, type Tensor } from '../core/tensor.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { readInputFile } from './input-file.js';
+import { quoteInput } from '../core/quote.js';
+import { inputFileError, openRegularFile } from '../io/input-file.js';
 
 /** Arrays writeNpy accepts; a Tensor is one. */
 export type NpyData = Float32Array | Float64Array | Uint8Array | Int32Array | BigInt64Array;
@@ -28,45 +29,106 @@ const DTYPES: Record<string, NpyDtype> = {
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 const HOST_IS_LITTLE_ENDIAN = endianness() === 'LE';
 
+/** The largest NPY header read (numpy itself refuses headers above 10,000 bytes unless told otherwise). */
+const MAX_HEADER_BYTES = 1 << 20;
+
+export interface NpyReadOptions {
+  /** Read only the first `limit` rows (entries of the first dimension): the rest of the file is not read. */
+  limit?: number;
+}
+
+/** An .npy file as read: the values as float32 and the dtype they were stored in. */
+export interface NpyFile {
+  data: Tensor;
+  /** The stored dtype: '<f4', '<f8', '|u1', '<i4' or '<i8'. */
+  descr: string;
+}
+
 /**
  * Reads a NumPy .npy file (format versions 1, 2 and 3) into a float32 tensor of the same
  * shape. Supported dtypes: float32, float64, uint8, int32 and int64, little-endian, C order.
+ * Values are returned as stored (see data/array-file.ts for the uint8 rule of sample data).
  */
-export async function readNpy(file: string): Promise<Tensor> {
-  return decodeNpy(await readInputFile(file), file);
+export async function readNpy(file: string, options: NpyReadOptions = {}): Promise<Tensor> {
+  return (await readNpyFile(file, options)).data;
 }
 
-export function decodeNpy(bytes: Uint8Array, file = 'NPY data'): Tensor {
+/** readNpy, with the stored dtype; with `limit`, only the header and the first rows are read from disk. */
+export async function readNpyFile(file: string, options: NpyReadOptions = {}): Promise<NpyFile> {
+  const { limit } = options;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw invalid(`limit must be a positive integer, got ${limit}`);
+  const { handle, size } = await openRegularFile(file, 'NPY file');
+  try {
+    const read = async (position: number, length: number): Promise<Uint8Array> => {
+      const buffer = new Uint8Array(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, position);
+      return buffer.subarray(0, bytesRead);
+    };
+    const prefix = await read(0, 12);
+    const headerEnd = npyHeaderEnd(prefix, file);
+    if (headerEnd - 12 > MAX_HEADER_BYTES)
+      throw new HourglassError('BAD_FILE', `${file}: the NPY header announces ${headerEnd} bytes; headers above ${MAX_HEADER_BYTES} bytes are refused`);
+    const head = await read(0, Math.min(headerEnd, size));
+    const header = parseNpyPrefix(head, file);
+    const { shape, dtype } = header;
+    const count = shape.reduce((a, b) => a * b, 1);
+    // The file's size is checked against the header before anything of the announced size is allocated.
+    checkDataSize(size - header.dataStart, count, dtype, shape, file);
+    let rows = shape.length > 0 ? shape[0] : 1;
+    if (limit !== undefined && shape.length > 0 && limit < rows) rows = limit;
+    const perRow = shape.length > 0 && shape[0] > 0 ? count / shape[0] : count;
+    const wanted = shape.length > 0 ? rows * perRow : count;
+    const body = await read(header.dataStart, wanted * dtype.bytes);
+    if (body.length < wanted * dtype.bytes) throw new HourglassError('BAD_FILE', `${file}: the file shrank while it was read`);
+    const outShape = shape.length > 0 ? [rows, ...shape.slice(1)] : shape;
+    const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+    return { data: tensor(outShape, toFloat32(dtype, view, 0, wanted)), descr: dtype.descr };
+  } catch (err) {
+    throw inputFileError(file, err, 'NPY file');
+  } finally {
+    await handle.close();
+  }
+}
+
+interface NpyHeader {
+  dtype: NpyDtype;
+  shape: number[];
+  dataStart: number;
+}
+
+/** Where the header ends (the data starts), from the first 10 or 12 bytes. */
+function npyHeaderEnd(bytes: Uint8Array, file: string): number {
   const bad = (why: string) => new HourglassError('BAD_FILE', `${file}: ${why}`);
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b))
     throw bad('not an NPY file (it does not start with \\x93NUMPY; save arrays with numpy.save)');
   const major = bytes[6];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let headerLength: number;
-  let headerStart: number;
-  if (major === 1) {
-    headerLength = view.getUint16(8, true);
-    headerStart = 10;
-  } else if (major === 2 || major === 3) {
+  if (major === 1) return 10 + view.getUint16(8, true);
+  if (major === 2 || major === 3) {
     if (bytes.length < 12) throw bad('truncated NPY header');
-    headerLength = view.getUint32(8, true);
-    headerStart = 12;
-  } else {
-    throw bad(`NPY format version ${major}.${bytes[7]} is not supported (versions 1, 2 and 3 are)`);
+    return 12 + view.getUint32(8, true);
   }
-  const dataStart = headerStart + headerLength;
+  throw bad(`NPY format version ${major}.${bytes[7]} is not supported (versions 1, 2 and 3 are)`);
+}
+
+function parseNpyPrefix(bytes: Uint8Array, file: string): NpyHeader {
+  const bad = (why: string) => new HourglassError('BAD_FILE', `${file}: ${why}`);
+  const dataStart = npyHeaderEnd(bytes, file);
+  const headerStart = bytes[6] === 1 ? 10 : 12;
   if (bytes.length < dataStart)
-    throw bad(`truncated NPY header: it declares ${headerLength} bytes, the file holds ${bytes.length - headerStart}`);
-  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
+    throw bad(`truncated NPY header: it declares ${dataStart - headerStart} bytes, the file holds ${bytes.length - headerStart}`);
+  const header = new TextDecoder(bytes[6] === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
   const { dtype, fortranOrder, shape } = parseHeader(header, bad);
   if (fortranOrder)
     throw bad(
       'the array is stored in Fortran (column-major) order, which is not supported; ' +
         'save it in C order with numpy.save(path, numpy.ascontiguousarray(a))',
     );
+  return { dtype, shape, dataStart };
+}
 
-  const count = shape.reduce((a, b) => a * b, 1);
-  const dataBytes = bytes.length - dataStart;
+function checkDataSize(dataBytes: number, count: number, dtype: NpyDtype, shape: number[], file: string): void {
+  const bad = (why: string) => new HourglassError('BAD_FILE', `${file}: ${why}`);
   const expected = count * dtype.bytes;
   const shapeText = `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
   if (dataBytes < expected)
@@ -78,40 +140,107 @@ export function decodeNpy(bytes: Uint8Array, file = 'NPY data'): Tensor {
       `${dataBytes - expected} unexpected bytes after the NPY data (header says shape ${shapeText} of ${dtype.descr}); ` +
         'the file may be corrupt, or several arrays were appended to it',
     );
-  return tensor(shape, toFloat32(dtype, view, dataStart, count));
 }
 
+export function decodeNpy(bytes: Uint8Array, file = 'NPY data'): Tensor {
+  return decodeNpyFile(bytes, file).data;
+}
+
+/** decodeNpy, with the stored dtype. */
+export function decodeNpyFile(bytes: Uint8Array, file = 'NPY data'): NpyFile {
+  const { dtype, shape, dataStart } = parseNpyPrefix(bytes, file);
+  const count = shape.reduce((a, b) => a * b, 1);
+  checkDataSize(bytes.length - dataStart, count, dtype, shape, file);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { data: tensor(shape, toFloat32(dtype, view, dataStart, count)), descr: dtype.descr };
+}
+
+/**
+ * Parses the header, a Python dict literal, strictly as numpy.load does: exactly the keys
+ * 'descr' (a string), 'fortran_order' (True or False) and 'shape' (a tuple of integers),
+ * each once. A regular expression would let a damaged or crafted header through.
+ */
 function parseHeader(
   header: string,
   bad: (why: string) => HourglassError,
 ): { dtype: NpyDtype; fortranOrder: boolean; shape: number[] } {
   const text = header.trim();
-  if (!text.startsWith('{') || !text.endsWith('}')) throw bad(`malformed NPY header ${JSON.stringify(text.slice(0, 80))}`);
-  const descr = /['"]descr['"]\s*:\s*['"]([^'"]*)['"]/.exec(text)?.[1];
-  if (descr === undefined) {
-    if (/['"]descr['"]\s*:\s*\[/.test(text))
-      throw bad('structured arrays (record dtypes) are not supported; save a plain numeric array');
-    throw bad('NPY header has no descr (dtype)');
+  const malformed = (why: string) => bad(`malformed NPY header ${quoteInput(text, 80)}: ${why}`);
+  let i = 0;
+  const skip = () => {
+    while (i < text.length && /\s/.test(text[i])) i++;
+  };
+  const expect = (c: string) => {
+    skip();
+    if (text[i] !== c) throw malformed(`expected '${c}' at character ${i + 1}`);
+    i++;
+  };
+  const string = (): string => {
+    skip();
+    const q = text[i];
+    if (q !== "'" && q !== '"') throw malformed(`expected a quoted string at character ${i + 1}`);
+    const end = text.indexOf(q, i + 1);
+    if (end < 0) throw malformed('a string is never closed');
+    const s = text.slice(i + 1, end);
+    i = end + 1;
+    return s;
+  };
+  const values: Record<string, unknown> = {};
+  expect('{');
+  for (;;) {
+    skip();
+    if (text[i] === '}') break;
+    const key = string();
+    if (key !== 'descr' && key !== 'fortran_order' && key !== 'shape')
+      throw malformed(`unexpected key ${quoteInput(key)} (an NPY header has exactly descr, fortran_order and shape)`);
+    if (key in values) throw malformed(`the key '${key}' appears twice`);
+    expect(':');
+    skip();
+    if (key === 'descr') {
+      if (text[i] === '[') throw bad('structured arrays (record dtypes) are not supported; save a plain numeric array');
+      values.descr = string();
+    } else if (key === 'fortran_order') {
+      const m = /^(True|False)\b/.exec(text.slice(i));
+      if (!m) throw malformed('fortran_order must be True or False');
+      values.fortran_order = m[1] === 'True';
+      i += m[1].length;
+    } else {
+      expect('(');
+      const shape: number[] = [];
+      for (;;) {
+        skip();
+        if (text[i] === ')') break;
+        const m = /^(\d+)L?/.exec(text.slice(i)); // Python 2 wrote long integers as 3L
+        if (!m) throw malformed('shape is not a tuple of non-negative integers');
+        const d = Number(m[1]);
+        if (!Number.isSafeInteger(d)) throw malformed(`shape dimension ${m[1]} is too large`);
+        shape.push(d);
+        i += m[0].length;
+        skip();
+        if (text[i] === ',') i++;
+        else if (text[i] !== ')') throw malformed('shape is not a tuple of non-negative integers');
+      }
+      i++;
+      values.shape = shape;
+    }
+    skip();
+    if (text[i] === ',') i++;
+    else if (text[i] !== '}') throw malformed(`expected ',' or '}' at character ${i + 1}`);
   }
+  i++;
+  skip();
+  if (i !== text.length) throw malformed('text after the closing }');
+  for (const key of ['descr', 'fortran_order', 'shape'])
+    if (!(key in values)) throw bad(`NPY header has no ${key === 'descr' ? 'descr (dtype)' : key}`);
+  const descr = values.descr as string;
   const dtype = DTYPES[descr];
   if (!dtype) {
     const hint = descr.startsWith('>')
       ? 'big-endian data is not supported; convert with a.astype(a.dtype.newbyteorder("<"))'
       : "supported dtypes are float32 '<f4', float64 '<f8', uint8 '|u1', int32 '<i4' and int64 '<i8'; convert with a.astype('float32')";
-    throw bad(`NPY dtype '${descr}' is not supported: ${hint}`);
+    throw bad(`NPY dtype ${quoteInput(descr)} is not supported: ${hint}`);
   }
-  const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text)?.[1];
-  if (fortran === undefined) throw bad('NPY header has no fortran_order');
-  const shapeText = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
-  if (shapeText === undefined) throw bad('NPY header has no shape');
-  const shape: number[] = [];
-  for (const part of shapeText.split(',')) {
-    const p = part.trim().replace(/L$/, ''); // Python 2 wrote long integers as 3L
-    if (p === '') continue;
-    if (!/^\d+$/.test(p)) throw bad(`NPY shape (${shapeText}) is not a tuple of non-negative integers`);
-    shape.push(Number(p));
-  }
-  return { dtype, fortranOrder: fortran === 'True', shape };
+  return { dtype, fortranOrder: values.fortran_order as boolean, shape: values.shape as number[] };
 }
 
 function toFloat32(dtype: NpyDtype, view: DataView, offset: number, count: number): Float32Array {

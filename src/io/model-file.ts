@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
+import { readRegularFile } from './input-file.js';
 import { HourglassError, invalid } from '../core/errors.js';
 import { sizeOf, type Tensor } from '../core/tensor.js';
 import { writeFileAtomic } from './atomic-write.js';
@@ -143,8 +143,11 @@ export async function saveModelFile(path: string, model: ModelFileContents): Pro
 export async function loadModelFile(path: string): Promise<ModelFileContents> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    // Regular files only: a FIFO or /dev/zero given as a model must not hang or fill memory.
+    bytes = await readRegularFile(path, 'model file');
   } catch (e) {
+    if (e instanceof HourglassError && e.code === 'FILE_NOT_FOUND') throw new HourglassError('FILE_NOT_FOUND', `${path}: no such model file; check the path`);
+    if (e instanceof HourglassError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new HourglassError('FILE_NOT_FOUND', `${path}: no such model file; check the path`);
     if (code === 'EISDIR') throw new HourglassError('BAD_FILE', `${path} is a directory, not a model file`);

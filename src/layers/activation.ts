@@ -1,6 +1,7 @@
 import type { Shape, Tensor } from '../core/tensor.js';
 import { invalid } from '../core/errors.js';
-import { activationForward, activationBackward, type ActivationKind } from '../core/native/dense.js';
+import { activationForward, activationBackward } from '../core/native/dense.js';
+import type { ActivationKind } from '../core/types.js';
 import type { Buffer, Layer, LayerConfig, Param } from './layer.js';
 import { ensureBuffer } from './buffers.js';
 

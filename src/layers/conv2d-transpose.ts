@@ -1,6 +1,7 @@
 import { shapeToString, type Shape, type Tensor } from '../core/tensor.js';
 import { invalid, shapeMismatch } from '../core/errors.js';
-import { DECONV2D_KERNELS, type Deconv2dGeometry } from '../core/native/conv.js';
+import { DECONV2D_KERNELS } from '../core/native/conv.js';
+import type { Deconv2dGeometry } from '../core/types.js';
 import type { LayerConfig } from './layer.js';
 import { ConvolutionLayer, type ConvolutionSettings } from './convolution.js';
 import { expectImage, toPair, type PairOption } from './spatial.js';

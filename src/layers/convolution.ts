@@ -1,7 +1,7 @@
 import { tensor, type Shape, type Tensor } from '../core/tensor.js';
 import { invalid } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
-import type { Conv2dGeometry } from '../core/native/conv.js';
+import type { Conv2dGeometry } from '../core/types.js';
 import type { Buffer, Layer, LayerConfig, Param } from './layer.js';
 import { ensureBuffer } from './buffers.js';
 import { expectBatch, expectGradient, positiveInteger, toPair, type PairOption } from './spatial.js';

@@ -1,5 +1,5 @@
 import type { Tensor } from '../core/tensor.js';
-import { denseChainMse, type ChainLayer } from '../core/native/dense-chain.js';
+import { DENSE_CHAIN_MAX_WIDTH, denseChainMse, type ChainLayer } from '../core/native/dense-chain.js';
 import type { Scaler } from '../data/scaler.js';
 import { Activation } from './activation.js';
 import { Dense } from './dense.js';
@@ -12,12 +12,15 @@ import { Flatten, Identity, Reshape } from './reshape.js';
  * native kernels (native/src/dense_chain_score.cc and dense_chain_train.cc); null when the layers are something else:
  * convolutions, batch norm, two activations in a row, an activation before any Dense layer,
  * or Dropout when `training` (at inference Dropout is the identity). Flatten, Reshape and
- * Identity do not change the values. The arrays are the layers' own, not copies.
+ * Identity do not change the values. Also null when a layer is wider than the fused kernels
+ * accept (DENSE_CHAIN_MAX_WIDTH, 16,384 features): the layer-by-layer path has no such limit.
+ * The arrays are the layers' own, not copies.
  */
 export function denseChainOf(layers: readonly Layer[], training: boolean): ChainLayer[] | null {
   const chain: ChainLayer[] = [];
   for (const layer of layers) {
     if (layer instanceof Dense) {
+      if (layer.inFeatures > DENSE_CHAIN_MAX_WIDTH || layer.outFeatures > DENSE_CHAIN_MAX_WIDTH) return null;
       chain.push({
         weight: layer.weight.value.data,
         bias: layer.bias?.value.data ?? null,

@@ -60,6 +60,10 @@ export class Dropout implements Layer {
     return [];
   }
 
+  randomGenerators(): Rng[] {
+    return [this.rng];
+  }
+
   buffers(): Buffer[] {
     return [];
   }

@@ -45,4 +45,6 @@ export interface Layer {
   params(): Param[];
   buffers(): Buffer[];
   config(): LayerConfig;
+  /** Generators the layer draws from while training (e.g. dropout's masks), so a checkpoint can save and restore their positions. */
+  randomGenerators?(): Rng[];
 }

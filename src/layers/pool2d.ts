@@ -1,6 +1,7 @@
 import { shapeToString, type Shape, type Tensor } from '../core/tensor.js';
 import { invalid, shapeMismatch } from '../core/errors.js';
-import { pool2dBackward, pool2dForward, pool2dWorkspaceBytes, type Pool2dGeometry, type PoolKind } from '../core/native/conv.js';
+import { pool2dBackward, pool2dForward, pool2dWorkspaceBytes, type Pool2dGeometry } from '../core/native/conv.js';
+import type { PoolKind } from '../core/types.js';
 import type { Buffer, Layer, LayerConfig, Param } from './layer.js';
 import { ensureBuffer } from './buffers.js';
 import { expectBatch, expectGradient, expectImage, toPair, windowOutput, type PairOption } from './spatial.js';

@@ -60,6 +60,10 @@ export class Sequential {
     return this.layers.flatMap((layer, i) => layer.params().map((p) => ({ ...p, name: `${prefix}${i}.${p.name}` })));
   }
 
+  randomGenerators(): Rng[] {
+    return this.layers.flatMap((layer) => layer.randomGenerators?.() ?? []);
+  }
+
   buffers(prefix = ''): Buffer[] {
     return this.layers.flatMap((layer, i) => layer.buffers().map((b) => ({ ...b, name: `${prefix}${i}.${b.name}` })));
   }

@@ -10,9 +10,10 @@ import { chainMse, denseChainOf } from '../layers/dense-chain.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { fit, type FitOptions, type TrainingRecord } from '../train/fit.js';
 import { ReconstructionLoss, type Loss } from '../train/loss.js';
-import { restoreTrainedModel } from './restore.js';
+import type { TrainingState } from '../train/training-state.js';
+import { restoreTrainedModel, trainedModelFile } from './restore.js';
 import type { ModelFileContents } from '../io/model-file.js';
-import type { Scaler } from '../data/scaler.js';
+import { scalerFromJSON, type Scaler } from '../data/scaler.js';
 import { inferenceBatchRows, mapInBatches } from './inference-batch.js';
 import { reconstructionMetrics, type ErrorMetric, type ReconstructionMetrics, type Reconstructor } from './contract.js';
 import { SavedModel, wrongKind } from './saved-model.js';
@@ -128,19 +129,30 @@ export class Autoencoder extends SavedModel implements Reconstructor {
   buffers(): Buffer[] {
     return [...this.encoder.buffers('encoder.'), ...this.decoder.buffers('decoder.')];
   }
+  /** @internal */
+  randomGenerators(): Rng[] {
+    return [...this.encoder.randomGenerators(), ...this.decoder.randomGenerators()];
+  }
 
   // --- Public API ------------------------------------------------------------
   /**
    * Trains on x (data units) to reconstruct itself and resolves to the model, its record in
-   * `history`. With a scaler that is not fitted yet, fits it on x first.
+   * `history`. With a scaler that is not fitted yet, fits it on x first. Checkpoints carry the
+   * fitted scaler, and resuming from one puts it back.
    */
   async fit(x: Tensor, options: FitOptions = {}): Promise<this & { history: TrainingRecord }> {
     return exclusiveFit(this, 'Autoencoder', async () => {
+      const saved = options.resumeFrom?.model;
+      if (saved && 'scaler' in saved) this.scaler = scalerFromJSON(saved.scaler);
       const scaled = this.toModelSpace(x, 'training data', true);
       const validationData = options.validationData
         ? { x: this.toModelSpace(options.validationData.x, 'validation data') }
         : undefined;
-      const history = await fit(this, scaled, null, { ...options, validationData });
+      const checkpoint = options.checkpoint && {
+        every: options.checkpoint.every,
+        save: (state: TrainingState) => options.checkpoint!.save({ ...state, model: { scaler: this.scaler?.toJSON() ?? null } }),
+      };
+      const history = await fit(this, scaled, null, { ...options, validationData, checkpoint });
       this.markTrained(history);
       return Object.assign(this, { history });
     });
@@ -214,15 +226,7 @@ export class Autoencoder extends SavedModel implements Reconstructor {
   }
 
   toModelFile(): ModelFileContents {
-    const tensors = new Map<string, Tensor>();
-    for (const p of this.params()) tensors.set(p.name, p.value);
-    for (const b of this.buffers()) tensors.set(b.name, b.value);
-    return {
-      kind: 'autoencoder',
-      architecture: this.architecture(),
-      tensors,
-      extra: { scaler: this.scaler?.toJSON() ?? null, training: this.history },
-    };
+    return trainedModelFile(this, 'autoencoder', this.architecture());
   }
 
   static fromModelFile(contents: ModelFileContents, source = 'model file'): Autoencoder {

@@ -11,7 +11,7 @@ import { fit, type FitOptions, type TrainingRecord } from '../train/fit.js';
 import type { BatchAugmentation } from '../train/image-shift.js';
 import { CrossEntropyLoss, checkLabels, oneHot, softmax } from '../train/cross-entropy.js';
 import { classificationMetrics, type ClassificationMetrics } from '../metrics/classification.js';
-import { restoreTrainedModel } from './restore.js';
+import { restoreTrainedModel, trainedModelFile } from './restore.js';
 import type { ModelFileContents } from '../io/model-file.js';
 import type { Model } from './contract.js';
 import { SavedModel, wrongKind } from './saved-model.js';
@@ -151,6 +151,9 @@ export class Classifier extends SavedModel implements Model<[Tensor, ArrayLike<n
   buffers(): Buffer[] {
     return [...this.encoder.buffers('encoder.'), ...this.head.buffers('head.')];
   }
+  randomGenerators(): Rng[] {
+    return [...this.encoder.randomGenerators(), ...this.head.randomGenerators()];
+  }
 
   // --- Public API ------------------------------------------------------------
   /**
@@ -250,19 +253,9 @@ export class Classifier extends SavedModel implements Model<[Tensor, ArrayLike<n
   }
 
   toModelFile(): ModelFileContents {
-    const tensors = new Map<string, Tensor>();
-    for (const p of this.params()) tensors.set(p.name, p.value);
-    for (const b of this.buffers()) tensors.set(b.name, b.value);
-    return {
-      kind: 'classifier',
-      architecture: this.architecture(),
-      tensors,
-      extra: {
-        scaler: this.scaler?.toJSON() ?? null,
-        training: this.history,
-        finetune: { mode: this.modeValue, encoderLearningRateScale: this.encoderScale },
-      },
-    };
+    return trainedModelFile(this, 'classifier', this.architecture(), {
+      finetune: { mode: this.modeValue, encoderLearningRateScale: this.encoderScale },
+    });
   }
 
   static fromModelFile(contents: ModelFileContents, source = 'model file'): Classifier {
@@ -351,6 +344,9 @@ class HeadNetwork implements Network {
   }
   buffers(): Buffer[] {
     return this.head.buffers('head.');
+  }
+  randomGenerators(): Rng[] {
+    return this.head.randomGenerators();
   }
 }
 

@@ -1,7 +1,7 @@
 import { checkParameterCount, denseParameterCount } from './size-limits.js';
 import { invalid } from '../core/errors.js';
 import { sizeOf, type Shape } from '../core/tensor.js';
-import type { ActivationKind } from '../core/native/dense.js';
+import type { ActivationKind } from '../core/types.js';
 import type { Layer } from '../layers/layer.js';
 import { Dense } from '../layers/dense.js';
 import { Activation } from '../layers/activation.js';

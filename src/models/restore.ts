@@ -78,3 +78,15 @@ export function scalerFromFile(json: unknown, source: string): Scaler | null {
     throw bad(`is invalid (${(e as Error).message})`);
   }
 }
+
+/**
+ * The model file of a trained network, the inverse of restoreTrainedModel: its parameters and
+ * buffers under their state_dict names, its scaler and training record in the metadata, and
+ * whatever else its kind keeps in `extra`.
+ */
+export function trainedModelFile(model: TrainedModel, kind: string, architecture: unknown, extra: Record<string, unknown> = {}): ModelFileContents {
+  const tensors = new Map<string, Tensor>();
+  for (const p of model.params()) tensors.set(p.name, p.value);
+  for (const b of model.buffers()) tensors.set(b.name, b.value);
+  return { kind, architecture, tensors, extra: { scaler: model.scaler?.toJSON() ?? null, training: model.history, ...extra } };
+}

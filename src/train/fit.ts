@@ -7,8 +7,9 @@ import { PRECISIONS, type Precision } from '../core/types.js';
 import { ReconstructionLoss, type Loss, type LossKind } from './loss.js';
 import { Optimizer, type OptimizerKind } from './optimizer.js';
 import { EpochShuffler } from './shuffler.js';
-import { snapshotWeights, restoreWeights, weightsAreFinite, type WeightSnapshot } from './snapshot.js';
+import { snapshotWeights, restoreWeights, weightsAreFinite } from './snapshot.js';
 import { RANDOM_STREAMS } from '../core/random-streams.js';
+import { captureTrainingState, restoreTrainingState, type LoopState, type TrainingState } from './training-state.js';
 
 export interface BatchProgress {
   epoch: number; // 1-based
@@ -82,6 +83,18 @@ export interface FitOptions {
   signal?: AbortSignal;
   onBatchEnd?: (progress: BatchProgress) => void;
   onEpochEnd?: (record: EpochRecord) => void;
+  /**
+   * Hands the whole training state to `save` after every `every` epochs (and waits for it), so
+   * that an interrupted run can go on from the last one with `resumeFrom`.
+   */
+  checkpoint?: { every: number; save(state: TrainingState): Promise<void> | void };
+  /**
+   * Continues a run from a state that `checkpoint` saved: the network's weights, the optimizer,
+   * the random generators, early stopping and the record so far all come back, and the result
+   * is bit for bit the uninterrupted run's. The options must be the ones of that run (epochs may
+   * grow); a difference is refused, naming it.
+   */
+  resumeFrom?: TrainingState;
   /** Maps each training batch before the forward pass while the target stays as it was (e.g. corruption for denoising). Must not modify its input. */
   transformInput?: (batch: Tensor, rng: Rng) => Tensor;
 }
@@ -108,6 +121,9 @@ export async function fit(net: Network, x: Tensor, y: Tensor | null, options: Fi
   if (!PRECISIONS.includes(precision)) throw invalid(`precision must be ${PRECISIONS.join(' or ')}, got '${String(precision)}'`);
   if (!Number.isInteger(epochs) || epochs < 1) throw invalid(`epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw invalid(`batch size must be a positive integer, got ${batchSize}`);
+  const checkpoint = options.checkpoint;
+  if (checkpoint && !(Number.isInteger(checkpoint.every) && checkpoint.every >= 1))
+    throw invalid(`checkpoint.every must be a positive integer (epochs), got ${checkpoint.every}`);
   const lossFn: Loss = typeof options.loss === 'object' ? options.loss : new ReconstructionLoss(options.loss ?? 'mse');
   const optimizer = new Optimizer({ kind: optimizerKind, learningRate, momentum, weightDecay });
 
@@ -147,11 +163,26 @@ export async function fit(net: Network, x: Tensor, y: Tensor | null, options: Fi
     options: { epochs, batchSize, learningRate, optimizer: optimizerKind, loss: lossFn.kind, seed, weightDecay, validationSplit: options.validationSplit, earlyStopping: options.earlyStopping },
   };
   const early = options.earlyStopping;
-  let best = { loss: Infinity, epoch: 0, weights: null as WeightSnapshot | null };
+  // Everything below that changes the result: a resumed run must have the same.
+  const resultOptions = {
+    ...record.options,
+    momentum: optimizerKind === 'sgd' ? momentum : undefined,
+    precision,
+    shuffle,
+    trainingRows: n,
+    validationRows: validation?.x.shape[0] ?? 0,
+    transformInput: options.transformInput !== undefined,
+  };
+  const parts = { net, optimizer, shuffler };
+  const loop: LoopState = options.resumeFrom
+    ? restoreTrainingState(parts, options.resumeFrom, resultOptions)
+    : { best: { loss: Infinity, epoch: 0, weights: null }, sinceImprovement: 0, samplesSeen: 0, epochs: [], stoppedEarly: false };
+  const firstEpoch = (options.resumeFrom?.epoch ?? 0) + 1;
+  if (firstEpoch > epochs + 1) throw invalid(`the training state has ${firstEpoch - 1} epochs done, more than the ${epochs} asked for`);
+  record.epochs = loop.epochs;
+  record.stoppedEarly = loop.stoppedEarly;
   let lastGood = snapshotWeights(net);
-  let sinceImprovement = 0;
-  const start = performance.now();
-  let samplesSeen = 0;
+  const start = performance.now() - (options.resumeFrom?.record.seconds ?? 0) * 1000;
 
   // Reusable batch buffers: a full batch and the last partial one.
   const batchBuffers = new Map<number, { x: Tensor; y: Tensor; grad: Tensor }>();
@@ -165,7 +196,7 @@ export async function fit(net: Network, x: Tensor, y: Tensor | null, options: Fi
     return b;
   };
 
-  for (let epoch = 1; epoch <= epochs; epoch++) {
+  for (let epoch = firstEpoch; epoch <= epochs && !record.stoppedEarly; epoch++) {
     const epochStart = performance.now();
     const order = shuffler.next();
     let lossSum = 0;
@@ -197,10 +228,10 @@ export async function fit(net: Network, x: Tensor, y: Tensor | null, options: Fi
       }
       optimizer.update(params);
       lossSum += loss * (hi - lo);
-      samplesSeen += hi - lo;
+      loop.samplesSeen += hi - lo;
       if (options.onBatchEnd) {
         const elapsed = (performance.now() - start) / 1000;
-        const rate = samplesSeen / Math.max(elapsed, 1e-9);
+        const rate = loop.samplesSeen / Math.max(elapsed, 1e-9);
         const remaining = (epochs - epoch) * n + (n - hi);
         options.onBatchEnd({ epoch, epochs, batch: b + 1, batches, loss: lossSum / hi, samplesPerSecond: rate, etaSeconds: remaining / rate });
       }
@@ -219,19 +250,22 @@ export async function fit(net: Network, x: Tensor, y: Tensor | null, options: Fi
     options.onEpochEnd?.(entry);
 
     const monitored = entry.valLoss ?? entry.loss;
+    const { best } = loop;
     if (monitored < best.loss - (early?.minDelta ?? 0)) {
-      best = { loss: monitored, epoch, weights: early ? snapshotWeights(net, best.weights ?? undefined) : null };
-      sinceImprovement = 0;
-    } else if (early && ++sinceImprovement >= early.patience) {
-      record.stoppedEarly = true;
-      break;
+      loop.best = { loss: monitored, epoch, weights: early ? snapshotWeights(net, best.weights ?? undefined) : null };
+      loop.sinceImprovement = 0;
+    } else if (early && ++loop.sinceImprovement >= early.patience) {
+      record.stoppedEarly = loop.stoppedEarly = true;
     }
+    if (checkpoint && epoch % checkpoint.every === 0)
+      await checkpoint.save(captureTrainingState(parts, epoch, loop, resultOptions, (performance.now() - start) / 1000));
   }
+  const { best } = loop;
   const restoreBest = early && (early.restoreBestWeights ?? true) && best.weights && best.epoch !== record.epochs.length;
   if (restoreBest && best.weights) restoreWeights(net, best.weights);
   record.bestEpoch = restoreBest ? best.epoch : record.epochs.length;
   record.seconds = (performance.now() - start) / 1000;
-  record.samplesPerSecond = samplesSeen / record.seconds;
+  record.samplesPerSecond = loop.samplesSeen / record.seconds;
   return record;
 }
 

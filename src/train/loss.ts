@@ -1,8 +1,9 @@
 import { invalid } from '../core/errors.js';
 import { sizeOf, type Tensor } from '../core/tensor.js';
-import { lossBackward, lossForward, type LossKind } from '../core/native/dense.js';
+import { lossBackward, lossForward } from '../core/native/dense.js';
+import type { LossKind } from '../core/types.js';
 
-export type { LossKind } from '../core/native/dense.js';
+export type { LossKind } from '../core/types.js';
 export const LOSS_KINDS: readonly LossKind[] = ['mse', 'bce', 'mae'];
 
 export function checkLossKind(kind: string): LossKind {

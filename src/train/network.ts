@@ -2,6 +2,7 @@ import type { Shape, Tensor } from '../core/tensor.js';
 import type { Buffer, Param } from '../layers/layer.js';
 import type { Loss } from './loss.js';
 import type { Precision } from '../core/types.js';
+import type { Rng } from '../core/rng.js';
 
 /** What fit() trains: anything that maps a batch forward, backpropagates, and exposes its parameters. */
 export interface Network {
@@ -12,6 +13,8 @@ export interface Network {
   backward(dy: Tensor): void;
   params(): Param[];
   buffers(): Buffer[];
+  /** Generators drawn from while training (e.g. dropout), saved and restored by a checkpoint; none when absent. */
+  randomGenerators?(): Rng[];
   /**
    * Optional shortcut for one training step: computes the loss of `input` against `target`
    * and writes every parameter's gradient in one go (as forward + loss + backward would), or

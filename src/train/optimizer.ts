@@ -4,6 +4,17 @@ import type { Param } from '../layers/layer.js';
 
 export type OptimizerKind = 'adam' | 'sgd';
 
+/**
+ * What an optimizer has learned besides the weights, per parameter in params() order: Adam's
+ * first and second moments (`m`, `v`) or SGD's momentum buffer (`m`, `v` empty), null for a
+ * parameter never updated (e.g. frozen); and the step count.
+ */
+export interface OptimizerState {
+  kind: OptimizerKind;
+  step: number;
+  slots: ({ m: Float32Array; v: Float32Array } | null)[];
+}
+
 export interface OptimizerOptions {
   kind?: OptimizerKind;
   learningRate?: number;
@@ -35,6 +46,30 @@ export class Optimizer {
     this.kind = kind;
     this.learningRate = learningRate;
     this.options = { momentum, nesterov, beta1, beta2, epsilon, weightDecay };
+  }
+
+  /** Copies of the moments, so that restoreState() on a fresh optimizer continues exactly. */
+  getState(params: readonly Param[]): OptimizerState {
+    const slots = params.map((p) => {
+      const s = this.state.get(p.value);
+      return s ? { m: Float32Array.from(s.m), v: Float32Array.from(s.v) } : null;
+    });
+    return { kind: this.kind, step: this.step, slots };
+  }
+
+  restoreState(params: readonly Param[], saved: OptimizerState): void {
+    if (saved.kind !== this.kind) throw invalid(`the saved optimizer state is ${saved.kind}'s, this optimizer is ${this.kind}`);
+    if (saved.slots.length !== params.length) throw invalid(`the saved optimizer state has ${saved.slots.length} parameters, the network ${params.length}`);
+    this.state.clear();
+    params.forEach((p, i) => {
+      const s = saved.slots[i];
+      if (!s) return;
+      const n = p.value.data.length;
+      if (s.m.length !== n || s.v.length !== (this.kind === 'adam' ? n : 0))
+        throw invalid(`the saved optimizer state of parameter '${p.name}' does not match its size ${n}`);
+      this.state.set(p.value, { m: Float32Array.from(s.m), v: Float32Array.from(s.v) });
+    });
+    this.step = saved.step;
   }
 
   /** Applies one update to every parameter from its current gradient. */

@@ -1,6 +1,7 @@
 import type { Shape, Tensor } from '../core/tensor.js';
 import type { Buffer, Param } from '../layers/layer.js';
 import type { Network } from './network.js';
+import type { Rng } from '../core/rng.js';
 
 /**
  * A term added to the training loss of a network. After the network's own backward pass for
@@ -41,5 +42,8 @@ export class RegularizedNetwork<N extends Network> implements Network {
   }
   buffers(): Buffer[] {
     return this.model.buffers();
+  }
+  randomGenerators(): Rng[] {
+    return this.model.randomGenerators?.() ?? [];
   }
 }

@@ -1,4 +1,5 @@
-import { Rng } from '../core/rng.js';
+import { invalid } from '../core/errors.js';
+import { Rng, type RngState } from '../core/rng.js';
 import { RANDOM_STREAMS } from '../core/random-streams.js';
 
 /**
@@ -18,5 +19,17 @@ export class EpochShuffler {
   next(): Uint32Array {
     if (this.shuffle) this.rng.shuffle(this.order);
     return this.order;
+  }
+
+  /** The last order and the generator's position: restore() continues with the same epochs. */
+  state(): { order: Uint32Array; rng: RngState } {
+    return { order: Uint32Array.from(this.order), rng: this.rng.getState() };
+  }
+
+  restore(state: { order: Uint32Array; rng: RngState }): void {
+    if (state.order.length !== this.order.length)
+      throw invalid(`the saved epoch order has ${state.order.length} samples, the training data ${this.order.length}`);
+    this.order.set(state.order);
+    this.rng.setState(state.rng);
   }
 }

@@ -1,4 +1,5 @@
 import { HourglassError, invalid } from '../../core/errors.js';
+import { quoteInput } from '../../core/quote.js';
 import { checkFiniteResult, tensor, type Tensor } from '../../core/tensor.js';
 import { formatFloat32, streamNumericCsv } from '../../data/csv.js';
 import type { AnomalyDetector } from './anomaly-detector.js';
@@ -40,11 +41,14 @@ export async function scoreCsvFile(detector: AnomalyDetector, input: string, out
   let rows = 0;
   let flagged = 0;
   try {
-    const header = ['row', 'score', 'normalized_score', 'flag'];
-    for (let t = 1; t <= top; t++) header.push(`top${t}`, `top${t}_share`);
-    await writer.write(header.join(',') + '\n');
+    const outHeader = ['row', 'score', 'normalized_score', 'flag'];
+    for (let t = 1; t <= top; t++) outHeader.push(`top${t}`, `top${t}_share`);
+    await writer.write(outHeader.join(',') + '\n');
     let order: Int32Array | null = null;
-    for await (const chunk of streamNumericCsv(input, { chunkRows, header: true })) {
+    // The header is told apart from data as everywhere else (a first line of numbers is data), unless
+    // the detector's own column names look like numbers: then the first line must be those names.
+    const header = names !== null && names.every((n) => n.trim() !== '' && Number.isFinite(Number(n))) ? true : 'auto';
+    for await (const chunk of streamNumericCsv(input, { chunkRows, header })) {
       if (order === null) order = columnOrder(chunk.columns, names, width, input);
       const x = reorder(chunk.data, order);
       const explanation = top > 0 ? detector.explain(x) : null;
@@ -79,7 +83,7 @@ function columnOrder(fileColumns: string[], trained: string[] | null, width: num
   if (fileColumns.length !== width)
     throw new HourglassError(
       'SHAPE_MISMATCH',
-      `${file} has ${fileColumns.length} columns; this detector was fitted on ${width}${trained ? ` (${trained.join(', ')})` : ''}`,
+      `${file} has ${fileColumns.length} columns; this detector was fitted on ${width}${trained ? ` (${nameList(trained)})` : ''}`,
     );
   const order = Int32Array.from({ length: width }, (_, i) => i);
   if (!trained) return order;
@@ -87,10 +91,17 @@ function columnOrder(fileColumns: string[], trained: string[] | null, width: num
   const missing = trained.filter((c) => !position.has(c));
   if (missing.length > 0) {
     const extra = fileColumns.filter((c) => !trained.includes(c));
-    throw new HourglassError('SHAPE_MISMATCH', `${file} lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} the detector was fitted on${extra.length ? ` and has ${extra.join(', ')} instead` : ''}`);
+    throw new HourglassError('SHAPE_MISMATCH', `${file} lacks the column${missing.length > 1 ? 's' : ''} ${nameList(missing)} the detector was fitted on${extra.length ? ` and has ${nameList(extra)} instead` : ''}`);
   }
   trained.forEach((c, i) => (order[i] = position.get(c)!));
   return order;
+}
+
+/** Column names as echoed in messages: quoted and escaped, at most 10 of them. */
+function nameList(list: string[]): string {
+  // Plain names stay plain; anything else (commas, control characters, long names) is quoted and escaped.
+  const shown = list.slice(0, 10).map((n) => (/^[\w.-]{1,60}$/.test(n) ? n : quoteInput(n))).join(', ');
+  return list.length > 10 ? `${shown} and ${list.length - 10} more` : shown;
 }
 
 function reorder(data: Tensor, order: Int32Array): Tensor {

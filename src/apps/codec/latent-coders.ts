@@ -2,7 +2,7 @@ import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, d
 import { HourglassError } from '../../core/errors.js';
 import type { EntropyCoderName } from './hgc-container.js';
 import { levelCount, levelCounts, type LatentCalibration } from './latent-quantizer.js';
-import { AdaptiveFrequencyModel, RangeDecoder, RangeEncoder, StaticFrequencyModel, type FrequencyModel } from './range-coder.js';
+import { AdaptiveFrequencyModel, MAX_TOTAL_FREQUENCY, RangeDecoder, RangeEncoder, StaticFrequencyModel, type FrequencyModel } from './range-coder.js';
 
 /**
  * Turns quantised latents (symbols in 0..2^bits-1, sample after sample, latentSize per
@@ -44,6 +44,7 @@ export class LatentCoders {
 
   /** `count` symbols back from a payload; `source` names the file in errors. */
   decode(coder: EntropyCoderName, payload: Uint8Array, bits: number, count: number, source: string): Uint16Array {
+    this.checkCapacity(coder, payload, bits, count, source);
     const symbols = this.decodeSymbols(coder, payload, bits, count, source);
     // The range coders only ever produce valid levels; the byte-oriented payloads are checked here.
     const size = this.calibration.latentSize;
@@ -54,16 +55,61 @@ export class LatentCoders {
     return symbols;
   }
 
+  /**
+   * Refuses a header that announces more values than the payload can hold, before anything
+   * of the announced size is allocated or decoded: raw needs exactly ceil(count x bits / 8)
+   * bytes; deflate expands at most 1032:1; a range-coded value costs at least the bits of
+   * its dimension's most probable level (static models) or of the most an adaptive model can
+   * favour one level. 32 bits of slack cover the range coder's final bytes.
+   */
+  private checkCapacity(coder: EntropyCoderName, payload: Uint8Array, bits: number, count: number, source: string): void {
+    const tooMany = (capacity: string) =>
+      new HourglassError('BAD_FILE', `${source}: the header announces ${count} latent values, more than the ${payload.length}-byte ${coder} payload can hold (${capacity}); the file is corrupted or forged`);
+    const width = bits <= 8 ? 1 : 2;
+    switch (coder) {
+      case 'raw': {
+        const need = Math.ceil((count * bits) / 8);
+        if (payload.length !== need) throw new HourglassError('BAD_FILE', `${source}: ${count} values of ${bits} bits need ${need} payload bytes, the file has ${payload.length}; the file is corrupted`);
+        return;
+      }
+      case 'deflate':
+        if (count * width > payload.length * 1032 + 64) throw tooMany('deflate expands at most 1032:1');
+        return;
+      case 'brotli':
+        return; // bounded while inflating: maxOutputLength is the announced size
+      case 'range':
+      case 'range-adaptive': {
+        const size = this.calibration.latentSize;
+        let bitsPerSample = 0;
+        for (let d = 0; d < size; d++) {
+          if (coder === 'range') {
+            const model = this.models(bits)[d];
+            let most = 0;
+            for (let s = 0; s < model.symbolCount; s++) most = Math.max(most, model.frequency(s));
+            bitsPerSample += -Math.log2(most / model.total);
+          } else {
+            const levels = levelCount(this.calibration, d, bits);
+            bitsPerSample += -Math.log2(1 - (levels - 1) / MAX_TOTAL_FREQUENCY);
+          }
+        }
+        const samples = count / size;
+        if (samples * bitsPerSample > payload.length * 8 + 32) throw tooMany(`at least ${bitsPerSample.toFixed(3)} bits per sample`);
+        return;
+      }
+    }
+  }
+
   private decodeSymbols(coder: EntropyCoderName, payload: Uint8Array, bits: number, count: number, source: string): Uint16Array {
     switch (coder) {
       case 'range':
-        return rangeDecode(payload, count, this.models(bits));
+        return rangeDecode(payload, count, this.models(bits), source);
       case 'range-adaptive':
-        return rangeDecode(payload, count, this.adaptiveModels(bits));
+        return rangeDecode(payload, count, this.adaptiveModels(bits), source);
+      // Inflating stops at the size the header announces: a decompression bomb fails instead of filling memory.
       case 'deflate':
-        return fromSymbolBytes(inflate(() => inflateRawSync(payload), 'deflate', source), bits, count, source);
+        return fromSymbolBytes(inflate(() => inflateRawSync(payload, { maxOutputLength: Math.max(1, count * symbolWidth(bits)) }), 'deflate', source, count), bits, count, source);
       case 'brotli':
-        return fromSymbolBytes(inflate(() => brotliDecompressSync(payload), 'brotli', source), bits, count, source);
+        return fromSymbolBytes(inflate(() => brotliDecompressSync(payload, { maxOutputLength: Math.max(1, count * symbolWidth(bits)) }), 'brotli', source, count), bits, count, source);
       case 'raw':
         return unpackBits(payload, bits, count, source);
     }
@@ -95,12 +141,19 @@ function rangeEncode(symbols: Uint16Array, models: FrequencyModel[]): Uint8Array
   return encoder.finish();
 }
 
-function rangeDecode(payload: Uint8Array, count: number, models: FrequencyModel[]): Uint16Array {
+function rangeDecode(payload: Uint8Array, count: number, models: FrequencyModel[], source: string): Uint16Array {
   const decoder = new RangeDecoder(payload);
   const size = models.length;
   const out = new Uint16Array(count);
   for (let i = 0; i < count; i++) out[i] = decoder.decode(models[i % size]);
+  // The decoder reads every byte the encoder wrote (and zeros for those it dropped); bytes it never reached were not written by the encoder.
+  if (decoder.bytesRead < payload.length)
+    throw new HourglassError('BAD_FILE', `${source}: ${payload.length - decoder.bytesRead} payload bytes remain after the ${count} latent values the header announces; the file is corrupted`);
   return out;
+}
+
+function symbolWidth(bits: number): number {
+  return bits <= 8 ? 1 : 2;
 }
 
 function symbolBytes(symbols: Uint16Array, bits: number): Uint8Array {
@@ -122,10 +175,12 @@ function fromSymbolBytes(bytes: Uint8Array, bits: number, count: number, source:
   return out;
 }
 
-function inflate(run: () => Buffer, name: string, source: string): Uint8Array {
+function inflate(run: () => Buffer, name: string, source: string, count: number): Uint8Array {
   try {
     return run();
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError)
+      throw new HourglassError('BAD_FILE', `${source}: the ${name} payload inflates beyond the ${count} latent values its header announces; the file is corrupted or a decompression bomb`);
     throw new HourglassError('BAD_FILE', `${source}: the ${name} payload cannot be decompressed (${(e as Error).message}); the file is corrupted`);
   }
 }

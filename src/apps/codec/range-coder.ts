@@ -147,6 +147,11 @@ export class RangeDecoder {
     }
   }
 
+  /** Bytes read so far, counting the zeros read past the end of the input. */
+  get bytesRead(): number {
+    return this.position;
+  }
+
   private nextByte(): number {
     const b = this.position < this.bytes.length ? this.bytes[this.position] : 0;
     this.position++;

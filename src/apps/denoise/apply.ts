@@ -11,6 +11,8 @@ export interface ApplyOptions {
   stride?: readonly [number, number];
   /** Allow writing into a non-empty output folder. */
   overwrite?: boolean;
+  /** Largest image (width x height) read; default DEFAULT_MAX_PIXELS of apps/image-input.ts. */
+  maxPixels?: number;
 }
 
 export interface ApplyResult {
@@ -34,9 +36,9 @@ export async function applyDenoiser(denoiser: Denoiser, input: string, output: s
   return denoiseImageFile(denoiser, input, output, options);
 }
 
-export async function denoiseImageFile(denoiser: Denoiser, input: string, output: string, { stride }: ApplyOptions = {}): Promise<ApplyResult> {
+export async function denoiseImageFile(denoiser: Denoiser, input: string, output: string, { stride, maxPixels }: ApplyOptions = {}): Promise<ApplyResult> {
   imageFormatOf(output);
-  const image = await readImage(input, colorModeFor(denoiser));
+  const image = await readImage(input, colorModeFor(denoiser), { maxPixels });
   const out = denoiser.denoise(image, { stride });
   await writeImage(output, out);
   return { input: 'image', images: 1, shape: [...image.shape], outputs: [output] };
@@ -51,7 +53,7 @@ export async function denoiseArrayFile(denoiser: Denoiser, input: string, output
   return { input: 'array', images: array.images.shape[0], shape: [...array.images.shape], outputs: [output] };
 }
 
-export async function denoiseFolder(denoiser: Denoiser, input: string, output: string, { stride, overwrite = false }: ApplyOptions = {}): Promise<ApplyResult> {
+export async function denoiseFolder(denoiser: Denoiser, input: string, output: string, { stride, overwrite = false, maxPixels }: ApplyOptions = {}): Promise<ApplyResult> {
   const existing = await directoryEntries(output);
   if (existing && existing.length > 0 && !overwrite) throw invalid(`output folder ${output} already exists and is not empty: choose another --out or pass --overwrite`);
   if (path.resolve(output) === path.resolve(input)) throw invalid('--out must differ from --in: denoised images never replace their originals');
@@ -59,7 +61,7 @@ export async function denoiseFolder(denoiser: Denoiser, input: string, output: s
   const results: { name: string; image: Tensor }[] = [];
   let shape: number[] = [];
   for (const file of files) {
-    const image = await readImage(file, colorModeFor(denoiser));
+    const image = await readImage(file, colorModeFor(denoiser), { maxPixels });
     shape = [...image.shape];
     results.push({ name: path.basename(file), image: denoiser.denoise(image, { stride }) });
   }

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { HourglassError, invalid } from '../../core/errors.js';
 import { shapeToString, type Shape, type Tensor } from '../../core/tensor.js';
-import { readInputFile } from '../../data/input-file.js';
-import { decodeNpy, writeNpy } from '../../data/npy.js';
-import { isIdxFileName, readIdx, writeIdx } from '../../data/idx.js';
+import { readSampleArray } from '../../data/array-file.js';
+import { writeNpy } from '../../data/npy.js';
+import { isIdxFileName, writeIdx } from '../../data/idx.js';
 
 /** An array file of images, as read: the images in [0, 1] and what is needed to write results back alike. */
 export interface ImageArrayFile {
@@ -30,29 +30,17 @@ export function arrayFormatOf(file: string): 'npy' | 'idx' | null {
 /**
  * Reads images from a .npy or .idx[.gz] file. Shapes: [n, h, w] (grey), [n, c, h, w]
  * (c = 1 or 3), or rows [n, c * h * w] of flattened images of `imageShape` (e.g. Fashion-MNIST
- * rows of 784 pixels). uint8 arrays are divided by 255;
+ * rows of 784 pixels). uint8 arrays are divided by 255 (the uint8 rule of data/array-file.ts);
  * other arrays must already be in [0, 1].
  */
 export async function readImageArray(file: string, imageShape?: Shape): Promise<ImageArrayFile> {
   const format = arrayFormatOf(file);
   if (!format) throw invalid(`${file}: arrays must be .npy or .idx[.gz] files`);
-  let data: Float32Array;
-  let shape: number[];
-  let bytes: boolean;
-  if (format === 'npy') {
-    const raw = await readInputFile(file);
-    const t = decodeNpy(raw, file);
-    data = t.data;
-    shape = [...t.shape];
-    bytes = npyDescr(raw) === '|u1' || npyDescr(raw) === '<u1';
-  } else {
-    const idx = await readIdx(file);
-    data = Float32Array.from(idx.data as ArrayLike<number>);
-    shape = idx.dims;
-    bytes = idx.type === 'uint8';
-  }
-  if (bytes) for (let i = 0; i < data.length; i++) data[i] /= 255;
-  else
+  const array = await readSampleArray(file, format);
+  const data = array.data.data;
+  const shape = [...array.data.shape];
+  const bytes = array.scaledFromBytes;
+  if (!bytes)
     for (let i = 0; i < data.length; i++) {
       const v = data[i];
       if (!(v >= 0 && v <= 1))
@@ -81,10 +69,4 @@ function foldImages(shape: number[], file: string, imageShape?: Shape): number[]
       `${file} has shape ${shapeToString(shape)}: rows of ${shape[1]} values, but this model's images have ${per} (${imageShape.join('x')}); give images as [n, h, w] or [n, c, h, w] (one image: [1, h, w])`,
     );
   throw new HourglassError('SHAPE_MISMATCH', `${file} has shape ${shapeToString(shape)}; image arrays are [n, h, w] (grey) or [n, c, h, w] with c = 1 or 3`);
-}
-
-/** The dtype string of a .npy header, e.g. '<f4' or '|u1'. */
-function npyDescr(bytes: Uint8Array): string | null {
-  const header = Buffer.from(bytes.subarray(0, Math.min(bytes.length, 512))).toString('latin1');
-  return /'descr':\s*'([^']+)'/.exec(header)?.[1] ?? null;
 }

@@ -5,6 +5,7 @@ import { HourglassError, invalid } from '../../core/errors.js';
 import { shapeToString, tensor, type Tensor } from '../../core/tensor.js';
 import { readInputFile, inputFileError } from '../../data/input-file.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
+import { imageErrorReason, openImage, type ImageInputOptions } from '../image-input.js';
 
 /** How to read an image: as one grey channel, as RGB, or as stored (grey if it has one colour channel). */
 export type ColorMode = 'grey' | 'rgb' | 'auto';
@@ -19,20 +20,19 @@ export function isImagePath(file: string): boolean {
  * Reads a PNG or JPEG file (through sharp) as one image [1, c, h, w] with values in [0, 1].
  * Transparency is flattened onto white, since the models see no alpha channel.
  */
-export async function readImage(file: string, mode: ColorMode = 'auto'): Promise<Tensor> {
-  const bytes = await readInputFile(file);
-  return decodeImage(bytes, file, mode);
+export async function readImage(file: string, mode: ColorMode = 'auto', options: ImageInputOptions = {}): Promise<Tensor> {
+  const bytes = await readInputFile(file, 'image file');
+  return decodeImage(bytes, file, mode, options);
 }
 
-export async function decodeImage(bytes: Uint8Array, source: string, mode: ColorMode = 'auto'): Promise<Tensor> {
+/** Decodes image bytes; the format and the pixel count are checked first (apps/image-input.ts, `maxPixels`). */
+export async function decodeImage(bytes: Uint8Array, source: string, mode: ColorMode = 'auto', options: ImageInputOptions = {}): Promise<Tensor> {
   checkColorMode(mode);
   let grey = mode === 'grey';
+  const opened = await openImage(bytes, source, options);
   try {
-    if (mode === 'auto') {
-      const meta = await sharp(bytes).metadata();
-      grey = meta.channels === 1 || meta.channels === 2 || meta.space === 'b-w';
-    }
-    let pipeline = sharp(bytes).flatten({ background: '#ffffff' });
+    if (mode === 'auto') grey = opened.channels === 1 || opened.channels === 2 || opened.space === 'b-w';
+    let pipeline = opened.image.flatten({ background: '#ffffff' });
     pipeline = grey ? pipeline.greyscale() : pipeline.toColourspace('srgb');
     const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
     const c = grey ? 1 : 3;
@@ -46,7 +46,7 @@ export async function decodeImage(bytes: Uint8Array, source: string, mode: Color
     return out;
   } catch (err) {
     if (err instanceof HourglassError) throw err;
-    throw new HourglassError('BAD_FILE', `${source}: not a readable PNG or JPEG image (${(err as Error).message})`);
+    throw new HourglassError('BAD_FILE', `${source}: not a readable PNG or JPEG image (${imageErrorReason(err)})`);
   }
 }
 

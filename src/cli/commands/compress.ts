@@ -7,6 +7,7 @@ import { Codec, checkCoder } from '../../apps/codec/codec.js';
 import { decodeHgc, ENTROPY_CODERS, hgcOverheadBytes } from '../../apps/codec/hgc-container.js';
 import { checkBits } from '../../apps/codec/latent-quantizer.js';
 import { readInputFile } from '../../data/input-file.js';
+import { checkMaxPixels, DEFAULT_MAX_PIXELS } from '../../apps/image-input.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { readSamples, SAMPLE_FILES_HELP, sampleFileKind, writeSamples } from '../codec-files.js';
 
@@ -20,19 +21,21 @@ export const compressCommand: Command = {
     { name: 'bits', type: 'number', description: 'bits per latent value, 1-12 (default: the depth the codec was trained for)' },
     { name: 'coder', type: 'string', description: `entropy coder: ${ENTROPY_CODERS.join(', ')} (default: the codec's, normally range)` },
     { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
+    { name: 'max-pixels', type: 'number', description: `largest image read, width x height (default ${DEFAULT_MAX_PIXELS}); bigger images are refused before decoding` },
   ],
   async run(o) {
     const input = opt.string(o, 'data') as string;
     const out = opt.string(o, 'out') as string;
     claimOutput(out, { inputs: { '--model': opt.string(o, 'model'), '--data': input }, overwrite: opt.flag(o, 'overwrite') });
     sampleFileKind(input, 'input');
+    const maxPixels = checkMaxPixels(opt.number(o, 'max-pixels') ?? DEFAULT_MAX_PIXELS);
     const bits = opt.number(o, 'bits');
     const coderName = opt.string(o, 'coder');
     const codec = await Codec.load(opt.string(o, 'model') as string, {
       bits: bits === undefined ? undefined : checkBits(bits),
       coder: coderName === undefined ? undefined : checkCoder(coderName),
     });
-    const x = await readSamples(input, codec.sampleShape);
+    const x = await readSamples(input, codec.sampleShape, { maxPixels });
     const bytes = codec.encode(x);
     await writeFileAtomic(out, bytes);
     const n = x.shape[0];

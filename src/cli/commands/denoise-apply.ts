@@ -4,6 +4,7 @@ import { opt, type Command } from '../command.js';
 import { claimOutput } from '../output-path.js';
 import { Denoiser } from '../../apps/denoise/denoiser.js';
 import { applyDenoiser } from '../../apps/denoise/apply.js';
+import { checkMaxPixels, DEFAULT_MAX_PIXELS } from '../../apps/image-input.js';
 import { formatCorruption } from '../../apps/denoise/corruption.js';
 
 export const denoiseApplyCommand: Command = {
@@ -15,6 +16,7 @@ export const denoiseApplyCommand: Command = {
     { name: 'out', type: 'string', description: 'output image, folder or array (same kind as --data)', required: true },
     { name: 'stride', type: 'number', description: 'tile step in pixels for images larger than the model input (default half a tile)' },
     { name: 'overwrite', type: 'flag', description: 'replace an existing output file, or write into a non-empty output folder' },
+    { name: 'max-pixels', type: 'number', description: `largest image read, width x height (default ${DEFAULT_MAX_PIXELS}); bigger images are refused before decoding` },
   ],
   async run(o) {
     const input = opt.string(o, 'data') as string;
@@ -29,6 +31,7 @@ export const denoiseApplyCommand: Command = {
     const result = await applyDenoiser(denoiser, input, opt.string(o, 'out') as string, {
       stride: stride !== undefined ? [stride, stride] : undefined,
       overwrite: opt.flag(o, 'overwrite'),
+      maxPixels: checkMaxPixels(opt.number(o, 'max-pixels') ?? DEFAULT_MAX_PIXELS),
     });
     const [, ic, ih, iw] = result.shape;
     const how = ih === h && iw === w ? 'directly' : `in overlapping ${h}x${w} tiles`;

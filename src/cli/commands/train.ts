@@ -1,8 +1,9 @@
-import { opt, type Command, type OptionSpec, type OptionValues } from '../command.js';
+import { defaultText, opt, type Command, type OptionSpec, type OptionValues } from '../command.js';
 import { DATA_HELP } from '../datasets.js';
 import { ID_COLUMN_HELP } from '../id-column.js';
 import { DATA_DEFAULTS } from '../../models/defaults.js';
 import { trainRun, type TrainRunOptions } from '../train-run.js';
+import { CHECKPOINT_FILE, resumedOptions } from '../train-resume.js';
 
 /** Options shared by `train` and `demo`. */
 export const TRAIN_OPTIONS: readonly OptionSpec[] = [
@@ -71,11 +72,30 @@ export function trainRunOptions(o: OptionValues): TrainRunOptions {
   };
 }
 
+const CHECKPOINT_OPTIONS: readonly OptionSpec[] = [
+  { name: 'checkpoint-every', type: 'number', description: `write the run directory's ${CHECKPOINT_FILE} every N epochs, to go on after a crash with --resume (default: off)` },
+  { name: 'resume', type: 'string', description: `continue the run in DIR from its ${CHECKPOINT_FILE} to the same model an uninterrupted run makes; options left out are the run's, options given must match them (default: not set)` },
+];
+
+/**
+ * `train` declares no defaults to the parser (its --help still shows them) so that, with
+ * --resume, the options given can be told from those left out.
+ */
+const defaultsInDescription = (spec: OptionSpec): OptionSpec => (spec.default === undefined ? spec : { ...spec, default: undefined, description: spec.description + defaultText(spec) });
+
+function withDefaults(o: OptionValues): OptionValues {
+  const filled = { ...o };
+  for (const spec of TRAIN_OPTIONS) if (filled[spec.name] === undefined && spec.default !== undefined) filled[spec.name] = spec.default;
+  return filled;
+}
+
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train an autoencoder and write the model, metrics and report pictures to a run directory',
-  options: TRAIN_OPTIONS,
-  async run(o) {
-    await trainRun(trainRunOptions(o));
+  options: [...TRAIN_OPTIONS.map(defaultsInDescription), ...CHECKPOINT_OPTIONS],
+  async run(given) {
+    const resumeDir = opt.string(given, 'resume');
+    const { options, checkpoint } = resumeDir !== undefined ? await resumedOptions(resumeDir, given) : { options: withDefaults(given), checkpoint: undefined };
+    await trainRun({ ...trainRunOptions(options), checkpointEvery: opt.number(options, 'checkpoint-every'), commandOptions: options, resumeFrom: checkpoint });
   },
 };

@@ -1,4 +1,5 @@
 import { invalid, shapeMismatch } from '../errors.js';
+import type { Conv2dGeometry, Deconv2dGeometry, Pair, PoolKind } from '../types.js';
 import { callNative } from './addon.js';
 import { checkBoolean, checkDimension, checkFloat32Array, checkOneOf, checkOptionalFloat32Array, checkPair, checkPositive, checkUint8Array, dims } from './check.js';
 
@@ -11,24 +12,7 @@ import { checkBoolean, checkDimension, checkFloat32Array, checkOneOf, checkOptio
  * gives); the native side checks them again, so a wrong call throws and never crashes.
  */
 
-/** [height, width] */
-export type Pair = readonly [number, number];
-
-export interface Conv2dGeometry {
-  batch: number;
-  inChannels: number;
-  height: number;
-  width: number;
-  outChannels: number;
-  kernel: Pair;
-  stride: Pair;
-  padding: Pair;
-}
-
-export interface Deconv2dGeometry extends Conv2dGeometry {
-  /** Extra rows/columns at the bottom/right of the output; each must be smaller than the stride. */
-  outputPadding: Pair;
-}
+export type { Conv2dGeometry, Deconv2dGeometry, Pair, PoolKind } from '../types.js';
 
 export interface Pool2dGeometry {
   batch: number;
@@ -39,8 +23,6 @@ export interface Pool2dGeometry {
   stride: Pair;
   padding: Pair;
 }
-
-export type PoolKind = 'max' | 'avg';
 
 export interface BatchNorm2dGeometry {
   batch: number;

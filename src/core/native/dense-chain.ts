@@ -3,6 +3,9 @@ import { checkDimension, checkFloat32Array, checkFloat64Array, checkOneOf, check
 import type { ActivationKind } from './dense.js';
 import { PRECISIONS, type AffineForm, type Precision } from '../types.js';
 
+/** Widest layer (in or out features) the fused kernels accept: kMaxWidth of native/src/dense_chain.h, which bounds their per-thread buffers. */
+export const DENSE_CHAIN_MAX_WIDTH = 1 << 14;
+
 /** One Dense layer of a chain and the activation applied to its output. */
 export interface ChainLayer {
   /** [out, in], row-major (PyTorch's Linear layout). */

@@ -21,8 +21,8 @@ import {
  * crashes.
  */
 
-export type ActivationKind = 'relu' | 'leaky_relu' | 'sigmoid' | 'tanh';
-export type LossKind = 'mse' | 'bce' | 'mae';
+import type { ActivationKind, LossKind } from '../types.js';
+export type { ActivationKind, LossKind } from '../types.js';
 
 const ACTIVATION_KINDS: readonly ActivationKind[] = ['relu', 'leaky_relu', 'sigmoid', 'tanh'];
 const LOSS_KINDS: readonly LossKind[] = ['mse', 'bce', 'mae'];

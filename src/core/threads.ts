@@ -1,5 +1,5 @@
-import { callNative } from './addon.js';
-import { checkArgumentCount, checkInteger, checkRange } from './check.js';
+import { callNative } from './native/addon.js';
+import { checkArgumentCount, checkInteger, checkRange } from './native/check.js';
 
 /**
  * Sets how many threads the native engine uses from now on, for the whole process (OpenMP's

@@ -60,7 +60,7 @@ test('bad input: one clear line, non-zero exit, nothing written', () => {
     [['train', '--data', path.join(tmp, 'nope.csv'), '--out', 'x1'], /nope\.csv: no such file/],
     [['train', '--data', csv('short.csv', 'a,b,c\n1,2,3\n4,5\n'), '--out', 'x2'], /short\.csv line 3: expected 3 columns, got 2/],
     [['train', '--data', csv('text.csv', 'a,b\n1,2\n3,abc\n'), '--out', 'x3'], /text\.csv line 3.*'abc' is not a number/],
-    [['train', '--epochs', 'ten', '--out', 'x4'], /--epochs expects a number, got 'ten'/],
+    [['train', '--epochs', 'ten', '--out', 'x4'], /--epochs expects an integer from 1 to 1000000, got 'ten'/],
     [['train', '--arch', 'lstm', '--limit', '10', '--out', 'x5'], /unknown architecture 'lstm'/],
     [['train', '--colour', 'red'], /unknown option --colour/],
     [['train', '--precision', 'fp8', '--limit', '10', '--out', 'x6'], /--precision must be float32 or bfloat16, got 'fp8'/],

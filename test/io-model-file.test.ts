@@ -203,3 +203,49 @@ test('atomic write that fails keeps the old file and removes its temporary file'
     );
   });
 });
+
+test('integrity: the checksum is written, random byte flips never load as a changed model, older files without it load', () => {
+  const bytes = encodeModelFile(sampleModel());
+  const raw = decodeSafetensors(bytes, 'm');
+  assert.match(JSON.parse(raw.metadata.sha256), /^[0-9a-f]{64}$/);
+  assert.equal(decodeModelFile(bytes, 'm').extra?.sha256, undefined, 'the checksum is not an extra value');
+
+  // Flip one bit at 400 random positions: each damaged file is refused, or loads exactly the original.
+  const original = decodeModelFile(bytes, 'm');
+  let state = 12345;
+  const random = (n: number): number => ((state = (state * 1103515245 + 12345) % 2 ** 31), state % n);
+  let changedLoads = 0;
+  for (let k = 0; k < 400; k++) {
+    const damaged = Uint8Array.from(bytes);
+    damaged[random(damaged.length)] ^= 1 << random(8);
+    let loaded;
+    try {
+      loaded = decodeModelFile(damaged, 'm');
+    } catch (e) {
+      assert.ok(e instanceof HourglassError && (e.code === 'BAD_FILE' || e.code === 'INVALID_ARGUMENT'), String(e));
+      continue;
+    }
+    for (const [name, t] of original.tensors) if (!Array.from(t.data).every((v, i) => Object.is(v, loaded.tensors.get(name)?.data[i]))) changedLoads++;
+  }
+  assert.equal(changedLoads, 0);
+
+  // A weight changed after writing: the checksum no longer matches.
+  const tampered = decodeSafetensors(bytes, 'm');
+  (tampered.tensors.get('encoder.1.bias')!.data as Float32Array)[0] = 0.75;
+  assert.throws(() => decodeModelFile(encodeSafetensors(tampered.tensors, tampered.metadata), 'm.safetensors'), assertHourglassError('BAD_FILE', /^m\.safetensors: damaged: checksum mismatch/));
+
+  // Written before the checksum existed: no key, still loads.
+  const { sha256: _sum, ...older } = raw.metadata;
+  assert.equal(decodeModelFile(encodeSafetensors(raw.tensors, older), 'old').kind, 'autoencoder');
+});
+
+test('non-finite weights are refused at load, naming the tensor', () => {
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    const model = sampleModel();
+    model.tensors.get('decoder.0.weight')!.data[5] = bad;
+    assert.throws(() => decodeModelFile(encodeModelFile(model), 'm'), assertHourglassError('BAD_FILE', new RegExp(`tensor 'decoder\\.0\\.weight' holds ${bad} at index 5`)));
+  }
+  // float64 beyond float32's range becomes Infinity when loaded: refused too.
+  const wide = encodeSafetensors(new Map([['w', { dtype: 'F64', shape: [2], data: new Float64Array([1, 1e300]) }]]), validMetadata);
+  assert.throws(() => decodeModelFile(wide, 'm'), assertHourglassError('BAD_FILE', /tensor 'w' holds Infinity at index 1/));
+});

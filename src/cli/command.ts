@@ -9,7 +9,52 @@ export interface OptionSpec {
   readonly required?: boolean;
   /** Old spellings still accepted; each use prints a one-line deprecation warning to stderr. */
   readonly aliases?: readonly string[];
+  /** number/list: every value must be an integer (counts, sizes, seeds, indices). Names in INTEGER_OPTIONS are integers without saying so. */
+  readonly integer?: boolean;
+  /** number/list: inclusive bounds of every value. */
+  readonly min?: number;
+  readonly max?: number;
 }
+
+/**
+ * Counts and sizes that are integers in every command, with their bounds, so a table need
+ * not repeat them (an option's own integer/min/max win). Upper bounds keep a typo such as
+ * --epochs 1e9 or --chunk-rows 1000000000 from allocating or running for ever; the model
+ * size itself is bounded by the models (MAX_PARAMETERS, src/models/size-limits.ts). Options
+ * that a command validates itself with its own message (finetune's --neighbours,
+ * --unlabelled-batch, --propagation-rounds) are left to it.
+ */
+export const INTEGER_OPTIONS: Readonly<Record<string, { min: number; max: number }>> = {
+  epochs: { min: 1, max: 1_000_000 },
+  'batch-size': { min: 1, max: 1 << 20 },
+  patience: { min: 1, max: 1_000_000 },
+  limit: { min: 1, max: 2 ** 31 - 1 },
+  'test-limit': { min: 1, max: 2 ** 31 - 1 },
+  'train-limit': { min: 1, max: 2 ** 31 - 1 },
+  seed: { min: 0, max: 2 ** 32 - 1 },
+  seeds: { min: 1, max: 1000 },
+  count: { min: 1, max: 100_000 },
+  offset: { min: 0, max: 2 ** 31 - 1 },
+  top: { min: 0, max: 100_000 },
+  'chunk-rows': { min: 1, max: 1 << 20 },
+  hidden: { min: 1, max: 1 << 24 },
+  filters: { min: 1, max: 1 << 16 },
+  bottleneck: { min: 1, max: 1 << 24 },
+  bottlenecks: { min: 1, max: 1 << 24 },
+  'normal-class': { min: 0, max: 1 << 16 },
+  'pretrain-epochs': { min: 1, max: 1_000_000 },
+  'probe-epochs': { min: 0, max: 1_000_000 },
+  'decoder-epochs': { min: 0, max: 1_000_000 },
+  'anneal-epochs': { min: 0, max: 1_000_000 },
+  'all-label-epochs': { min: 1, max: 1_000_000 },
+  'patch-size': { min: 1, max: 1 << 16 },
+  'patch-stride': { min: 1, max: 1 << 16 },
+  stride: { min: 1, max: 1 << 16 },
+  'encoder-layers': { min: 1, max: 1000 },
+};
+
+/** A number as people write it in decimal: 12, -0.5, 1e-3, .5; not 0x1, 0b1, 1_000, Infinity or ''. */
+const PLAIN_DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 export type OptionValues = Record<string, string | number | boolean | number[] | undefined>;
 
@@ -18,6 +63,8 @@ export interface Command {
   readonly name: string;
   readonly summary: string;
   readonly options: readonly OptionSpec[];
+  /** What the command takes besides options (e.g. 'fashion-mnist'); without it, a positional argument is an error. */
+  readonly positionals?: string;
   /** Positional arguments after the options are passed through in `rest`. */
   run(options: OptionValues, rest: string[]): Promise<void>;
 }
@@ -102,21 +149,29 @@ export function parseOptions(command: Command, argv: readonly string[]): { optio
     if (spec.required && options[spec.name] === undefined)
       throw invalid(`'hourglass ${command.name}' needs --${spec.name} (${spec.description})`);
   }
+  if (rest.length > 0 && command.positionals === undefined)
+    throw invalid(`'hourglass ${command.name}' takes no positional arguments, got ${rest.map((r) => `'${r}'`).join(' ')}; options start with -- (see 'hourglass ${command.name} --help')`);
   return { options, rest };
 }
 
 function convert(spec: OptionSpec, raw: string): string | number | number[] {
   if (spec.type === 'string') return raw;
-  if (spec.type === 'number') {
-    const v = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(v)) throw invalid(`--${spec.name} expects a number, got '${raw}'`);
+  const named = INTEGER_OPTIONS[spec.name];
+  const integer = spec.integer ?? named !== undefined;
+  const min = spec.min ?? named?.min;
+  const max = spec.max ?? named?.max;
+  const check = (text: string, v: number): number => {
+    const kind = integer ? 'an integer' : 'a number';
+    const range = min !== undefined && max !== undefined ? ` from ${min} to ${max}` : min !== undefined ? ` >= ${min}` : max !== undefined ? ` <= ${max}` : '';
+    if (!PLAIN_DECIMAL.test(text) || !Number.isFinite(v) || (integer && !Number.isInteger(v)) || (min !== undefined && v < min) || (max !== undefined && v > max))
+      throw invalid(`--${spec.name} expects ${kind}${range}${spec.type === 'list' ? ' in each comma-separated value' : ''}, got '${text}'`);
     return v;
-  }
+  };
+  if (spec.type === 'number') return check(raw.trim(), Number(raw));
   const parts = raw.split(',').map((s) => s.trim());
-  const values = parts.map(Number);
-  if (parts.some((p) => p === '') || values.some((v) => !Number.isFinite(v)))
+  if (parts.some((p) => p === ''))
     throw invalid(`--${spec.name} expects comma-separated numbers, e.g. 256,64; got '${raw}'`);
-  return values;
+  return parts.map((p) => check(p, Number(p)));
 }
 
 /** The default as --help shows it: the declared value, or what the description says, or off / not set. */

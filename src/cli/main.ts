@@ -6,6 +6,7 @@ import { HourglassError } from '../core/errors.js';
 import { helpText, parseOptions, type Command } from './command.js';
 import { commands } from './commands/index.js';
 import { THREADS_FLAG_HELP, applyThreadsFlag } from './threads-flag.js';
+import { settleRunDirectories } from './run-directory.js';
 
 const USAGE = `hourglass — autoencoders on a native oneDNN engine
 
@@ -106,7 +107,13 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { options, rest } = parseOptions(found.command, found.args);
-  await found.command.run(options, rest);
+  try {
+    await found.command.run(options, rest);
+  } catch (e) {
+    settleRunDirectories(false); // a failed run leaves nothing new in its folder
+    throw e;
+  }
+  settleRunDirectories(true);
   return 0;
 }
 

@@ -73,11 +73,19 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
   if (!(PRECISIONS as readonly string[]).includes(o.precision)) throw invalid(`--precision must be ${PRECISIONS.join(' or ')}, got '${o.precision}'`);
   const dir = o.out ?? defaultRunDirectory(o.arch);
   // A resumed run continues in its own directory, which holds its checkpoint by design.
-  if (!o.resumeFrom) await checkRunDirectory(dir, o.overwrite, { '--data': o.data, '--test-data': o.testData });
+  if (!o.resumeFrom) {
+    const run = await checkRunDirectory(dir, o.overwrite, { '--data': o.data, '--test-data': o.testData });
+    // A failed run removes what it wrote, except its checkpoint: that is what --resume continues from.
+    if (o.checkpointEvery !== undefined) run.keepOnFailure(CHECKPOINT_FILE);
+  }
   if (o.checkpointEvery !== undefined && !(Number.isInteger(o.checkpointEvery) && o.checkpointEvery >= 1))
     throw invalid(`--checkpoint-every must be a positive whole number of epochs, got ${o.checkpointEvery}`);
 
   const { train, test } = await loadTrainAndTest(o);
+  // Cheap checks before the expensive work: found after training, they would waste it.
+  if (train.x.shape[0] < 2) throw invalid(`${train.source} holds ${train.x.shape[0]} training sample${train.x.shape[0] === 1 ? '' : 's'}; training needs at least 2`);
+  if (test.x.shape.slice(1).join('x') !== train.x.shape.slice(1).join('x'))
+    throw invalid(`the test data ${test.source} has samples of shape [${test.x.shape.slice(1).join(', ')}], the training data [${train.x.shape.slice(1).join(', ')}]; give --test-data of the same width`);
   if (o.resumeFrom) checkResumable(o.resumeFrom, train.x, dir);
   const kind: DataKind = train.imageShape !== null ? 'images' : 'table';
   const scaler = o.scaler !== undefined ? scalerByName(o.scaler) : defaultScaler(kind);

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { csvTextCell } from '../io/csv-cell.js';
 import { HourglassError, invalid } from '../core/errors.js';
 import { sizeOf, tensor, type Tensor } from '../core/tensor.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -105,7 +106,7 @@ export async function writeCsv(
   rows: Tensor | readonly ArrayLike<number>[],
 ): Promise<void> {
   if (columns.length === 0) throw invalid('writeCsv: at least one column name is needed');
-  const lines: string[] = [columns.map(quoteCsvField).join(',')];
+  const lines: string[] = [columns.map((c) => csvTextCell(c)).join(',')];
   const cols = columns.length;
   const badValue = (row: number, col: number, v: number) =>
     invalid(`writeCsv: row ${row}, column '${columns[col]}' is ${v}; CSV files written by hourglass hold finite numbers only`);
@@ -150,9 +151,6 @@ export function formatFloat32(v: number): string {
   return String(Number(v.toPrecision(9)));
 }
 
-function quoteCsvField(s: string): string {
-  return /[",\n\r;\t]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 function isTensor(x: unknown): x is Tensor {
   return typeof x === 'object' && x !== null && 'shape' in x && (x as Tensor).data instanceof Float32Array;

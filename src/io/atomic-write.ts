@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, readdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { HourglassError } from '../core/errors.js';
@@ -15,6 +15,7 @@ export async function writeFileAtomic(target: string, data: Uint8Array | string)
   const temp = temporaryPathFor(target);
   let handle;
   try {
+    injectedWriteFailure();
     handle = await open(temp, 'wx');
   } catch (err) {
     throw writeError(target, err);
@@ -53,6 +54,11 @@ export class AtomicTextWriter {
   }
 
   static async open(target: string): Promise<AtomicTextWriter> {
+    try {
+      injectedWriteFailure();
+    } catch (e) {
+      throw writeError(target, e);
+    }
     const writer = new AtomicTextWriter(target);
     await new Promise<void>((resolve, reject) => {
       writer.stream!.once('open', () => resolve());
@@ -114,9 +120,66 @@ export class AtomicTextWriter {
   }
 }
 
-/** A fresh name beside the target (same directory, hence same file system: the rename is atomic). */
-function temporaryPathFor(target: string): string {
+/**
+ * A fresh name beside the target (same directory, hence same file system: the rename is atomic):
+ * `.<name>.<pid>.<12 hex digits>.tmp`. The pattern is recognisable (TEMPORARY_NAME), so what a
+ * killed process left behind can be told from the user's files and removed.
+ */
+export function temporaryPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** The name of a temporary file of this module (group 1: the pid of the process that wrote it). */
+export const TEMPORARY_NAME = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+/** Whether a process with this id is running (EPERM: it is, but belongs to another user). */
+export function processIsAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A temporary file left by a process that is gone (killed during a write): nobody will rename or remove it. */
+export function isStaleTemporary(name: string): boolean {
+  const m = TEMPORARY_NAME.exec(name);
+  return m !== null && Number(m[1]) !== process.pid && !processIsAlive(Number(m[1]));
+}
+
+/** Removes the stale temporary files in `dir` (see isStaleTemporary); returns their names. Best effort. */
+export async function removeStaleTemporaries(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names.filter(isStaleTemporary)) {
+    try {
+      await unlink(path.join(dir, name));
+      removed.push(name);
+    } catch {
+      // Gone already, or a folder of that name: not ours to remove.
+    }
+  }
+  return removed;
+}
+
+/**
+ * Test hook: HOURGLASS_TEST_FAIL_WRITE=N makes the Nth atomic write of the process (1-based)
+ * fail as a full disk would, so tests can check that a failure mid-way leaves nothing behind.
+ * Unset in normal use.
+ */
+let atomicWrites = 0;
+function injectedWriteFailure(): void {
+  const n = Number(process.env.HOURGLASS_TEST_FAIL_WRITE);
+  if (!Number.isInteger(n) || n <= 0) return;
+  atomicWrites++;
+  if (atomicWrites === n) throw Object.assign(new Error('injected failure (HOURGLASS_TEST_FAIL_WRITE)'), { code: 'ENOSPC' });
 }
 
 /** Makes the rename itself durable; best effort, since not every platform can open a directory. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readRegularFile } from './input-file.js';
 import { HourglassError, invalid } from '../core/errors.js';
 import { sizeOf, type Tensor } from '../core/tensor.js';
@@ -21,10 +22,35 @@ export interface ModelFileContents {
 }
 
 export const MODEL_FORMAT = 'hourglass';
-/** Raise when a change makes files unreadable to older releases; older files must keep loading. */
+/**
+ * Raise when a change makes files unreadable to older releases; older files must keep loading.
+ * Adding an optional `__metadata__` key is not such a change: `sha256` arrived at version 1,
+ * as a JSON string like every other value, so a reader without it keeps it as an unused extra.
+ */
 export const MODEL_FORMAT_VERSION = 1;
 
-const RESERVED_KEYS = new Set(['format', 'format_version', 'kind', 'architecture']);
+/** The checksum's key: sha256 (hex, as a JSON string) of the metadata and the tensors; see modelChecksum. */
+export const CHECKSUM_KEY = 'sha256';
+
+const RESERVED_KEYS = new Set(['format', 'format_version', 'kind', 'architecture', CHECKSUM_KEY]);
+
+/**
+ * sha256 of everything a model file says, independent of how the container lays it out: every
+ * `__metadata__` entry but the checksum (sorted by key), then every tensor (sorted by name)
+ * with its dtype, shape and little-endian bytes. A flipped bit anywhere that still parses
+ * changes it.
+ */
+export function modelChecksum(metadata: Record<string, string>, tensors: Map<string, SafetensorsTensor>): string {
+  const hash = createHash('sha256');
+  const keys = Object.keys(metadata).filter((k) => k !== CHECKSUM_KEY).sort();
+  hash.update(JSON.stringify(keys.map((k) => [k, metadata[k]])));
+  for (const name of [...tensors.keys()].sort()) {
+    const t = tensors.get(name)!;
+    hash.update(`\n${JSON.stringify([name, t.dtype, t.shape])}\n`);
+    hash.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  }
+  return hash.digest('hex');
+}
 
 /** PyTorch's BatchNorm keeps this counter as int64 and refuses a float one in load_state_dict. */
 function isInt64Tensor(name: string): boolean {
@@ -59,6 +85,7 @@ export function encodeModelFile(model: ModelFileContents): Uint8Array {
       tensors.set(name, { dtype: 'F32', shape: t.shape, data: t.data });
     }
   }
+  metadata[CHECKSUM_KEY] = JSON.stringify(modelChecksum(metadata, tensors));
   return encodeSafetensors(tensors, metadata);
 }
 
@@ -82,6 +109,13 @@ export function decodeModelFile(bytes: Uint8Array, source: string): ModelFileCon
   if (typeof metadata.kind !== 'string' || metadata.kind === '') throw bad('__metadata__ has no model kind; the file is damaged');
   if (metadata.architecture === undefined) throw bad('__metadata__ has no architecture; the file is damaged');
 
+  // Files written before the checksum existed have none and still load.
+  if (metadata[CHECKSUM_KEY] !== undefined) {
+    const checksum = fromJson(metadata[CHECKSUM_KEY], CHECKSUM_KEY, bad);
+    if (checksum !== modelChecksum(metadata, stored)) {
+      throw bad('damaged: checksum mismatch (the weights or the metadata changed after the file was written); save the model again or restore the file');
+    }
+  }
   const architecture = fromJson(metadata.architecture, 'architecture', bad);
   const extra: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(metadata)) {
@@ -89,7 +123,15 @@ export function decodeModelFile(bytes: Uint8Array, source: string): ModelFileCon
   }
 
   const tensors = new Map<string, Tensor>();
-  for (const [name, t] of stored) tensors.set(name, { shape: [...t.shape], data: toFloat32(t) });
+  for (const [name, t] of stored) {
+    const data = toFloat32(t);
+    // A diverged or damaged model computes NaN for every input: refuse it here, naming the tensor.
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i]))
+        throw bad(`tensor '${name}' holds ${data[i]} at index ${i}: a model with non-finite weights cannot compute anything (it may have diverged while training); retrain it`);
+    }
+    tensors.set(name, { shape: [...t.shape], data });
+  }
   return { kind: metadata.kind, architecture, tensors, extra };
 }
 

@@ -1,7 +1,8 @@
 import { HourglassError, invalid, shapeMismatch } from '../core/errors.js';
 import { denseChainTrainStep, type ChainLayer } from '../core/native/dense-chain.js';
 import type { Precision } from '../core/types.js';
-import { sameShape, shapeToString, sizeOf, sliceRows, type Shape, type Tensor } from '../core/tensor.js';
+import { exclusiveFit } from './fit-guard.js';
+import { checkTensor, sameShape, shapeToString, sizeOf, sliceRows, type Shape, type Tensor } from '../core/tensor.js';
 import { Rng } from '../core/rng.js';
 import type { Buffer, Layer, LayerConfig, Param } from '../layers/layer.js';
 import { Sequential } from '../layers/sequential.js';
@@ -140,19 +141,21 @@ export class Autoencoder extends SavedModel implements Reconstructor {
    * fitted scaler, and resuming from one puts it back.
    */
   async fit(x: Tensor, options: FitOptions = {}): Promise<this & { history: TrainingRecord }> {
-    const saved = options.resumeFrom?.model;
-    if (saved && 'scaler' in saved) this.scaler = scalerFromJSON(saved.scaler);
-    const scaled = this.toModelSpace(x, 'training data', true);
-    const validationData = options.validationData
-      ? { x: this.toModelSpace(options.validationData.x, 'validation data') }
-      : undefined;
-    const checkpoint = options.checkpoint && {
-      every: options.checkpoint.every,
-      save: (state: TrainingState) => options.checkpoint!.save({ ...state, model: { scaler: this.scaler?.toJSON() ?? null } }),
-    };
-    const history = await fit(this, scaled, null, { ...options, validationData, checkpoint });
-    this.markTrained(history);
-    return Object.assign(this, { history });
+    return exclusiveFit(this, 'Autoencoder', async () => {
+      const saved = options.resumeFrom?.model;
+      if (saved && 'scaler' in saved) this.scaler = scalerFromJSON(saved.scaler);
+      const scaled = this.toModelSpace(x, 'training data', true);
+      const validationData = options.validationData
+        ? { x: this.toModelSpace(options.validationData.x, 'validation data') }
+        : undefined;
+      const checkpoint = options.checkpoint && {
+        every: options.checkpoint.every,
+        save: (state: TrainingState) => options.checkpoint!.save({ ...state, model: { scaler: this.scaler?.toJSON() ?? null } }),
+      };
+      const history = await fit(this, scaled, null, { ...options, validationData, checkpoint });
+      this.markTrained(history);
+      return Object.assign(this, { history });
+    });
   }
 
   /**
@@ -172,6 +175,7 @@ export class Autoencoder extends SavedModel implements Reconstructor {
 
   /** Reconstructions from codes, in data units. */
   decode(z: Tensor): Tensor {
+    checkTensor(z, 'codes');
     if (!sameShape(z.shape.slice(1), this.latentShape))
       throw shapeMismatch(`codes have shape ${shapeToString(z.shape)}; this model's bottleneck is [n, ${this.latentShape.join(', ')}]`);
     const out = this.mapInBatches(z, this.inputShape, (b) => this.decoder.forward(b, false));
@@ -249,6 +253,7 @@ export class Autoencoder extends SavedModel implements Reconstructor {
   // --- internals -------------------------------------------------------------
   /** x as [n, ...inputShape] (flat samples of the right size are reshaped); throws for a wrong size or no samples. */
   private asSamples(x: Tensor, what: string): Tensor {
+    checkTensor(x, what);
     if (!sameShape(x.shape.slice(1), this.inputShape)) {
       const got = sizeOf(x.shape.slice(1));
       const want = sizeOf(this.inputShape);

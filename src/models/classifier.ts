@@ -1,5 +1,6 @@
 import { HourglassError, invalid, shapeMismatch } from '../core/errors.js';
-import { sameShape, shapeToString, sizeOf, type Shape, type Tensor } from '../core/tensor.js';
+import { checkTensor, sameShape, shapeToString, sizeOf, type Shape, type Tensor } from '../core/tensor.js';
+import { exclusiveFit } from './fit-guard.js';
 import { Rng } from '../core/rng.js';
 import type { Buffer, Layer, LayerConfig, Param } from '../layers/layer.js';
 import { Sequential } from '../layers/sequential.js';
@@ -160,6 +161,10 @@ export class Classifier extends SavedModel implements Model<[Tensor, ArrayLike<n
    * [n, classes], minimising softmax cross-entropy.
    */
   async fit(x: Tensor, labels: ArrayLike<number> | Tensor, options: ClassifierFitOptions = {}): Promise<this & { history: TrainingRecord }> {
+    return exclusiveFit(this, 'Classifier', () => this.fitOnce(x, labels, options));
+  }
+
+  private async fitOnce(x: Tensor, labels: ArrayLike<number> | Tensor, options: ClassifierFitOptions): Promise<this & { history: TrainingRecord }> {
     const scaled = this.toModelSpace(x, 'training data', true);
     const targets = this.targets(labels, scaled.shape[0], 'training labels');
     const validation = options.validationData
@@ -301,6 +306,7 @@ export class Classifier extends SavedModel implements Model<[Tensor, ArrayLike<n
   }
 
   private toModelSpace(x: Tensor, what: string, fitScaler = false): Tensor {
+    checkTensor(x, what);
     if (!sameShape(x.shape.slice(1), this.inputShape)) {
       const got = sizeOf(x.shape.slice(1));
       const want = sizeOf(this.inputShape);

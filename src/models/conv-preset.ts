@@ -1,3 +1,4 @@
+import { checkParameterCount, denseParameterCount } from './size-limits.js';
 import { invalid } from '../core/errors.js';
 import { shapeToString, type Shape } from '../core/tensor.js';
 import type { Layer } from '../layers/layer.js';
@@ -64,6 +65,13 @@ export function convAutoencoder(options: ConvAutoencoderOptions): Autoencoder {
     }
     sizes.push([Math.floor(h / 2), Math.floor(w / 2)]);
   }
+
+  // Checked before any layer allocates: 3x3 kernels both ways, and the optional dense waist.
+  let parameters = 0;
+  for (let s = 0, inC = channels; s < filters.length; inC = filters[s], s++) parameters += 2 * (9 * inC * filters[s]) + inC + filters[s];
+  const [lastH, lastW] = sizes[filters.length];
+  if (bottleneck !== undefined) parameters += denseParameterCount([filters[filters.length - 1] * lastH * lastW, bottleneck, filters[filters.length - 1] * lastH * lastW]);
+  checkParameterCount('this conv autoencoder', parameters, 'use fewer --filters or a smaller --bottleneck');
 
   const act = (): Layer => new Activation(activation);
   const encoder: Layer[] = [];

@@ -1,3 +1,4 @@
+import { checkParameterCount, denseParameterCount } from './size-limits.js';
 import { invalid } from '../core/errors.js';
 import { sizeOf, type Shape } from '../core/tensor.js';
 import type { ActivationKind } from '../core/types.js';
@@ -74,6 +75,9 @@ export function denseAutoencoder(options: DenseAutoencoderOptions): Autoencoder 
   if (!Number.isInteger(inputDim) || inputDim < 1) throw invalid(`dense autoencoder: input size must be a positive integer, got ${inputDim}`);
   for (const h of [...hidden, bottleneck])
     if (!Number.isInteger(h) || h < 1) throw invalid(`dense autoencoder: layer widths must be positive integers, got ${h}`);
+  // Encoder and mirrored decoder; checked before any layer allocates its weights.
+  const widths = [inputDim, ...hidden, bottleneck];
+  checkParameterCount('this dense autoencoder', denseParameterCount(widths) + denseParameterCount([...widths].reverse()), 'use smaller --hidden widths or --bottleneck');
   if (!['sigmoid', 'linear', 'tanh'].includes(outputActivation))
     throw invalid(`dense autoencoder: output activation must be sigmoid, linear or tanh, got '${outputActivation}'`);
 

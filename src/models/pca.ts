@@ -1,9 +1,11 @@
 import { HourglassError, invalid, shapeMismatch } from '../core/errors.js';
-import { shapeToString, tensor, type Shape, type Tensor } from '../core/tensor.js';
+import { checkTensor, shapeToString, tensor, type Shape, type Tensor } from '../core/tensor.js';
+import { exclusiveFit } from './fit-guard.js';
 import { centeredProject, columnMeans } from '../core/native/linalg.js';
 import { gemm } from '../core/native/gemm.js';
 import type { ModelFileContents } from '../io/model-file.js';
-import { scalerFromJSON, type Scaler } from '../data/scaler.js';
+import type { Scaler } from '../data/scaler.js';
+import { scalerFromFile } from './restore.js';
 import type { FitOptions } from '../train/fit.js';
 import { reconstructionMetrics, type ErrorMetric, type ReconstructionMetrics, type Reconstructor } from './contract.js';
 import { SavedModel, wrongKind } from './saved-model.js';
@@ -134,10 +136,13 @@ export class PCA extends SavedModel implements Reconstructor {
    * options of the Reconstructor contract (epochs, learning rate, ...) do not apply and are ignored.
    */
   async fit(x: Tensor, _options: FitOptions = {}): Promise<this> {
-    samplesAndFeatures(x, 'fit');
-    if (this.scaler && !this.scaler.fitted) this.scaler.fit(x);
-    this.fitScaled(this.toModelSpace(x));
-    return this;
+    // Closed-form and synchronous today, so calls cannot interleave; guarded like every model's fit all the same.
+    return exclusiveFit(this, 'PCA', async () => {
+      samplesAndFeatures(x, 'fit');
+      if (this.scaler && !this.scaler.fitted) this.scaler.fit(x);
+      this.fitScaled(this.toModelSpace(x));
+      return this;
+    });
   }
 
   /** fit(x), then transform(x). */
@@ -395,7 +400,7 @@ export class PCA extends SavedModel implements Reconstructor {
     const totalVariance =
       typeof record.totalVariance === 'number' && Number.isFinite(record.totalVariance) ? record.totalVariance : variance.reduce((p, v) => p + v, 0);
     const solver = record.solver === 'randomized' ? 'randomized' : 'full';
-    const scaler = contents.extra?.scaler ? scalerFromJSON(contents.extra.scaler) : null;
+    const scaler = contents.extra?.scaler ? scalerFromFile(contents.extra.scaler, source) : null;
     const pca = new PCA({ nComponents: K, whiten, solver, scaler });
     pca.state = {
       components: tensor([K, D], new Float32Array(components)),
@@ -440,8 +445,7 @@ export class PCA extends SavedModel implements Reconstructor {
 }
 
 function samplesAndFeatures(x: Tensor, what: string): { n: number; d: number } {
-  if (!x || !(x.data instanceof Float32Array) || !Array.isArray(x.shape))
-    throw invalid(`${what} expects a Tensor { shape, data: Float32Array }`);
+  checkTensor(x, what);
   if (x.shape.length < 2)
     throw shapeMismatch(`${what} expects samples along the first axis, [n, features...], got shape ${shapeToString(x.shape)}`);
   const n = x.shape[0];

@@ -45,9 +45,38 @@ export function restoreTrainedModel<M extends TrainedModel>(contents: ModelFileC
   }
   loadWeightsInto([...model.params(), ...model.buffers()], contents.tensors, source);
   const extra = contents.extra ?? {};
-  model.scaler = extra.scaler ? scalerFromJSON(extra.scaler) : null;
+  model.scaler = extra.scaler ? scalerFromFile(extra.scaler, source) : null;
   model.history = (extra.training as TrainingRecord | null) ?? null;
   return model;
+}
+
+/** Below this a scaler's divisor turns float32 data into Inf: only a damaged or hand-edited file has one. */
+const SMALLEST_DIVISOR = 1e-30;
+
+/**
+ * The scaler saved in a model file, refused when its numbers cannot scale data: a non-finite
+ * value (NaN/Inf are written as null in JSON) or a divisor (StandardScaler std, MinMaxScaler
+ * scale) that is zero or nearly so. Fitting never produces these (a constant feature keeps
+ * scale 1), so such a file is damaged.
+ */
+export function scalerFromFile(json: unknown, source: string): Scaler | null {
+  const bad = (what: string): HourglassError => new HourglassError('BAD_FILE', `${source}: the saved scaler ${what}; the file is damaged`);
+  if (typeof json !== 'object' || json === null) throw bad('is not an object');
+  for (const [key, value] of Object.entries(json)) {
+    if (!Array.isArray(value) && typeof value !== 'number') continue;
+    const values = Array.isArray(value) ? value : [value];
+    const i = values.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
+    if (i >= 0) throw bad(`has a non-finite ${key}[${i}] (${JSON.stringify(values[i])})`);
+    if (key === 'std' || key === 'scale') {
+      const j = values.findIndex((v) => Math.abs(v as number) < SMALLEST_DIVISOR);
+      if (j >= 0) throw bad(`has ${key}[${j}] = ${values[j]}, about zero: scaling would divide by it`);
+    }
+  }
+  try {
+    return scalerFromJSON(json);
+  } catch (e) {
+    throw bad(`is invalid (${(e as Error).message})`);
+  }
 }
 
 /**

@@ -1,4 +1,6 @@
 import { HourglassError, invalid, shapeMismatch } from '../../core/errors.js';
+import { exclusiveFit } from '../../models/fit-guard.js';
+import { checkTensor } from '../../core/tensor.js';
 import { sameShape, shapeToString, sizeOf, type Shape, type Tensor } from '../../core/tensor.js';
 import { Rng } from '../../core/rng.js';
 import type { Scaler } from '../../data/scaler.js';
@@ -164,6 +166,10 @@ export class AnomalyDetector extends SavedModel implements Model<[Tensor, Detect
 
   /** Fits the model (and so its scaler) on normal data, then summarises normal scores and sets the threshold. */
   async fit(normal: Tensor, options: DetectorFitOptions = {}): Promise<this> {
+    return exclusiveFit(this, 'AnomalyDetector', () => this.fitOnce(normal, options));
+  }
+
+  private async fitOnce(normal: Tensor, options: DetectorFitOptions): Promise<this> {
     const { trainModel = true, calibrationFraction = 0, ...fitOptions } = options;
     const sampleShape = this.expectedShape(normal);
     if (normal.shape[0] < 2) throw invalid(`normal data holds ${normal.shape[0]} sample${normal.shape[0] === 1 ? '' : 's'}; a detector needs at least 2 normal samples to learn from`);
@@ -321,6 +327,7 @@ export class AnomalyDetector extends SavedModel implements Model<[Tensor, Detect
   // --- scoring internals ----------------------------------------------------------
   /** Validates a batch of samples and reshapes it to the sample shape (same-size flat rows are accepted). */
   private checkSamples(x: Tensor, what: string, shape: Shape = this.sampleShape): Tensor {
+    checkTensor(x, what);
     return this.checkFinite(this.checkShape(x, what, shape), what);
   }
 
@@ -394,6 +401,7 @@ export class AnomalyDetector extends SavedModel implements Model<[Tensor, Detect
 
   /** The sample shape of normal data: an autoencoder's input shape is fixed by its layers; a PCA flattens samples of any shape, so the data's shape is kept. */
   private expectedShape(x: Tensor): Shape {
+    checkTensor(x, 'normal data');
     if (!x || !Array.isArray(x.shape) || x.shape.length < 2)
       throw invalid('normal data must be a Tensor with samples along the first axis, [n, features...]');
     return this.model.kind === 'autoencoder' && this.model.sampleShape ? this.model.sampleShape : x.shape.slice(1);

@@ -126,7 +126,7 @@ export async function writeAnomalyReport(dir: string, input: AnomalyReportInput)
         const total = contributions.reduce((a, b) => a + b, 0) || 1;
         const best = contributions.map((v, j) => [v, j] as const).sort((a, b) => b[0] - a[0]).slice(0, 3);
         const features = best.map(([v, j]) => `${escapeXml(names[j])} (${((100 * v) / total).toFixed(0)}%)`).join(', ');
-        return `<tr><td>${row}</td><td>${scores[row].toPrecision(5)}</td><td>${labelText(input, row)}</td><td>${features}</td></tr>`;
+        return `<tr><td>${row}</td><td>${scores[row].toPrecision(5)}</td><td>${escapeXml(labelText(input, row))}</td><td>${features}</td></tr>`;
       })
       .join('\n');
   }

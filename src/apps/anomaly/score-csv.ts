@@ -1,9 +1,10 @@
 import { HourglassError, invalid } from '../../core/errors.js';
 import { quoteInput } from '../../core/quote.js';
-import { tensor, type Tensor } from '../../core/tensor.js';
+import { checkFiniteResult, tensor, type Tensor } from '../../core/tensor.js';
 import { formatFloat32, streamNumericCsv } from '../../data/csv.js';
 import type { AnomalyDetector } from './anomaly-detector.js';
 import { AtomicTextWriter } from '../../io/atomic-write.js';
+import { csvTextCell } from '../../io/csv-cell.js';
 
 export interface CsvScoringOptions {
   /** Rows read, scored and written at a time (default 4096): memory stays flat whatever the file size. */
@@ -52,6 +53,7 @@ export async function scoreCsvFile(detector: AnomalyDetector, input: string, out
       const x = reorder(chunk.data, order);
       const explanation = top > 0 ? detector.explain(x) : null;
       const scores = explanation ? explanation.scores : detector.score(x);
+      checkFiniteResult(scores, 'anomaly score', chunk.startRow);
       const normalized = detector.normalize(scores);
       const contributions = explanation ? explanation.map.data : null;
       const threshold = detector.threshold;
@@ -121,9 +123,6 @@ function topContributions(map: Float32Array, r: number, width: number, count: nu
     for (let j = 0; j < width; j++) if (!picked.includes(j) && (best < 0 || map[base + j] > map[base + best])) best = j;
     picked.push(best);
   }
-  return picked.flatMap((j) => [csvName(names ? names[j] : `col_${j + 1}`), total > 0 ? (map[base + j] / total).toFixed(4) : '0']);
+  return picked.flatMap((j) => [csvTextCell(names ? names[j] : `col_${j + 1}`), total > 0 ? (map[base + j] / total).toFixed(4) : '0']);
 }
 
-function csvName(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}

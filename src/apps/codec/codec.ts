@@ -1,4 +1,6 @@
 import { HourglassError, invalid, shapeMismatch } from '../../core/errors.js';
+import { exclusiveFit } from '../../models/fit-guard.js';
+import { checkTensor } from '../../core/tensor.js';
 import { sameShape, shapeToString, sizeOf, type Shape, type Tensor } from '../../core/tensor.js';
 import type { ModelFileContents } from '../../io/model-file.js';
 import { meanSquaredError, psnr } from '../../metrics/psnr.js';
@@ -145,6 +147,11 @@ export class Codec<M extends Reconstructor = Reconstructor> extends SavedModel i
    * on quantised codes); a PCA is fitted. Resolves to the codec, the record in `history`.
    */
   async fit(x: Tensor, options: CodecFitOptions = {}): Promise<this> {
+    checkTensor(x, 'training data');
+    return exclusiveFit(this, 'Codec', () => this.fitOnce(x, options));
+  }
+
+  private async fitOnce(x: Tensor, options: CodecFitOptions): Promise<this> {
     if (this.model instanceof Autoencoder) {
       const { calibration, decoderTraining } = await trainAutoencoderCodec(this.model, x, this.settings, options);
       this.decoderHistory = decoderTraining;

@@ -1,4 +1,6 @@
 import { HourglassError, invalid, shapeMismatch } from '../../core/errors.js';
+import { exclusiveFit } from '../../models/fit-guard.js';
+import { checkTensor } from '../../core/tensor.js';
 import { shapeToString, sizeOf, tensor, type Shape, type Tensor } from '../../core/tensor.js';
 import { Rng } from '../../core/rng.js';
 import { Autoencoder } from '../../models/autoencoder.js';
@@ -120,6 +122,11 @@ export class Denoiser<M extends Reconstructor = Reconstructor> extends SavedMode
    * options.seed); validation images are corrupted once. A PCA is fitted on the clean images.
    */
   async fit(clean: Tensor, options: DenoiserFitOptions = {}): Promise<this> {
+    checkTensor(clean, 'training images');
+    return exclusiveFit(this, 'Denoiser', () => this.fitOnce(clean, options));
+  }
+
+  private async fitOnce(clean: Tensor, options: DenoiserFitOptions): Promise<this> {
     if (!this.noise) throw invalid('this denoiser has no corruption to train on; create it with a noise spec such as gaussian:0.3');
     const seed = options.seed ?? 0;
     checkImageBatch(clean, this.imageShape, 'training images');

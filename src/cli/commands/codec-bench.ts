@@ -10,6 +10,7 @@ const D = CODEC_BENCH_DEFAULTS;
 export const codecBenchCommand: Command = {
   name: 'codec bench',
   summary: 'rate-distortion benchmark on Fashion-MNIST: autoencoder codec vs PCA, JPEG and WebP (bpp vs PSNR/SSIM)',
+  positionals: 'fashion-mnist',
   options: [
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
     { name: 'limit', type: 'number', description: 'use only the first N training images (default all 60,000)' },

@@ -8,6 +8,7 @@ import type { DenoiserArch } from '../../apps/denoise/denoiser.js';
 export const denoiseBenchCommand: Command = {
   name: 'denoise bench',
   summary: 'denoising benchmark on Fashion-MNIST: autoencoder vs median and Gaussian blur, PSNR/SSIM at sigma 0.1..0.5',
+  positionals: 'fashion-mnist',
   options: [
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
     { name: 'limit', type: 'number', description: 'use only the first N training images (default all 60,000)' },

@@ -14,6 +14,7 @@ export const BENCH_DEFAULT_LATENT_WEIGHT = 1;
 export const detectBenchCommand: Command = {
   name: 'detect bench',
   summary: 'one-class benchmark: `detect bench fashion-mnist` trains on each class alone, AUROC on the test set, autoencoder vs PCA',
+  positionals: 'fashion-mnist',
   options: [
     ...DETECTOR_OPTIONS.map((spec) =>
       spec.name === 'score'

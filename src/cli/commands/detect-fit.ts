@@ -49,6 +49,9 @@ export const detectFitCommand: Command = {
       needValidation: rule.kind === 'max-f1',
     });
     const sampleShape = normal.x.shape.slice(1);
+    // Before building the model (a 4096x4096 image builds a large one): the cheap count check first.
+    if (normal.x.shape[0] < 2)
+      throw invalid(`${normal.source} holds ${normal.x.shape[0]} normal sample${normal.x.shape[0] === 1 ? '' : 's'}; a detector needs at least 2 to learn from`);
     const detector = makeDetector(spec, sampleShape, rule, normal.columns);
     detector.provenance = { data: dataSpec === 'fashion-mnist' ? 'fashion-mnist' : normal.source, normalClass: normal.normalClass, className: normal.className };
     const log = (line: string): void => void process.stdout.write(line + '\n');

@@ -1,13 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { invalid } from '../../core/errors.js';
-import { sliceRows } from '../../core/tensor.js';
+import { checkFiniteResult, sliceRows } from '../../core/tensor.js';
 import { formatFloat32 } from '../../data/csv.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { opt, type Command } from '../command.js';
 import { claimOutput } from '../output-path.js';
 import { DATA_HELP, loadData } from '../datasets.js';
-import { ID_COLUMN_HELP, quote, withoutIdColumn } from '../id-column.js';
+import { ID_COLUMN_HELP, withoutIdColumn } from '../id-column.js';
+import { csvTextCell } from '../../io/csv-cell.js';
 import { readFile, rm } from 'node:fs/promises';
 import { AnomalyDetector } from '../../apps/anomaly/anomaly-detector.js';
 import { scoreCsvFile } from '../../apps/anomaly/score-csv.js';
@@ -57,7 +58,7 @@ export const detectScoreCommand: Command = {
               if (lines[i] === '') continue;
               const comma = lines[i].indexOf(',');
               const first = i === 0 ? id.name : id.ids[Number(lines[i].slice(0, comma))];
-              lines[i] = quote(first) + lines[i].slice(comma);
+              lines[i] = csvTextCell(first) + lines[i].slice(comma);
             }
             await writeFileAtomic(out, lines.join('\n'));
             return result;
@@ -74,6 +75,7 @@ export const detectScoreCommand: Command = {
     const data = await loadData(input, split, { dataDir: opt.string(o, 'data-dir') });
     const started = performance.now();
     const scores = detector.score(data.x);
+    checkFiniteResult(scores, 'anomaly score');
     const seconds = (performance.now() - started) / 1000;
     const normalized = detector.normalize(scores);
     const threshold = detector.threshold;
@@ -105,7 +107,7 @@ export const detectScoreCommand: Command = {
       const flag = scores[i] > threshold ? 1 : 0;
       flagged += flag;
       const cells = [String(i), formatFloat32(scores[i]), formatFloat32(normalized[i]), String(flag)];
-      if (mapsDir) cells.push(mapFiles.get(i) ?? '');
+      if (mapsDir) cells.push(csvTextCell(mapFiles.get(i) ?? ''));
       lines.push(cells.join(','));
     }
     await writeFileAtomic(out, lines.join('\n') + '\n');

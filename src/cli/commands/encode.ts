@@ -4,7 +4,8 @@ import { sizeOf, type Tensor } from '../../core/tensor.js';
 import { opt, type Command } from '../command.js';
 import { claimOutput } from '../output-path.js';
 import { DATA_HELP } from '../datasets.js';
-import { ID_COLUMN_HELP, quote } from '../id-column.js';
+import { ID_COLUMN_HELP } from '../id-column.js';
+import { csvTextCell } from '../../io/csv-cell.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { LABEL_FILE_HELP, loadLabelledData } from '../labels.js';
 import { loadFeatureExtractor } from '../reconstructor.js';
@@ -51,9 +52,9 @@ export const encodeCommand: Command = {
       await writeNpy(out, flat);
     } else if (data.ids) {
       // Ids are text, which writeCsv (numbers only) does not take: the first column, then z0.., then the label.
-      const lines = [[data.ids.name, ...columns, ...(data.labels ? ['label'] : [])].map((c) => quote(c)).join(',')];
+      const lines = [[data.ids.name, ...columns, ...(data.labels ? ['label'] : [])].map((c) => csvTextCell(c)).join(',')];
       for (let r = 0; r < n; r++) {
-        const cells = [quote(data.ids.ids[r])];
+        const cells = [csvTextCell(data.ids.ids[r])];
         for (let c = 0; c < k; c++) cells.push(formatFloat32(z.data[r * k + c]));
         if (data.labels) cells.push(String(data.labels[r]));
         lines.push(cells.join(','));

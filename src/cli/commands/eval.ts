@@ -1,3 +1,4 @@
+import { checkFiniteResult } from '../../core/tensor.js';
 import { opt, type Command } from '../command.js';
 import { DATA_HELP, loadData } from '../datasets.js';
 import { loadReconstructor } from '../reconstructor.js';
@@ -18,6 +19,7 @@ export const evalCommand: Command = {
     const split = opt.string(o, 'split') === 'train' ? 'train' : 'test';
     const data = await loadData(opt.string(o, 'data') as string, split, { limit: opt.number(o, 'limit'), dataDir: opt.string(o, 'data-dir') });
     const errors = model.reconstructionError(data.x, 'mse');
+    checkFiniteResult(errors, 'reconstruction error (MSE)');
     const sorted = Float64Array.from(errors).sort();
     const mean = sorted.reduce((s, v) => s + v, 0) / sorted.length;
     const result = {

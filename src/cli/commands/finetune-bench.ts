@@ -7,6 +7,7 @@ import type { PretrainArch } from '../../apps/finetune/pretrain.js';
 export const finetuneBenchCommand: Command = {
   name: 'finetune bench',
   summary: 'experiment: pre-train without labels, then frozen / fine-tuned / from scratch / PCA / propagated labels for N labels (fashion-mnist)',
+  positionals: 'fashion-mnist',
   options: [
     { name: 'out', type: 'string', description: 'output directory (default runs/finetune-bench-<time>)' },
     { name: 'pretrained', type: 'string', description: 'reuse this pre-trained autoencoder instead of pre-training one' },

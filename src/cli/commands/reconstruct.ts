@@ -1,5 +1,5 @@
 import { invalid } from '../../core/errors.js';
-import { sliceRows, type Tensor } from '../../core/tensor.js';
+import { checkFiniteResult, sliceRows, type Tensor } from '../../core/tensor.js';
 import { opt, type Command } from '../command.js';
 import { claimOutput } from '../output-path.js';
 import { DATA_HELP, loadData } from '../datasets.js';
@@ -33,9 +33,11 @@ export const reconstructCommand: Command = {
     const data = await loadData(opt.string(o, 'data') as string, split, { limit: offset + count, dataDir: opt.string(o, 'data-dir') });
     if (data.x.shape[0] <= offset) throw invalid(`--offset ${offset} is past the end of ${data.source} (${data.x.shape[0]} samples)`);
     const originals = sliceRows(data.x, offset, Math.min(data.x.shape[0], offset + count));
-    const clip = (t: Tensor): Tensor => ({ shape: t.shape, data: t.data.map((v) => Math.min(1, Math.max(0, v))) });
-    const png = await imageGrid([clip(originals), clip(model.reconstruct(originals))], { scale: 3, labels: ['original', describeReconstructor(model)] });
+    const reconstructions = model.reconstruct(originals);
     const errors = model.reconstructionError(originals, 'mse');
+    checkFiniteResult(errors, 'reconstruction error (MSE)', offset);
+    const clip = (t: Tensor): Tensor => ({ shape: t.shape, data: t.data.map((v) => Math.min(1, Math.max(0, v))) });
+    const png = await imageGrid([clip(originals), clip(reconstructions)], { scale: 3, labels: ['original', describeReconstructor(model)] });
     const out = opt.string(o, 'out') as string;
     await writeFileAtomic(out, png);
     process.stdout.write(`hourglass: wrote ${out} (${originals.shape[0]} originals above their reconstructions; MSE ${(errors.reduce((s, v) => s + v, 0) / errors.length).toFixed(5)})\n`);

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuInfo } from './capabilities.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const distBench = path.join(repoRoot, 'dist/bench');
@@ -18,15 +19,35 @@ export function torchThreadsEnv(threads: number): NodeJS.ProcessEnv {
   return { OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
 }
 
-/** Runs a command and parses the last line of its stdout as JSON (each worker prints one result line). */
-export function runJson<T>(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<T> {
+/** A worker that exited with a failure; `stderr` holds the end of what it wrote there. */
+export class WorkerError extends Error {
+  constructor(message: string, readonly stderr: string) {
+    super(message);
+    this.name = 'WorkerError';
+  }
+}
+
+/**
+ * Runs a command and parses the last line of its stdout as JSON (each worker prints one result
+ * line). Its stderr goes to ours as it comes, unless `quiet`, and its end is kept for the
+ * WorkerError of a failed run, so a caller can tell one expected failure from the others
+ * (a `quiet` caller prints the stderr of the failures it did not expect).
+ */
+export function runJson<T>(command: string, args: string[], env: NodeJS.ProcessEnv = {}, { quiet = false } = {}): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let err = '';
     child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d: Buffer) => {
+      if (!quiet) process.stderr.write(d);
+      err = (err + d.toString()).slice(-20000);
+    });
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited with ${code}`));
+      if (code !== 0) {
+        return reject(new WorkerError(`${command} ${args.join(' ')} exited with ${code}`, err));
+      }
       const last = out.trim().split('\n').pop() ?? '';
       try {
         resolve(JSON.parse(last) as T);
@@ -43,17 +64,25 @@ export function median(values: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-export function table(headers: string[], rows: (string | number)[][]): string {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+/**
+ * A plain-text table. A row given as [label, { note }] is printed as its label and then the
+ * note across the other columns (e.g. "not available on this CPU (...)"), without widening them.
+ */
+export function table(headers: string[], rows: ((string | number)[] | [string, { note: string }])[]): string {
+  const isNote = (r: unknown[]): r is [string, { note: string }] => r.length === 2 && typeof r[1] === 'object';
+  const cells = [headers, ...rows.filter((r) => !isNote(r)).map((r) => r.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (i === 0 || !isNote(r) ? r[i].length : 0))));
+  for (const r of rows) if (isNote(r)) widths[0] = Math.max(widths[0], r[0].length);
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+  const render = (r: (string | number)[] | [string, { note: string }]) => (isNote(r) ? `${r[0].padEnd(widths[0])}  ${r[1].note}` : line(r.map(String)));
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(render)].join('\n');
 }
 
+/** Writes bench/results/<name>.json, with the date and the CPU it ran on. */
 export function writeResult(name: string, result: unknown): string {
   const dir = path.join(repoRoot, 'bench/results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), ...(result as object) }, null, 2) + '\n');
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), cpu: cpuInfo(), ...(result as object) }, null, 2) + '\n');
   return file;
 }

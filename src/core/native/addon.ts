@@ -11,28 +11,41 @@ import { HourglassError } from '../errors.js';
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Compiled code runs from dist/src/core/native; sources from src/core/native.
-const candidates = [
-  path.resolve(here, '../../../../build/Release/hourglass_native.node'),
-  path.resolve(here, '../../../build/Release/hourglass_native.node'),
-];
+const roots = [path.resolve(here, '../../../..'), path.resolve(here, '../../..')];
+const candidates = roots.map((root) => path.join(root, 'build/Release/hourglass_native.node'));
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type RawAddon = Record<string, (...args: any[]) => any>;
 
+/**
+ * The command that builds the addon: inside node_modules (an installed package),
+ * `npm rebuild hourglass`; in a clone, `npm run setup` (installs libdnnl-dev and builds).
+ */
+export function fixCommand(packageRoot: string): string {
+  return packageRoot.split(/[\\/]/).includes('node_modules') ? 'npm rebuild hourglass' : 'npm run setup';
+}
+
 function load(): RawAddon {
-  const file = candidates.find((c) => existsSync(c));
-  if (!file)
-    throw new HourglassError(
-      'NATIVE',
-      'the native engine is not built: run `npm run setup` (installs libdnnl-dev and builds the addon)',
-    );
+  // HOURGLASS_NATIVE_ADDON (for tests) points the loader at another file.
+  const override = process.env.HOURGLASS_NATIVE_ADDON;
+  const file = override ? path.resolve(override) : (candidates.find((c) => existsSync(c)) ?? candidates[0]);
+  const packageRoot = roots[candidates.indexOf(file)] ?? roots[0];
+  const fix = fixCommand(packageRoot);
+  if (!existsSync(file))
+    throw new HourglassError('NATIVE', `the native engine is not built: ${file} is missing; run \`${fix}\` in ${packageRoot} to build it`);
   // OpenMP's default busy-waiting makes every parallel region stall when the cores are
   // shared with other processes (measured: 5x slower training steps at load 12 on 2 cores).
   // Passive waiting costs little on an idle machine. Set before libgomp is loaded; a
   // user's own setting wins.
   process.env.OMP_WAIT_POLICY ??= 'passive';
   const require = createRequire(import.meta.url);
-  return require(file) as RawAddon;
+  try {
+    return require(file) as RawAddon;
+  } catch (e) {
+    // dlopen's message, e.g. "libdnnl.so.3: cannot open shared object file: No such file or directory".
+    const reason = String((e as Error)?.message ?? e).split('\n')[0];
+    throw new HourglassError('NATIVE', `the native engine could not be loaded: ${reason}; run \`${fix}\` in ${packageRoot} to rebuild it`);
+  }
 }
 
 export const addon: RawAddon = load();

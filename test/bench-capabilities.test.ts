@@ -1,0 +1,55 @@
+// The benchmarks' capability decisions (bench/capabilities.ts): a CPU without bfloat16 is a
+// "not available" row, never a crash, and the /proc/cpuinfo parsing behind the CPU line.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bf16FailureIn, bf16Precheck, envCount, notAvailable, parseCpuinfo, runIfAvailable } from '../bench/capabilities.js';
+import { WorkerError } from '../bench/common.js';
+
+const ENGINE_MESSAGE = 'bfloat16 training needs a CPU with bfloat16 matrix products (AVX512-BF16 or AMX): could not create a primitive descriptor';
+
+test('HOURGLASS_BENCH_FORCE_NO_BF16=1 makes bfloat16 unavailable without running anything', async () => {
+  assert.deepEqual(bf16Precheck({}), { available: true });
+  assert.deepEqual(bf16Precheck({ HOURGLASS_BENCH_FORCE_NO_BF16: '0' }), { available: true });
+  const forced = bf16Precheck({ HOURGLASS_BENCH_FORCE_NO_BF16: '1' });
+  assert.equal(forced.available, false);
+  let ran = false;
+  const outcome = await runIfAvailable(forced, async () => (ran = true));
+  assert.equal(ran, false);
+  assert.deepEqual(outcome, { ok: false, reason: 'forced by HOURGLASS_BENCH_FORCE_NO_BF16=1' });
+  assert.equal(notAvailable('forced by HOURGLASS_BENCH_FORCE_NO_BF16=1'), 'not available on this CPU (forced by HOURGLASS_BENCH_FORCE_NO_BF16=1)');
+});
+
+test("the engine's bfloat16 failure in a worker's stderr becomes an unavailable row", async () => {
+  const stderr = `file:///x/dist/src/core/native/dense-chain.js:12\nHourglassError: ${ENGINE_MESSAGE}\n    at callNative (...)\n`;
+  const outcome = await runIfAvailable({ available: true }, () => Promise.reject(new WorkerError('node worker exited with 1', stderr)));
+  assert.deepEqual(outcome, { ok: false, reason: ENGINE_MESSAGE });
+  assert.equal(bf16FailureIn('something else'), null);
+});
+
+test('any other worker failure still fails the benchmark, its stderr printed', async () => {
+  const printed: string[] = [];
+  const failure = new WorkerError('node worker exited with 1', 'RangeError: out of memory\n');
+  await assert.rejects(runIfAvailable({ available: true }, () => Promise.reject(failure), (t) => printed.push(t)), failure);
+  assert.deepEqual(printed, ['RangeError: out of memory\n']);
+});
+
+test('a successful run passes its result through', async () => {
+  assert.deepEqual(await runIfAvailable({ available: true }, async () => 42), { ok: true, result: 42 });
+});
+
+test('/proc/cpuinfo: model name and the reported feature flags', () => {
+  const text = 'processor\t: 0\nmodel name\t: AMD EPYC 9R14\nflags\t\t: fpu sse avx2 fma avx512f avx512_bf16\n\nprocessor\t: 1\nmodel name\t: other\n';
+  assert.deepEqual(parseCpuinfo(text, 'fallback', 2), {
+    model: 'AMD EPYC 9R14',
+    cores: 2,
+    features: { avx2: true, fma: true, avx512f: true, avx512_bf16: true, amx_bf16: false },
+  });
+  assert.deepEqual(parseCpuinfo('', 'Apple M2', 8), { model: 'Apple M2', cores: 8, features: null });
+});
+
+test('bench count knobs: unset is the default, anything but a positive integer is an error', () => {
+  assert.equal(envCount({}, 'HOURGLASS_BENCH_EPOCHS', 20), 20);
+  assert.equal(envCount({ HOURGLASS_BENCH_EPOCHS: '2' }, 'HOURGLASS_BENCH_EPOCHS', 20), 2);
+  assert.throws(() => envCount({ HOURGLASS_BENCH_EPOCHS: '0' }, 'HOURGLASS_BENCH_EPOCHS', 20), /positive integer/);
+  assert.throws(() => envCount({ HOURGLASS_BENCH_EPOCHS: 'x' }, 'HOURGLASS_BENCH_EPOCHS', 20), /positive integer/);
+});

@@ -46,6 +46,22 @@ test('denoise train writes the model, metrics and report, and prints the PSNR/SS
   assert.equal(metrics.testImages, 200);
 });
 
+test('denoise train --arch pca: a linear denoiser from the clean images, no epochs, and denoise apply uses it', async () => {
+  const r = hourglass('denoise', 'train', '--arch', 'pca', '--bottleneck', '32', '--noise', 'gaussian:0.3', '--limit', '1500', '--test-limit', '200', '--out', at('pca-run'), '--no-progress');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /training a PCA denoiser on/);
+  assert.match(r.stdout, /PCA \(32 components\)/);
+  assert.doesNotMatch(r.stderr, /Epoch/);
+  assert.deepEqual(readdirSync(at('pca-run')).sort(), ['examples.png', 'metrics.json', 'model.safetensors', 'psnr-vs-noise.png']);
+  const metrics = JSON.parse(readFileSync(at('pca-run', 'metrics.json'), 'utf8'));
+  assert.ok(metrics.atTrainedNoise.scores.autoencoder.psnr > metrics.atTrainedNoise.scores.noisy.psnr, 'projection removes noise');
+  writeFileSync(at('pca-noisy.png'), await encodeImage(noisyPicture(1, 28, 28, 3), 'png'));
+  const applied = hourglass('denoise', 'apply', '--model', at('pca-run', 'model.safetensors'), '--data', 'pca-noisy.png', '--out', 'pca-clean.png');
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.match(applied.stdout, /denoised 1 28x28 image/);
+  assert.equal(hourglass('denoise', 'train', '--arch', 'linear', '--out', at('never')).code, 1);
+});
+
 test('denoise apply: a PNG larger than the model, an RGB JPEG, a folder, an NPY and an IDX array', async () => {
   assert.equal(trained.code, 0, trained.stderr);
   writeFileSync(at('big.png'), await encodeImage(noisyPicture(1, 45, 70, 1), 'png'));

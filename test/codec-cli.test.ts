@@ -101,6 +101,18 @@ test('codec calibrate turns a plain autoencoder into a codec', () => {
   assertFails(['codec', 'calibrate', '--model', 'plain.safetensors', '--out', 'calibrated.safetensors'], /already exists; pass --overwrite to replace it/);
 });
 
+test('codec calibrate makes a codec of a PCA file too, and compress/decompress use it', () => {
+  const fit = hourglass('pca', '--components', '8', '--limit', '500', '--out', 'pca-run');
+  assert.equal(fit.code, 0, fit.stderr);
+  const r = hourglass('codec', 'calibrate', '--model', path.join('pca-run', 'pca.safetensors'), '--limit', '500', '--bits', '5', '--out', 'pca-codec.safetensors');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /calibrated .*pca\.safetensors on fashion-mnist\/train \(500 samples, 8 latent values\)/);
+  assert.equal(hourglass('compress', '--model', 'pca-codec.safetensors', '--data', 'shirt.png', '--out', 'pca.hgc').code, 0);
+  const back = hourglass('decompress', '--model', 'pca-codec.safetensors', '--data', 'pca.hgc', '--out', 'pca-back.png');
+  assert.equal(back.code, 0, back.stderr);
+  assert.ok(existsSync(file('pca-back.png')));
+});
+
 test('bad input to compress and decompress: one clear line, exit 1, nothing written', () => {
   const out = file('never.hgc');
   assertFails(['compress', '--model', 'codec.safetensors', '--data', 'broken.png', '--out', out], /broken\.png: cannot read the image/, out);

@@ -6,7 +6,7 @@ import { claimOutput } from '../output-path.js';
 import { DATA_HELP, loadData } from '../datasets.js';
 import { ProgressPrinter } from '../progress.js';
 import { describeModel } from '../describe.js';
-import { Autoencoder } from '../../models/autoencoder.js';
+import { loadReconstructor } from '../reconstructor.js';
 import { buildAutoencoder } from '../../models/build.js';
 import { StandardScaler } from '../../data/scaler.js';
 import { Codec, checkCoder, type CodecOptions } from '../../apps/codec/codec.js';
@@ -99,9 +99,9 @@ export const codecTrainCommand: Command = {
 
 export const codecCalibrateCommand: Command = {
   name: 'codec calibrate',
-  summary: 'make a codec from a trained autoencoder: learn quantisation ranges and entropy-coder statistics from training codes',
+  summary: 'make a codec from a trained autoencoder or PCA: learn quantisation ranges and entropy-coder statistics from training codes',
   options: [
-    { name: 'model', type: 'string', description: "autoencoder model file (e.g. from 'hourglass train')", required: true },
+    { name: 'model', type: 'string', description: "autoencoder or PCA model file (from 'hourglass train' or 'hourglass pca')", required: true },
     { name: 'data', type: 'string', description: `data the model was trained on: ${DATA_HELP}`, default: 'fashion-mnist' },
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
     { name: 'limit', type: 'number', description: 'use only the first N training samples' },
@@ -118,7 +118,7 @@ export const codecCalibrateCommand: Command = {
     claimOutput(out, { inputs: { '--model': modelPath, '--data': opt.string(o, 'data') }, overwrite: opt.flag(o, 'overwrite') });
     const bits = checkBits(opt.number(o, 'bits') as number);
     const coder = checkCoder(opt.string(o, 'coder') as string);
-    const model = await Autoencoder.load(modelPath);
+    const model = await loadReconstructor(modelPath, 'codec calibrate');
     const data = await loadData(opt.string(o, 'data') as string, 'train', { limit: opt.number(o, 'limit'), dataDir: opt.string(o, 'data-dir') });
     const step = checkStepMode(opt.string(o, 'step') as string);
     const codec = new Codec({ model, bits, coder, clip: opt.number(o, 'clip'), step, training: { calibratedOn: data.source, samples: data.x.shape[0] } }).calibrate(data.x);

@@ -10,12 +10,17 @@ import { ProgressPrinter } from '../progress.js';
 import { describeModel } from '../describe.js';
 import { CORRUPTION_HELP, formatCorruption, parseCorruption } from '../../apps/denoise/corruption.js';
 import { CONV_DENOISER_FILTERS, DENSE_DENOISER_BOTTLENECK, DENSE_DENOISER_HIDDEN, Denoiser, type DenoiserArch } from '../../apps/denoise/denoiser.js';
-import type { Autoencoder } from '../../models/autoencoder.js';
+import { Autoencoder } from '../../models/autoencoder.js';
+import { PCA } from '../../models/pca.js';
+import { describeReconstructor } from '../reconstructor.js';
 import { DENOISE_DATA_HELP, loadDenoiseData } from '../../apps/denoise/training-data.js';
 import { evaluateDenoising, formatDb, formatDenoiseTable, marginOverFilters, sweepFor } from '../../apps/denoise/evaluation.js';
 import { writeDenoiseReport } from '../../apps/denoise/report.js';
 import type { ColorMode } from '../../apps/denoise/image-file.js';
 import { RANDOM_STREAMS } from '../../core/random-streams.js';
+
+/** Components of `--arch pca` when --bottleneck is not given: the linear baseline's code, as wide as the dense denoiser's hidden code is not (it need not be). */
+const PCA_DENOISER_COMPONENTS = 64;
 
 /** Clean images on which the Gaussian blur baseline picks its sigma: enough for a stable choice, few enough to be quick. */
 const BLUR_TUNING_IMAGES = 1000;
@@ -33,9 +38,9 @@ export const denoiseTrainCommand: Command = {
     { name: 'patch-size', type: 'number', description: 'folder of images: train on square patches of this size', default: 32 },
     { name: 'patch-stride', type: 'number', description: 'folder of images: pixels between patches (default half a patch; smaller = more offsets seen)' },
     { name: 'color', type: 'string', description: 'folder of images: grey, rgb or auto (grey unless an image has colour)', default: 'auto' },
-    { name: 'arch', type: 'string', description: 'dense or conv', default: 'dense' },
+    { name: 'arch', type: 'string', description: `dense, conv, or pca (a linear denoiser: noisy images projected on the clean images' principal components; --bottleneck components, default ${PCA_DENOISER_COMPONENTS}; no training epochs)`, default: 'dense' },
     { name: 'hidden', type: 'list', description: 'dense: encoder widths', default: [...DENSE_DENOISER_HIDDEN] },
-    { name: 'bottleneck', type: 'number', description: `dense: code size (default ${DENSE_DENOISER_BOTTLENECK}); conv: optional dense waist` },
+    { name: 'bottleneck', type: 'number', description: `dense: code size (default ${DENSE_DENOISER_BOTTLENECK}); conv: optional dense waist; pca: components (default ${PCA_DENOISER_COMPONENTS})` },
     { name: 'filters', type: 'list', description: 'conv: filters per stage', default: [...CONV_DENOISER_FILTERS] },
     { name: 'epochs', type: 'number', description: 'training epochs', default: 12 },
     { name: 'batch-size', type: 'number', description: 'mini-batch size', default: 128 },
@@ -50,8 +55,8 @@ export const denoiseTrainCommand: Command = {
   async run(o) {
     const log = (line: string) => process.stdout.write(line + '\n');
     const noise = parseCorruption(opt.string(o, 'noise') as string);
-    const arch = opt.string(o, 'arch') as DenoiserArch;
-    if (arch !== 'dense' && arch !== 'conv') throw invalid(`--arch must be dense or conv, got '${arch}'`);
+    const arch = opt.string(o, 'arch') as DenoiserArch | 'pca';
+    if (arch !== 'dense' && arch !== 'conv' && arch !== 'pca') throw invalid(`--arch must be dense, conv or pca, got '${arch}'`);
     const epochs = opt.number(o, 'epochs') as number;
     const seed = opt.number(o, 'seed') as number;
     const split = opt.number(o, 'validation-split') as number;
@@ -74,15 +79,17 @@ export const denoiseTrainCommand: Command = {
     const denoiser = new Denoiser({
       imageShape: data.train.shape.slice(1),
       noise,
-      arch,
+      ...(arch === 'pca'
+        ? { model: new PCA({ nComponents: opt.number(o, 'bottleneck') ?? PCA_DENOISER_COMPONENTS, seed }) }
+        : { arch }),
       hidden: opt.list(o, 'hidden'),
       filters: opt.list(o, 'filters'),
       bottleneck: opt.number(o, 'bottleneck'),
       seed,
     });
-    log(`hourglass: training a ${arch} denoising autoencoder on ${data.source} at ${formatCorruption(noise)} (${parts.train.shape[0]} images, ${parts.validation.shape[0]} validation, ${data.test.shape[0]} test) -> ${dir}`);
-    // Built from the options: an autoencoder.
-    log(describeModel(denoiser.model as Autoencoder));
+    log(`hourglass: training a ${arch === 'pca' ? 'PCA denoiser' : `${arch} denoising autoencoder`} on ${data.source} at ${formatCorruption(noise)} (${parts.train.shape[0]} images, ${parts.validation.shape[0]} validation, ${data.test.shape[0]} test) -> ${dir}`);
+    const model = denoiser.model as Autoencoder | PCA;
+    log(model instanceof Autoencoder ? describeModel(model) : describeReconstructor(model));
 
     const printer = new ProgressPrinter(process.stderr, (o.progress as boolean | undefined) ?? process.stderr.isTTY === true);
     const patience = opt.number(o, 'patience');
@@ -96,7 +103,7 @@ export const denoiseTrainCommand: Command = {
       onBatchEnd: printer.batch,
       onEpochEnd: (r) => printer.epoch(r, epochs),
     });
-    const record = denoiser.history!;
+    const record = denoiser.history; // null for a PCA, which has no epochs
 
     const tuning = sliceRows(parts.validation, 0, Math.min(BLUR_TUNING_IMAGES, parts.validation.shape[0]));
     const results = evaluateDenoising({ denoiser, test: data.test, validation: tuning, levels: sweepFor(noise), seed: 1 });

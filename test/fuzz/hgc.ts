@@ -107,7 +107,7 @@ export const hgcFuzzer: FormatFuzzer = {
     const bytes = readFileSync(file);
     decodeHgc(bytes, file);
     const path = seeds.files['codec.safetensors'];
-    if (!codecs.has(path)) codecs.set(path, Codec.load(path) as Promise<Codec>);
+    if (!codecs.has(path)) codecs.set(path, Codec.load(path));
     return (await codecs.get(path)!).decode(bytes, file);
   },
   sanity(value) {

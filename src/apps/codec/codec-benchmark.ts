@@ -10,7 +10,7 @@ import { Codec } from './codec.js';
 import { ENTROPY_CODERS, type EntropyCoderName } from './hgc-container.js';
 import type { StepMode } from './latent-quantizer.js';
 import { bytesAtPsnr, measureCodec, measureImageFormat, type RatePoint } from './rate-distortion.js';
-import { pathExists } from '../../io/path-exists.js';
+import { existsSync } from 'node:fs';
 
 /** Settings of the published run (docs/compression.md); the CLI and bench/codec.ts start from these. */
 export const CODEC_BENCH_DEFAULTS = {
@@ -210,7 +210,7 @@ async function trainedCodec(o: CodecBenchmarkOptions, train: Tensor, bottleneck:
   const shape = o.arch === 'conv' ? `f${o.filters.join('x')}` : `h${o.hidden.join('x')}`;
   const name = `${o.arch}-${shape}-b${bottleneck}-${noise ? `n${o.trainBits}` : 'nonoise'}-${o.step}-r${o.rateWeight}-e${o.epochs}+${o.annealEpochs}+${o.decoderEpochs}-bs${o.batchSize}-s${o.seed}-t${train.shape[0]}.safetensors`;
   const file = path.join(o.modelsDir, name);
-  if (await pathExists(file)) {
+  if (existsSync(file)) {
     o.log(`autoencoder ${bottleneck}${noise ? '' : ' (no noise)'}: reusing ${file}`);
     return Codec.load(file);
   }

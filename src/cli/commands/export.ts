@@ -1,0 +1,44 @@
+import path from 'node:path';
+import { statSync } from 'node:fs';
+import { invalid } from '../../core/errors.js';
+import { opt, type Command } from '../command.js';
+import { claimOutput } from '../output-path.js';
+import { loadModel } from '../../apps/load-model.js';
+import { exportOnnx } from '../../apps/export-onnx.js';
+import { checkOnnxPart, ONNX_PARTS } from '../../models/export/model-onnx.js';
+
+/** What each kind of model's export computes, for the summary line. */
+const OUTPUTS: Record<string, string> = {
+  'autoencoder/full': 'input -> reconstruction',
+  'autoencoder/encoder': 'input -> code',
+  'autoencoder/decoder': 'code -> reconstruction',
+  classifier: 'input -> logits, probabilities',
+  detector: 'input -> score, normalized_score, is_anomaly (+ error_map for images)',
+};
+
+export const exportCommand: Command = {
+  name: 'export',
+  summary: 'write a trained model as an ONNX file (opset 17) that ONNX Runtime runs with the same results, in Python, C#, Java, a browser, ...',
+  options: [
+    { name: 'model', type: 'string', description: 'any hourglass model file (.safetensors): autoencoder, pca, classifier, detector, denoiser, codec', required: true },
+    { name: 'format', type: 'string', description: 'export format (onnx)', default: 'onnx' },
+    { name: 'part', type: 'string', description: `for models that reconstruct: ${ONNX_PARTS.join(', ')}`, default: 'full' },
+    { name: 'out', type: 'string', description: 'output file (.onnx)', required: true },
+    { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
+  ],
+  async run(o) {
+    const format = opt.string(o, 'format');
+    if (format !== 'onnx') throw invalid(`--format must be onnx, got '${format}'`);
+    const out = opt.string(o, 'out') as string;
+    if (path.extname(out).toLowerCase() !== '.onnx') throw invalid(`--out ${out}: an ONNX export is written to a .onnx file`);
+    const part = checkOnnxPart(opt.string(o, 'part'));
+    const modelPath = opt.string(o, 'model') as string;
+    claimOutput(out, { inputs: { '--model': modelPath }, overwrite: opt.flag(o, 'overwrite') });
+    const model = await loadModel(modelPath);
+    await exportOnnx(model, out, { part });
+    const kind = model.kind === 'pca' || model.kind === 'denoiser' || model.kind === 'codec' ? 'autoencoder' : model.kind;
+    const what = OUTPUTS[kind === 'autoencoder' ? `autoencoder/${part}` : kind];
+    const kb = (statSync(out).size / 1024).toFixed(1);
+    process.stdout.write(`exported ${model.kind}${part === 'full' ? '' : ` (${part})`} to ${out} (${kb} KiB, ONNX opset 17, dynamic batch axis): ${what}\n`);
+  },
+};

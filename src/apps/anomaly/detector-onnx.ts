@@ -19,8 +19,9 @@ const SSIM_K2 = 0.03;
  * A fitted detector as one ONNX graph that scores samples in data units exactly as
  * `detector.score` does: the model's scaler, the reconstruction, each score kind's error map
  * and its mean, the latent Mahalanobis term, the standardised sum of a composite score, then
- * the flag against the threshold and the normalised score. Images also get the error map
- * that explain() returns. Outputs: score, normalized_score, is_anomaly, error_map (images).
+ * the flag against the threshold and the normalised score, and the error map that explain()
+ * returns (per pixel, or per column of a table). Outputs: score, normalized_score,
+ * is_anomaly, error_map.
  *
  * Neighbourhood filters (the smoothing of 'smoothed-mse', SSIM's Gaussian window) are
  * matrix products with banded matrices that hold the border renormalisation, so the export
@@ -56,11 +57,9 @@ export function detectorGraph(detector: AnomalyDetector): OnnxGraph {
   g.output(score, 'score', [], OnnxDataType.FLOAT, 'anomaly score, higher = more anomalous');
   g.output(normalizedScore(g, score, state.statistics.score.quantiles), 'normalized_score', [], OnnxDataType.FLOAT, 'where the score falls among the normal scores, in [0, 1]');
   g.output(g.node('Greater', [score, g.constant('threshold', [state.threshold], [])], {}, 'flag'), 'is_anomaly', [], OnnxDataType.BOOL, 'score above the threshold');
-  if (shape.length === 3) {
-    const weights = composition.mapWeights(state.statistics.components);
-    const weighted = maps.map((m, k) => (weights[k] === 1 ? m : g.node('Mul', [m, g.constant(`map.weight.${k}`, [weights[k]], [])], {}, 'map.weighted')));
-    g.output(weighted.length === 1 ? weighted[0] : g.node('Sum', weighted, {}, 'map.sum'), 'error_map', shape, OnnxDataType.FLOAT, 'per-pixel contribution to the score');
-  }
+  const weights = composition.mapWeights(state.statistics.components);
+  const weighted = maps.map((m, k) => (weights[k] === 1 ? m : g.node('Mul', [m, g.constant(`map.weight.${k}`, [weights[k]], [])], {}, 'map.weighted')));
+  g.output(weighted.length === 1 ? weighted[0] : g.node('Sum', weighted, {}, 'map.sum'), 'error_map', shape, OnnxDataType.FLOAT, 'contribution of each pixel or column to the score, as explain() gives it');
   return g;
 }
 

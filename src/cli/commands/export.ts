@@ -5,6 +5,7 @@ import { opt, type Command } from '../command.js';
 import { claimOutput } from '../output-path.js';
 import { loadModel } from '../../apps/load-model.js';
 import { exportOnnx } from '../../apps/export-onnx.js';
+import { writeScoringPage } from '../../apps/anomaly/scoring-page.js';
 import { checkOnnxPart, ONNX_PARTS } from '../../models/export/model-onnx.js';
 
 /** What each kind of model's export computes, for the summary line. */
@@ -13,7 +14,7 @@ const OUTPUTS: Record<string, string> = {
   'autoencoder/encoder': 'input -> code',
   'autoencoder/decoder': 'code -> reconstruction',
   classifier: 'input -> logits, probabilities',
-  detector: 'input -> score, normalized_score, is_anomaly (+ error_map for images)',
+  detector: 'input -> score, normalized_score, is_anomaly, error_map',
 };
 
 export const exportCommand: Command = {
@@ -21,20 +22,28 @@ export const exportCommand: Command = {
   summary: 'write a trained model as an ONNX file (opset 17) that ONNX Runtime runs with the same results, in Python, C#, Java, a browser, ...',
   options: [
     { name: 'model', type: 'string', description: 'any hourglass model file (.safetensors): autoencoder, pca, classifier, detector, denoiser, codec', required: true },
-    { name: 'format', type: 'string', description: 'export format (onnx)', default: 'onnx' },
+    { name: 'format', type: 'string', description: 'onnx (the model as an ONNX file), or html (a detector as a self-contained page that scores dropped CSV rows or images in the browser)', default: 'onnx' },
     { name: 'part', type: 'string', description: `for models that reconstruct: ${ONNX_PARTS.join(', ')}`, default: 'full' },
     { name: 'out', type: 'string', description: 'output file (.onnx)', required: true },
     { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
   ],
   async run(o) {
     const format = opt.string(o, 'format');
-    if (format !== 'onnx') throw invalid(`--format must be onnx, got '${format}'`);
+    if (format !== 'onnx' && format !== 'html') throw invalid(`--format must be onnx or html, got '${format}'`);
     const out = opt.string(o, 'out') as string;
-    if (path.extname(out).toLowerCase() !== '.onnx') throw invalid(`--out ${out}: an ONNX export is written to a .onnx file`);
+    const extension = format === 'onnx' ? '.onnx' : '.html';
+    if (path.extname(out).toLowerCase() !== extension) throw invalid(`--out ${out}: --format ${format} writes a ${extension} file`);
     const part = checkOnnxPart(opt.string(o, 'part'));
     const modelPath = opt.string(o, 'model') as string;
     claimOutput(out, { inputs: { '--model': modelPath }, overwrite: opt.flag(o, 'overwrite') });
     const model = await loadModel(modelPath);
+    if (format === 'html') {
+      if (model.kind !== 'detector') throw invalid(`--format html makes a scoring page for an anomaly detector; ${modelPath} holds a model of kind '${model.kind}' (export it with --format onnx)`);
+      await writeScoringPage(model, out);
+      const mb = (statSync(out).size / 2 ** 20).toFixed(1);
+      process.stdout.write(`wrote ${out} (${mb} MiB): open it in a browser and drop CSV rows or images to score them there; nothing leaves the page\n`);
+      return;
+    }
     await exportOnnx(model, out, { part });
     const kind = model.kind === 'pca' || model.kind === 'denoiser' || model.kind === 'codec' ? 'autoencoder' : model.kind;
     const what = OUTPUTS[kind === 'autoencoder' ? `autoencoder/${part}` : kind];

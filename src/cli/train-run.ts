@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { ImageReadOptions } from '../data/image-set-reader.js';
 import { mkdir } from 'node:fs/promises';
 import { invalid } from '../core/errors.js';
 import { PRECISIONS, type Precision } from '../core/types.js';
@@ -29,6 +30,8 @@ export interface TrainRunOptions {
   testData?: string;
   testSplit: number;
   limit?: number;
+  /** How image folders are read (--channels, --size, --fit, --skip-bad). */
+  images?: ImageReadOptions;
   arch: string;
   hidden: number[];
   filters: number[];
@@ -156,8 +159,8 @@ export async function pcaBaseline(model: Autoencoder, trainX: Tensor, testX: Ten
 }
 
 async function loadTrainAndTest(o: TrainRunOptions): Promise<{ train: LoadedData; test: LoadedData }> {
-  const train = await loadData(o.data, 'train', { limit: o.limit, dataDir: o.dataDir, idColumn: o.idColumn });
-  if (o.testData) return { train, test: await loadData(o.testData, 'test', { dataDir: o.dataDir, idColumn: o.testData.toLowerCase().endsWith('.csv') ? o.idColumn : undefined }) };
+  const train = await loadData(o.data, 'train', { limit: o.limit, dataDir: o.dataDir, idColumn: o.idColumn, images: o.images });
+  if (o.testData) return { train, test: await loadData(o.testData, 'test', { dataDir: o.dataDir, idColumn: o.testData.toLowerCase().endsWith('.csv') ? o.idColumn : undefined, images: o.images }) };
   if (o.data === 'fashion-mnist') return { train, test: await loadData('fashion-mnist', 'test', { dataDir: o.dataDir }) };
   if (!(o.testSplit > 0 && o.testSplit < 1)) throw invalid(`--test-split must be in (0, 1), got ${o.testSplit}`);
   const rows = holdOutRows(train.x.shape[0], o.testSplit, new Rng(RANDOM_STREAMS.testSplit(o.seed)), `${o.data} (pass --test-data)`);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { IMAGE_OPTIONS, imageReadOptions } from '../image-options.js';
 import { opt, type Command } from '../command.js';
 import { DATA_HELP } from '../datasets.js';
 import { checkRunDirectory } from '../run-directory.js';
@@ -21,6 +22,7 @@ export const detectReportCommand: Command = {
     { name: 'top', type: 'number', description: 'how many of the most anomalous inputs to show', default: 16 },
     { name: 'out', type: 'string', description: 'report directory', default: 'anomaly-report' },
     { name: 'overwrite', type: 'flag', description: 'write into an existing, non-empty directory' },
+    ...IMAGE_OPTIONS,
   ],
   async run(o) {
     const out = opt.string(o, 'out') as string;
@@ -34,6 +36,7 @@ export const detectReportCommand: Command = {
       limit: opt.number(o, 'limit'),
       labels: opt.string(o, 'label-file'),
       normalClass,
+      images: imageReadOptions(o),
     });
     const report = await writeAnomalyReport(out, {
       detector,

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { IMAGE_OPTIONS, imageReadOptions } from '../image-options.js';
 import path from 'node:path';
 import { invalid } from '../../core/errors.js';
 import { checkFiniteResult, sliceRows } from '../../core/tensor.js';
@@ -29,6 +30,7 @@ export const detectScoreCommand: Command = {
     { name: 'maps-all', type: 'flag', description: 'with --maps: a heat map for every image, not only the flagged ones' },
     { name: 'chunk-rows', type: 'number', description: 'CSV rows scored at a time', default: 4096 },
     { name: 'overwrite', type: 'flag', description: 'replace --out (and files in --maps) if they exist' },
+    ...IMAGE_OPTIONS,
   ],
   async run(o) {
     const input = opt.string(o, 'data') as string;
@@ -72,7 +74,7 @@ export const detectScoreCommand: Command = {
 
     if (opt.string(o, 'id-column') !== undefined) throw invalid('--id-column names a column of a CSV table; this detector scores images');
     const split = opt.string(o, 'split') === 'train' ? 'train' : 'test';
-    const data = await loadData(input, split, { dataDir: opt.string(o, 'data-dir') });
+    const data = await loadData(input, split, { dataDir: opt.string(o, 'data-dir'), images: imageReadOptions(o) });
     const started = performance.now();
     const scores = detector.score(data.x);
     checkFiniteResult(scores, 'anomaly score');
@@ -93,20 +95,29 @@ export const detectScoreCommand: Command = {
         batch.forEach((r, i) => picked.data.set(sliceRows(x, r, r + 1).data, i * per));
         const explanation = detector.explain(picked);
         for (let i = 0; i < batch.length; i++) {
-          const file = path.join(mapsDir, `row-${batch[i]}.png`);
+          // A folder's images keep their relative paths under --maps (test/scratch/003.png), so maps join back to their files.
+          const name = data.images ? data.images.paths[batch[i]].replace(/\.[^./]*$/, '') : `row-${batch[i]}`;
+          const file = path.join(mapsDir, `${name}.png`);
           pictures.push([file, await errorHeatmap(picked, explanation.map, i)]);
           mapFiles.set(batch[i], file);
         }
       }
       await mkdir(mapsDir, { recursive: true });
-      for (const [file, png] of pictures) await writeFileAtomic(file, png);
+      for (const [file, png] of pictures) {
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFileAtomic(file, png);
+      }
     }
-    const lines = [`row,score,normalized_score,flag${mapsDir ? ',map_file' : ''}`];
+    // An image folder's rows are named by the image's path relative to the folder (joins back to the files), with its layout's label and group.
+    const images = data.images ?? null;
+    const head = images ? `path${images.groups ? ',group' : ''}${images.labels ? ',label' : ''}` : 'row';
+    const lines = [`${head},score,normalized_score,flag${mapsDir ? ',map_file' : ''}`];
     let flagged = 0;
     for (let i = 0; i < scores.length; i++) {
       const flag = scores[i] > threshold ? 1 : 0;
       flagged += flag;
-      const cells = [String(i), formatFloat32(scores[i]), formatFloat32(normalized[i]), String(flag)];
+      const first = images ? [csvTextCell(images.paths[i]), ...(images.groups ? [csvTextCell(images.groups[i])] : []), ...(images.labels ? [String(images.labels[i])] : [])] : [String(i)];
+      const cells = [...first, formatFloat32(scores[i]), formatFloat32(normalized[i]), String(flag)];
       if (mapsDir) cells.push(csvTextCell(mapFiles.get(i) ?? ''));
       lines.push(cells.join(','));
     }

@@ -1,4 +1,5 @@
 import { defaultText, opt, type Command, type OptionSpec, type OptionValues } from '../command.js';
+import { IMAGE_OPTIONS, imageReadOptions } from '../image-options.js';
 import { DATA_HELP } from '../datasets.js';
 import { ID_COLUMN_HELP } from '../id-column.js';
 import { DATA_DEFAULTS } from '../../models/defaults.js';
@@ -36,6 +37,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'out', type: 'string', description: 'run directory (default runs/<arch>-<time>)' },
   { name: 'overwrite', type: 'flag', description: 'allow writing into an existing, non-empty run directory' },
   { name: 'progress', type: 'flag', description: 'live progress line (default on a terminal; --no-progress to hide)' },
+  ...IMAGE_OPTIONS,
 ];
 
 export function trainRunOptions(o: OptionValues): TrainRunOptions {
@@ -46,6 +48,7 @@ export function trainRunOptions(o: OptionValues): TrainRunOptions {
     testData: opt.string(o, 'test-data'),
     testSplit: opt.number(o, 'test-split') as number,
     limit: opt.number(o, 'limit'),
+    images: imageReadOptions(o),
     arch: opt.string(o, 'arch') as string,
     hidden: opt.list(o, 'hidden') as number[],
     filters: opt.list(o, 'filters') as number[],

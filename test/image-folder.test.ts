@@ -9,6 +9,7 @@ import { readImageSet } from '../src/data/image-set-reader.js';
 import { hourglassError, tempDir } from './support/data-files.js';
 import { texture, writeImage, writeMvtecFolder } from './support/image-files.js';
 import { cliRunner } from './support/cli.js';
+import sharp from 'sharp';
 
 const tmp = tempDir('image-folder');
 const at = (...parts: string[]): string => path.join(tmp, ...parts);
@@ -189,4 +190,24 @@ test('CLI: class folders train an autoencoder and give encode its labels; an emp
   assert.equal(none.code, 1);
   assert.match(none.stderr, /^hourglass: error: --data .*: the pattern matches no image files/);
   assert.equal(none.stderr.trim().split('\n').length, 1);
+});
+
+test('CLI: --patch 8 --stride 4 trains a detector on patches; score gives one row per image and full-size maps', async () => {
+  const root = at('cli-patch');
+  await writeMvtecFolder(root, { n: 6, size: 16 });
+  const common = ['--size', '16', '--channels', '1', '--patch', '8', '--stride', '4'];
+  const fit = hourglass('detect', 'fit', '--data', root, ...common, '--arch', 'pca', '--components', '2', '--out', 'patch.safetensors', '--no-progress');
+  assert.equal(fit.code, 0, fit.stderr);
+  assert.match(fit.stdout, /16x16 \(cover\)\), 9 patches of 8x8 per image \(stride 4\): 54 normal samples/);
+  const score = hourglass('detect', 'score', '--model', 'patch.safetensors', '--data', root, ...common, '--out', 'patch.csv', '--maps', 'patch-maps', '--maps-all');
+  assert.equal(score.code, 0, score.stderr);
+  const rows = readFileSync(at('patch.csv'), 'utf8').trim().split('\n').slice(1).map((r) => r.split(','));
+  assert.equal(rows.length, 4);
+  const [good, bad] = [rows.filter((r) => r[2] === '0'), rows.filter((r) => r[2] === '1')];
+  assert.ok(Math.min(...bad.map((r) => Number(r[3]))) > Math.max(...good.map((r) => Number(r[3]))), 'the scratched images score above the good ones');
+  const meta = await sharp(at('patch-maps/test/scratch/000.png')).metadata();
+  assert.deepEqual([meta.width, meta.height], [64, 64], 'a 16x16 map drawn at scale 4');
+  const stray = hourglass('detect', 'score', '--model', 'patch.safetensors', '--data', root, '--stride', '4', '--out', 'x.csv');
+  assert.equal(stray.code, 1);
+  assert.match(stray.stderr, /--stride is the step between patches: give --patch N too/);
 });

@@ -9,6 +9,7 @@ import { withoutIdColumn, type IdColumn } from './id-column.js';
 import { isImageInput } from '../data/image-folder.js';
 import { readImageSet, type ImageReadOptions } from '../data/image-set-reader.js';
 import type { ImageSet } from '../data/image-set.js';
+import { extractPatches, patchesPerImage, patchLayout } from '../data/patches.js';
 
 /** A data set as the CLI sees it: samples, and labels/class names when the source has them. */
 export interface LoadedData {
@@ -89,14 +90,19 @@ async function loadImageFolder(spec: string, split: 'train' | 'test', options: I
   const read = await readImageSet(spec, split, options);
   if (read.skipped.length > 0)
     process.stderr.write(`hourglass: skipped ${read.skipped.length} unreadable image${read.skipped.length === 1 ? '' : 's'} (--skip-bad): ${read.skipped.slice(0, 3).map((s) => s.path).join(', ')}${read.skipped.length > 3 ? ', ...' : ''}\n`);
-  const x = read.set.x;
+  if (!options.patch) return { x: read.set.x, labels: read.classLabels, classNames: read.classNames, imageShape: read.set.x.shape.slice(1), columns: null, source: read.source, images: read.set };
+  // Patches: the samples are the patches; the images, their paths and masks stay whole on `images`.
+  const layout = patchLayout(read.set.x.shape, options.patch.size, options.patch.stride);
+  const x = extractPatches(read.set.x, layout);
+  const per = patchesPerImage(layout);
+  const labels = read.classLabels ? Uint8Array.from({ length: x.shape[0] }, (_, i) => read.classLabels![Math.floor(i / per)]) : null;
   return {
     x,
-    labels: read.classLabels,
+    labels,
     classNames: read.classNames,
     imageShape: x.shape.slice(1),
     columns: null,
-    source: read.source,
-    images: read.set,
+    source: `${read.source}, ${per} patches of ${layout.patch}x${layout.patch} per image (stride ${layout.stride})`,
+    images: { ...read.set, patches: layout },
   };
 }

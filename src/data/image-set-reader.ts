@@ -17,6 +17,8 @@ export interface ImageReadOptions extends Omit<ImageDecodeOptions, 'channels'> {
   skipBad?: boolean;
   /** Read only the first N images (in sorted order). */
   limit?: number;
+  /** Cut the images into square patches of `size` pixels every `stride` pixels (data/patches.ts). */
+  patch?: { size: number; stride: number } | null;
 }
 
 export interface ImageSetRead {

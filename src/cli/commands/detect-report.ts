@@ -1,3 +1,4 @@
+import { invalid } from '../../core/errors.js';
 import path from 'node:path';
 import { IMAGE_OPTIONS, imageReadOptions } from '../image-options.js';
 import { opt, type Command } from '../command.js';
@@ -26,6 +27,8 @@ export const detectReportCommand: Command = {
   ],
   async run(o) {
     const out = opt.string(o, 'out') as string;
+    const images = imageReadOptions(o);
+    if (images.patch) throw invalid('detect report draws and scores whole images; --patch is for train, detect fit and detect score (which stitches patch scores and maps back to each image)');
     await checkRunDirectory(out, opt.flag(o, 'overwrite'), { '--model': opt.string(o, 'model'), '--data': opt.string(o, 'data'), '--label-file': opt.string(o, 'label-file') });
     const detector = await AnomalyDetector.load(opt.string(o, 'model') as string);
     const fitted = detector.provenance?.normalClass;
@@ -36,7 +39,7 @@ export const detectReportCommand: Command = {
       limit: opt.number(o, 'limit'),
       labels: opt.string(o, 'label-file'),
       normalClass,
-      images: imageReadOptions(o),
+      images,
     });
     const report = await writeAnomalyReport(out, {
       detector,

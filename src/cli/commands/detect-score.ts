@@ -2,7 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { IMAGE_OPTIONS, imageReadOptions } from '../image-options.js';
 import path from 'node:path';
 import { invalid } from '../../core/errors.js';
-import { checkFiniteResult, sliceRows } from '../../core/tensor.js';
+import { checkFiniteResult, sliceRows, type Tensor } from '../../core/tensor.js';
+import { maxPatchScorePerImage, patchesPerImage, stitchPatches } from '../../data/patches.js';
 import { formatFloat32 } from '../../data/csv.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { opt, type Command } from '../command.js';
@@ -76,8 +77,11 @@ export const detectScoreCommand: Command = {
     const split = opt.string(o, 'split') === 'train' ? 'train' : 'test';
     const data = await loadData(input, split, { dataDir: opt.string(o, 'data-dir'), images: imageReadOptions(o) });
     const started = performance.now();
-    const scores = detector.score(data.x);
-    checkFiniteResult(scores, 'anomaly score');
+    // With --patch the detector scores patches; an image's score is its worst patch's.
+    const layout = data.images?.patches ?? null;
+    const sampleScores = detector.score(data.x);
+    checkFiniteResult(sampleScores, 'anomaly score');
+    const scores = layout ? maxPatchScorePerImage(sampleScores, layout) : sampleScores;
     const seconds = (performance.now() - started) / 1000;
     const normalized = detector.normalize(scores);
     const threshold = detector.threshold;
@@ -87,18 +91,24 @@ export const detectScoreCommand: Command = {
       const all = opt.flag(o, 'maps-all');
       const rows = [...scores.keys()].filter((i) => all || scores[i] > threshold);
       const pictures: [string, Buffer][] = [];
-      for (let lo = 0; lo < rows.length; lo += 256) {
-        const batch = rows.slice(lo, lo + 256);
-        const x = data.x;
-        const per = x.data.length / x.shape[0];
+      // Whole images (the patches stitched back for a map) or the samples themselves.
+      const x = layout ? data.images!.x : data.x;
+      const per = x.data.length / x.shape[0];
+      const batchSize = layout ? 1 : 256;
+      for (let lo = 0; lo < rows.length; lo += batchSize) {
+        const batch = rows.slice(lo, lo + batchSize);
         const picked = { shape: [batch.length, ...x.shape.slice(1)], data: new Float32Array(batch.length * per) };
         batch.forEach((r, i) => picked.data.set(sliceRows(x, r, r + 1).data, i * per));
-        const explanation = detector.explain(picked);
+        let map: Tensor;
+        if (layout) {
+          const p = patchesPerImage(layout);
+          map = stitchPatches(detector.explain(sliceRows(data.x, batch[0] * p, (batch[0] + 1) * p)).map, { ...layout, images: 1 });
+        } else map = detector.explain(picked).map;
         for (let i = 0; i < batch.length; i++) {
           // A folder's images keep their relative paths under --maps (test/scratch/003.png), so maps join back to their files.
           const name = data.images ? data.images.paths[batch[i]].replace(/\.[^./]*$/, '') : `row-${batch[i]}`;
           const file = path.join(mapsDir, `${name}.png`);
-          pictures.push([file, await errorHeatmap(picked, explanation.map, i)]);
+          pictures.push([file, await errorHeatmap(picked, map, i)]);
           mapFiles.set(batch[i], file);
         }
       }

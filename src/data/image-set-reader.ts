@@ -3,6 +3,7 @@ import { mapBounded } from './bounded-map.js';
 import { decodeImageFile, decodeMaskFile, imageFileHeader, type DecodedImage, type ImageDecodeOptions } from './image-decode.js';
 import { listImages, type ImageEntry, type ImageLayout, type ImageListing } from './image-folder.js';
 import type { ImageSet } from './image-set.js';
+import type { Tensor } from '../core/tensor.js';
 
 /**
  * Reads an image folder or glob whole into an ImageSet (x in [0, 1], NCHW): the in-memory
@@ -72,17 +73,23 @@ export async function probeChannels(entries: readonly ImageEntry[], maxPixels?: 
   return 3;
 }
 
-export async function readImageSet(spec: string, split: 'train' | 'test', options: ImageReadOptions): Promise<ImageSetRead> {
-  const listing = await listImages(spec, split);
-  const entries = limitedEntries(listing, options.limit);
-  options = { ...options, channels: options.channels ?? (await probeChannels(entries, options.maxPixels)) };
-  const decode = options as ImageDecodeOptions;
-  const skipped: ImageSetRead['skipped'] = [];
+/**
+ * Decodes `entries` into one N x C x H x W tensor in [0, 1] (entries order). With `skipBad`,
+ * unreadable files are left out and listed; otherwise the first (in entries order) stops it.
+ * Images of different sizes are refused, with the sizes found and how many of each.
+ */
+export async function decodeEntries(
+  entries: readonly ImageEntry[],
+  decode: ImageDecodeOptions,
+  spec: string,
+  { skipBad = false }: { skipBad?: boolean } = {},
+): Promise<{ x: Tensor; kept: { entry: ImageEntry; image: DecodedImage }[]; skipped: { path: string; reason: string }[] }> {
+  const skipped: { path: string; reason: string }[] = [];
   const decoded = await mapBounded(entries, DECODE_IN_FLIGHT, async (e): Promise<DecodedImage | null> => {
     try {
       return await decodeImageFile(e.file, e.file, decode);
     } catch (err) {
-      if (options.skipBad && err instanceof HourglassError && (err.code === 'BAD_FILE' || err.code === 'FILE_NOT_FOUND')) {
+      if (skipBad && err instanceof HourglassError && (err.code === 'BAD_FILE' || err.code === 'FILE_NOT_FOUND')) {
         skipped.push({ path: e.path, reason: err.message });
         return null;
       }
@@ -93,19 +100,27 @@ export async function readImageSet(spec: string, split: 'train' | 'test', option
   entries.forEach((entry, i) => decoded[i] && kept.push({ entry, image: decoded[i]! }));
   if (kept.length === 0)
     throw new HourglassError('BAD_DATA', `${spec}: none of the ${entries.length} images could be read (${skipped.length} skipped as unreadable; the first: ${skipped[0]?.reason ?? 'none'})`);
-
   const { width, height } = kept[0].image;
   if (kept.some((k) => k.image.width !== width || k.image.height !== height))
     throw new HourglassError('BAD_DATA', `${spec}: the images differ in size (${describeSizes(kept.map((k) => k.image))}); pass --size WxH (e.g. --size ${width}x${height}) to resize them to one`);
-
   const c = decode.channels;
-  const n = kept.length;
   const per = c * height * width;
-  const x = new Float32Array(n * per);
+  const x = new Float32Array(kept.length * per);
   kept.forEach((k, i) => {
     const src = k.image.data;
     for (let j = 0; j < per; j++) x[i * per + j] = src[j] / 255;
   });
+  skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { x: { shape: [kept.length, c, height, width], data: x }, kept, skipped };
+}
+
+export async function readImageSet(spec: string, split: 'train' | 'test', options: ImageReadOptions): Promise<ImageSetRead> {
+  const listing = await listImages(spec, split);
+  const entries = limitedEntries(listing, options.limit);
+  options = { ...options, channels: options.channels ?? (await probeChannels(entries, options.maxPixels)) };
+  const decode = options as ImageDecodeOptions;
+  const { x: images, kept, skipped } = await decodeEntries(entries, decode, spec, options);
+  const [n, c, height, width] = images.shape;
 
   let masks: ImageSet['masks'] = null;
   if (listing.hasMasks) {
@@ -122,14 +137,13 @@ export async function readImageSet(spec: string, split: 'train' | 'test', option
   }
   const hasLabels = kept[0].entry.label !== null;
   const set: ImageSet = {
-    x: { shape: [n, c, height, width], data: x },
+    x: images,
     paths: kept.map((k) => k.entry.path),
     labels: hasLabels && listing.layout !== 'classes' ? Uint8Array.from(kept, (k) => k.entry.label!) : null,
     groups: kept[0].entry.group !== null ? kept.map((k) => k.entry.group!) : null,
     masks,
     foreground: null,
   };
-  skipped.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const classLabels = listing.layout === 'classes' ? Uint8Array.from(kept, (k) => k.entry.label!) : null;
   return { set, listing, classNames: listing.classNames, classLabels, skipped, source: describeImageSource(spec, listing, decode) };
 }

@@ -40,7 +40,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'progress', type: 'flag', description: 'live progress line (default on a terminal; --no-progress to hide)' },
   ...IMAGE_OPTIONS,
   { name: 'stream', type: 'flag', description: `image folders: stream from disk (decode on the fly) instead of decoding into memory; --no-stream forces memory (default: stream above --memory-budget)` },
-  { name: 'memory-budget', type: 'number', description: `image folders: decoded float32 size in MB above which training streams (default ${DEFAULT_MEMORY_BUDGET_MB})`, min: 1 },
+  { name: 'memory-budget', type: 'number', description: `image folders: decoded float32 size in MB above which training streams (default ${DEFAULT_MEMORY_BUDGET_MB})` },
   { name: 'cache', type: 'string', description: 'image folders, streamed: folder for a decoded uint8 cache, filled by the first epoch and reused by later epochs and runs' },
 ];
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HourglassError } from '../core/errors.js';
 
@@ -12,17 +12,19 @@ import { HourglassError } from '../core/errors.js';
  *
  * The file is named by a hash of the image list (paths, sizes, modification times) and the
  * decode options: a changed file or option is a new cache, never a stale hit. Which rows are
- * filled is kept beside it (one byte per row), saved every few hundred writes and on close.
+ * filled is a bitmap (one byte per row) in shared memory, so that the decoding threads
+ * (decode-worker.ts), which read and write the rows, and this thread see one state; it is
+ * saved beside the file on close, after the bytes are synced, so a crash loses cache but
+ * never marks a row that is not on disk.
  */
 export class DecodedCache {
-  private writesSinceSave = 0;
-
   private constructor(
-    private readonly handle: FileHandle,
-    private readonly filledFile: string,
-    private readonly filled: Uint8Array,
-    readonly bytesPerRow: number,
+    /** The uint8 rows, row r at r x bytesPerRow. */
     readonly file: string,
+    private readonly filledFile: string,
+    /** 1 where a row is on disk; shared with the decoding threads. */
+    readonly filled: SharedArrayBuffer,
+    readonly bytesPerRow: number,
   ) {}
 
   /** The key of a cache: what must match for its bytes to be the ones a decode would give. */
@@ -44,53 +46,30 @@ export class DecodedCache {
     }
     const file = path.join(dir, `${key}.u8`);
     const filledFile = path.join(dir, `${key}.rows`);
-    let filled = new Uint8Array(rows);
+    const filled = new SharedArrayBuffer(rows);
     try {
       const saved = await readFile(filledFile);
-      if (saved.length === rows) filled = new Uint8Array(saved);
+      if (saved.length === rows) new Uint8Array(filled).set(saved);
     } catch {
       // No saved state: an empty cache.
     }
-    const handle = await open(file, 'a+').then(async (h) => {
-      await h.close();
-      return open(file, 'r+');
-    });
-    return new DecodedCache(handle, filledFile, filled, bytesPerRow, file);
+    await (await open(file, 'a')).close();
+    return new DecodedCache(file, filledFile, filled, bytesPerRow);
   }
 
-  has(row: number): boolean {
-    return this.filled[row] === 1;
-  }
-
-  async read(row: number): Promise<Uint8Array> {
-    const out = new Uint8Array(this.bytesPerRow);
-    const { bytesRead } = await this.handle.read(out, 0, this.bytesPerRow, row * this.bytesPerRow);
-    if (bytesRead !== this.bytesPerRow) throw new HourglassError('BAD_FILE', `${this.file}: the decoded cache is shorter than it says (row ${row}); delete it and run again`);
-    return out;
-  }
-
-  async write(row: number, bytes: Uint8Array): Promise<void> {
-    await this.handle.write(bytes, 0, this.bytesPerRow, row * this.bytesPerRow);
-    this.filled[row] = 1;
-    if (++this.writesSinceSave >= 512) await this.saveFilled();
-  }
-
-  /** How many rows are cached. */
+  /** How many rows are on disk. */
   get size(): number {
-    let n = 0;
-    for (const v of this.filled) n += v;
-    return n;
+    return new Uint8Array(this.filled).reduce((n, v) => n + v, 0);
   }
 
-  private async saveFilled(): Promise<void> {
-    this.writesSinceSave = 0;
-    await this.handle.datasync();
-    // The bytes are on disk before the rows are marked filled: a crash loses cache, never corrupts it.
-    await writeFile(this.filledFile, this.filled);
-  }
-
+  /** Syncs the rows written so far, then saves which they are. */
   async close(): Promise<void> {
-    await this.saveFilled();
-    await this.handle.close();
+    const handle = await open(this.file, 'r+');
+    try {
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await writeFile(this.filledFile, new Uint8Array(this.filled));
   }
 }

@@ -14,9 +14,12 @@ export interface ImagesBenchOptions {
   speedImages?: number;
   speedSize?: number;
   rounds?: number;
-  /** The large folder: images and side; its float32 size is images x 3 x side^2 x 4 bytes. */
+  /** The large folder: images and side; its float32 size is images x 3 x side^2 x 4 bytes. 0 images skips it (as 0 speed images skips the rounds). */
   largeImages?: number;
   largeSize?: number;
+  /** The large run's model (a small one: the point is the memory of the data path) and batch. */
+  largeFilters?: string;
+  largeBatch?: number;
 }
 
 interface WorkerResult {
@@ -48,14 +51,16 @@ async function generateFolder(dir: string, n: number, side: number): Promise<num
 
 const worker = (args: string[]) => runJson<WorkerResult>(process.execPath, [path.join(distBench, 'images-worker.js'), ...args]);
 
-export async function benchImages({ speedImages = 512, speedSize = 128, rounds = 5, largeImages = 20_000, largeSize = 128 }: ImagesBenchOptions = {}): Promise<void> {
+export async function benchImages({ speedImages = 512, speedSize = 128, rounds = 5, largeImages = 8_000, largeSize = 256, largeFilters = '4', largeBatch = 16 }: ImagesBenchOptions = {}): Promise<void> {
   const base = path.join(os.tmpdir(), `hourglass-bench-images-${process.pid}`);
   try {
+    let speed: Record<string, number> | null = null;
+    const pairs: { memory: WorkerResult; folder: WorkerResult; cached: WorkerResult; ratio: number; cachedRatio: number }[] = [];
+    if (speedImages > 0) {
     console.log(`\nImage folders: ${speedImages} JPEGs ${speedSize}x${speedSize} RGB, conv autoencoder (filters 32,64), batch 32, 1 epoch per run; memory, folder (decoded each epoch) and folder with a warm decoded cache, interleaved`);
     const speedDir = path.join(base, 'speed');
     await generateFolder(speedDir, speedImages, speedSize);
     const size = `${speedSize}`;
-    const pairs: { memory: WorkerResult; folder: WorkerResult; cached: WorkerResult; ratio: number; cachedRatio: number }[] = [];
     for (let r = 0; r < rounds; r++) {
       // Interleaved: memory, folder, memory, folder, ... so drift on the shared machine hits both.
       const memory = await worker(['memory', speedDir, size, '1', '32,64', '32']);
@@ -68,7 +73,7 @@ export async function benchImages({ speedImages = 512, speedSize = 128, rounds =
       );
     }
     const ratios = pairs.map((p) => p.ratio);
-    const speed = {
+    speed = {
       images: speedImages,
       size: speedSize,
       rounds,
@@ -84,30 +89,36 @@ export async function benchImages({ speedImages = 512, speedSize = 128, rounds =
       folderPeakRssMb: median(pairs.map((p) => p.folder.peakRssMb)),
     };
     rmSync(speedDir, { recursive: true, force: true });
+    }
+    let largeResult: (WorkerResult & { size: number; float32Gb: number; diskMb: number; machineRamGb: number }) | null = null;
+    if (largeImages > 0) {
 
     const float32Gb = (largeImages * 3 * largeSize * largeSize * 4) / 2 ** 30;
-    console.log(`\nLarge folder: ${largeImages.toLocaleString('en-US')} JPEGs ${largeSize}x${largeSize} RGB = ${float32Gb.toFixed(1)} GB as float32; streamed, conv autoencoder (filters 8,16), batch 32, 1 epoch`);
+    console.log(`\nLarge folder: ${largeImages.toLocaleString('en-US')} JPEGs ${largeSize}x${largeSize} RGB = ${float32Gb.toFixed(1)} GB as float32; streamed, conv autoencoder (filters ${largeFilters}), batch ${largeBatch}, 1 epoch`);
     const largeDir = path.join(base, 'large');
     const started = performance.now();
     const diskBytes = await generateFolder(largeDir, largeImages, largeSize);
     console.log(`  generated in ${((performance.now() - started) / 1000).toFixed(0)}s, ${(diskBytes / 2 ** 20).toFixed(0)} MB on disk`);
-    const large = await worker(['folder', largeDir, String(largeSize), '1', '8,16', '32']);
-    const largeResult = { size: largeSize, float32Gb, diskMb: diskBytes / 2 ** 20, machineRamGb: os.totalmem() / 2 ** 30, ...large };
+    const large = await worker(['folder', largeDir, String(largeSize), '1', largeFilters, String(largeBatch)]);
+    largeResult = { size: largeSize, float32Gb, diskMb: diskBytes / 2 ** 20, machineRamGb: os.totalmem() / 2 ** 30, ...large };
 
-    console.log(
-      '\n' +
-        table(
-          ['image folder bench', 'value'],
-          [
+    }
+    const rows: [string, string][] = [];
+    if (speed)
+      rows.push(
             [`folder / memory training time (median of ${rounds} paired rounds)`, `${speed.medianRatio.toFixed(3)} (range ${speed.minRatio.toFixed(3)}-${speed.maxRatio.toFixed(3)})`],
-            ['folder with a warm decoded cache / memory', `${speed.cachedMedianRatio.toFixed(3)} (range ${speed.cachedMinRatio.toFixed(3)}-${speed.cachedMaxRatio.toFixed(3)})`],
-            ['samples/s in memory, from the folder (medians)', `${speed.memorySamplesPerSecond.toFixed(1)}, ${speed.folderSamplesPerSecond.toFixed(1)}`],
-            ['peak RSS in memory, from the folder (MB, medians)', `${speed.memoryPeakRssMb.toFixed(0)}, ${speed.folderPeakRssMb.toFixed(0)}`],
-            [`large folder: ${largeImages} images, ${float32Gb.toFixed(1)} GB float32 (RAM ${largeResult.machineRamGb.toFixed(0)} GB)`, `peak RSS ${large.peakRssMb.toFixed(0)} MB, ${large.trainSeconds.toFixed(0)}s, ${large.samplesPerSecond.toFixed(1)} samples/s`],
-          ],
-        ),
-    );
-    const file = writeResult('images', { speed, rounds: pairs, large: largeResult });
+        ['folder with a warm decoded cache / memory', `${speed.cachedMedianRatio.toFixed(3)} (range ${speed.cachedMinRatio.toFixed(3)}-${speed.cachedMaxRatio.toFixed(3)})`],
+        ['samples/s in memory, from the folder (medians)', `${speed.memorySamplesPerSecond.toFixed(1)}, ${speed.folderSamplesPerSecond.toFixed(1)}`],
+        ['peak RSS in memory, from the folder (MB, medians)', `${speed.memoryPeakRssMb.toFixed(0)}, ${speed.folderPeakRssMb.toFixed(0)}`],
+      );
+    if (largeResult)
+      rows.push([
+        `large folder: ${largeImages} images, ${largeResult.float32Gb.toFixed(1)} GB float32 (RAM ${largeResult.machineRamGb.toFixed(0)} GB)`,
+        `peak RSS ${largeResult.peakRssMb.toFixed(0)} MB, ${largeResult.trainSeconds.toFixed(0)}s, ${largeResult.samplesPerSecond.toFixed(1)} samples/s`,
+      ]);
+    console.log('\n' + table(['image folder bench', 'value'], rows));
+    // A run of one part writes its own file, so the other part's results stay.
+    const file = writeResult(speed && largeResult ? 'images' : speed ? 'images-speed' : 'images-large', { speed, rounds: pairs, large: largeResult });
     console.log(`wrote ${file}`);
   } finally {
     rmSync(base, { recursive: true, force: true });

@@ -6,8 +6,7 @@ import { mapBounded } from '../data/bounded-map.js';
 import { imageFileHeader, type ImageDecodeOptions, type ImageSize } from '../data/image-decode.js';
 import { isImageInput, listImages, type ImageEntry, type ImageListing } from '../data/image-folder.js';
 import { ImageFolderSource } from '../data/image-folder-source.js';
-import { DECODE_IN_FLIGHT, describeImageSource, describeSizes, limitedEntries, probeChannels, type ImageReadOptions } from '../data/image-set-reader.js';
-import { decodeEntries } from '../data/image-set-reader.js';
+import { DECODE_IN_FLIGHT, decodeEntries, describeImageSource, describeSizes, limitedEntries, probeChannels, type ImageReadOptions } from '../data/image-set-reader.js';
 import type { LoadedData } from './datasets.js';
 
 /**

@@ -119,6 +119,8 @@ export async function listImages(spec: string, split: 'train' | 'test'): Promise
   const topLevel = files.filter((f) => !f.includes('/'));
   const classNames = [...new Set(files.map((f) => f.split('/')[0]))].sort(byCodeUnit);
   if (topLevel.length === 0 && classNames.length >= 2) {
+    // Labels are bytes downstream (LoadedData.labels).
+    if (classNames.length > 256) throw new HourglassError('BAD_DATA', `${root} has ${classNames.length} class sub-folders; at most 256 classes are read`);
     const index = new Map(classNames.map((c, i) => [c, i]));
     return {
       root,

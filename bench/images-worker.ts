@@ -37,7 +37,11 @@ if (mode === 'memory') {
     decodeSeconds = (performance.now() - t) / 1000;
   }
 }
-const { history } = await model.fit(data, options);
+// A progress line every 100 batches on stderr (the bench shows it), with the peak RSS so far.
+const onBatchEnd = (p: { batch: number; batches: number; samplesPerSecond: number }) => {
+  if (p.batch % 100 === 0) process.stderr.write(`  ${mode}: batch ${p.batch}/${p.batches}, ${p.samplesPerSecond.toFixed(1)} samples/s, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n`);
+};
+const { history } = await model.fit(data, { ...options, onBatchEnd });
 if (data instanceof ImageFolderSource) await data.close();
 process.stdout.write(
   JSON.stringify({ mode, images: entries.length, decodeSeconds, trainSeconds: history.seconds, samplesPerSecond: history.samplesPerSecond, loss: history.epochs.at(-1)!.loss, peakRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n',

@@ -2,6 +2,7 @@
 // run. Timings on a shared machine are noisy: read the ratios and medians, not single times.
 // Knobs for short runs: HOURGLASS_BENCH_EPOCHS (full-run epochs of the autoencoder benches),
 // HOURGLASS_BENCH_ROUNDS and HOURGLASS_BENCH_ROUND_EPOCHS (their paired speed rounds);
+// HOURGLASS_BENCH_IMAGES and HOURGLASS_BENCH_LARGE_IMAGES (the image-folder bench's folders, 0 skips one);
 // HOURGLASS_BENCH_FORCE_NO_BF16=1 treats bfloat16 as unavailable (its "not available" row).
 import { benchAutoencoder } from './autoencoder.js';
 import { benchPca } from './pca.js';
@@ -10,6 +11,7 @@ import { benchDenoise } from './denoise.js';
 import { benchCodec } from './codec.js';
 import { benchDetect } from './detect.js';
 import { benchOnnx } from './onnx.js';
+import { benchImages } from './images.js';
 import { cpuInfo, describeCpu, envCount } from './capabilities.js';
 
 const env = process.env;
@@ -31,6 +33,13 @@ const benches: Record<string, () => Promise<unknown>> = {
   codec: () => benchCodec(),
   detect: () => benchDetect(),
   onnx: () => benchOnnx(),
+  images: () =>
+    benchImages({
+      rounds: envCount(env, 'HOURGLASS_BENCH_ROUNDS', 5),
+      // 0 skips that part of the bench.
+      speedImages: env.HOURGLASS_BENCH_IMAGES === '0' ? 0 : envCount(env, 'HOURGLASS_BENCH_IMAGES', 512),
+      largeImages: env.HOURGLASS_BENCH_LARGE_IMAGES === '0' ? 0 : envCount(env, 'HOURGLASS_BENCH_LARGE_IMAGES', 8_000),
+    }),
 };
 
 const wanted = process.argv.slice(2);

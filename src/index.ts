@@ -87,3 +87,10 @@ export { metricsAtThreshold, type ThresholdMetrics } from './metrics/threshold-m
 export { psnr, psnrPerImage, meanPsnr } from './metrics/psnr.js';
 export { ssim, ssimPerImage, meanSsim, type SsimOptions } from './metrics/ssim.js';
 export { classificationMetrics, confusionMatrix, formatClassificationReport, type ClassificationMetrics, type ClassMetrics } from './metrics/classification.js';
+export { readImageSet, type ImageReadOptions, type ImageSetRead } from './data/image-set-reader.js';
+export type { ImageSet } from './data/image-set.js';
+export { listImages, type ImageEntry, type ImageLayout, type ImageListing } from './data/image-folder.js';
+export { decodeImageFile, parseImageSize, type DecodedImage, type ImageDecodeOptions, type ImageFit, type ImageSize } from './data/image-decode.js';
+export { ImageFolderSource, type ImageFolderSourceOptions } from './data/image-folder-source.js';
+export { tensorSource, type DataSource } from './data/data-source.js';
+export { patchLayout, extractPatches, stitchPatches, stitchPatchScores, maxPatchScorePerImage, type PatchLayout } from './data/patches.js';

@@ -27,6 +27,8 @@ const API: Record<string, readonly string[]> = {
   data: [
     'loadFashionMnist', 'readNumericCsv', 'streamNumericCsv', 'writeCsv', 'readNpy', 'writeNpy', 'readIdx', 'writeIdx',
     'MinMaxScaler', 'StandardScaler', 'scalerFromJSON', 'splitValidation', 'subset', 'syntheticData', 'balancedSample',
+    'readImageSet', 'listImages', 'decodeImageFile', 'parseImageSize', 'ImageFolderSource', 'tensorSource',
+    'patchLayout', 'extractPatches', 'stitchPatches', 'stitchPatchScores', 'maxPatchScorePerImage',
   ],
   anomaly: ['scoreCsvFile', 'writeAnomalyReport'],
   denoising: [

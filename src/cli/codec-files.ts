@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { HourglassError, invalid } from '../core/errors.js';
 import { sizeOf, shapeToString, type Shape, type Tensor } from '../core/tensor.js';
 import { readInputFile } from '../data/input-file.js';
-import { imageErrorReason, openImage, type ImageInputOptions } from '../apps/image-input.js';
+import { imageErrorReason, openImage, type ImageInputOptions } from '../io/image-header.js';
 import { writeNpy } from '../data/npy.js';
 import { isIdxFileName, writeIdx } from '../data/idx.js';
 import { writeFileAtomic } from '../io/atomic-write.js';

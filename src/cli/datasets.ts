@@ -6,6 +6,10 @@ import { isIdxFileName } from '../data/idx.js';
 import { readNumericCsv } from '../data/csv.js';
 import { describeScaling, readSampleArray } from '../data/array-file.js';
 import { withoutIdColumn, type IdColumn } from './id-column.js';
+import { isImageInput } from '../data/image-folder.js';
+import { readImageSet, type ImageReadOptions } from '../data/image-set-reader.js';
+import type { ImageSet } from '../data/image-set.js';
+import { extractPatches, patchesPerImage, patchLayout } from '../data/patches.js';
 
 /** A data set as the CLI sees it: samples, and labels/class names when the source has them. */
 export interface LoadedData {
@@ -21,9 +25,11 @@ export interface LoadedData {
   scaledFromBytes?: boolean;
   /** The --id-column of a CSV: its name and one value per sample. */
   ids?: IdColumn | null;
+  /** An image folder or glob: the images with their paths (relative to the folder), layout labels, groups and masks. */
+  images?: ImageSet | null;
 }
 
-export const DATA_HELP = "'fashion-mnist' (default) or a .csv, .npy or .idx[.gz] file";
+export const DATA_HELP = "'fashion-mnist' (default), a .csv, .npy or .idx[.gz] file, or a folder or quoted glob of PNG/JPEG/WebP/TIFF images";
 
 /**
  * Resolves --data. 'fashion-mnist' has real train/test splits; a file is one set, and the
@@ -31,13 +37,18 @@ export const DATA_HELP = "'fashion-mnist' (default) or a .csv, .npy or .idx[.gz]
  * bytes and are divided by 255 into [0, 1] (data/array-file.ts), which is said on stderr.
  * With `limit`, a CSV stops reading after that many rows and an .npy reads only those rows.
  */
-export async function loadData(spec: string, split: 'train' | 'test', { limit, dataDir, idColumn }: { limit?: number; dataDir?: string; idColumn?: string } = {}): Promise<LoadedData> {
+export async function loadData(
+  spec: string,
+  split: 'train' | 'test',
+  { limit, dataDir, idColumn, images }: { limit?: number; dataDir?: string; idColumn?: string; images?: ImageReadOptions } = {},
+): Promise<LoadedData> {
   if (idColumn !== undefined)
     return withoutIdColumn(spec, idColumn, async (numeric, id) => {
       const data = await loadData(numeric, split, { limit, dataDir });
       return { ...data, source: spec, ids: { name: id.name, ids: id.ids.slice(0, data.x.shape[0]) } };
     });
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw invalid(`--limit must be a positive integer, got ${limit}`);
+  if (spec !== 'fashion-mnist' && (await isImageInput(spec))) return loadImageFolder(spec, split, { ...(images ?? { size: null, fit: 'cover' }), limit });
   if (spec === 'fashion-mnist') {
     const d = await loadFashionMnist({ split, limit, dir: dataDir });
     return { x: d.images, labels: d.labels, classNames: d.classNames, imageShape: [1, 28, 28], columns: null, source: `fashion-mnist/${split}` };
@@ -69,4 +80,29 @@ export async function loadData(spec: string, split: 'train' | 'test', { limit, d
     x = { shape: [limit, ...x.shape.slice(1)], data: x.data.subarray(0, limit * per) };
   }
   return { x, labels: null, classNames: null, imageShape, columns, source: spec, scaledFromBytes };
+}
+
+/**
+ * An image folder or glob (data/image-set-reader.ts). Class folders give class labels; the
+ * anomaly layouts (MVTec, normal/anomalous) give anomaly labels and masks on `images`.
+ */
+async function loadImageFolder(spec: string, split: 'train' | 'test', options: ImageReadOptions): Promise<LoadedData> {
+  const read = await readImageSet(spec, split, options);
+  if (read.skipped.length > 0)
+    process.stderr.write(`hourglass: skipped ${read.skipped.length} unreadable image${read.skipped.length === 1 ? '' : 's'} (--skip-bad): ${read.skipped.slice(0, 3).map((s) => s.path).join(', ')}${read.skipped.length > 3 ? ', ...' : ''}\n`);
+  if (!options.patch) return { x: read.set.x, labels: read.classLabels, classNames: read.classNames, imageShape: read.set.x.shape.slice(1), columns: null, source: read.source, images: read.set };
+  // Patches: the samples are the patches; the images, their paths and masks stay whole on `images`.
+  const layout = patchLayout(read.set.x.shape, options.patch.size, options.patch.stride);
+  const x = extractPatches(read.set.x, layout);
+  const per = patchesPerImage(layout);
+  const labels = read.classLabels ? Uint8Array.from({ length: x.shape[0] }, (_, i) => read.classLabels![Math.floor(i / per)]) : null;
+  return {
+    x,
+    labels,
+    classNames: read.classNames,
+    imageShape: x.shape.slice(1),
+    columns: null,
+    source: `${read.source}, ${per} patches of ${layout.patch}x${layout.patch} per image (stride ${layout.stride})`,
+    images: { ...read.set, patches: layout },
+  };
 }

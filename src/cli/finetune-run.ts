@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { ImageReadOptions } from '../data/image-set-reader.js';
 import { mkdir } from 'node:fs/promises';
 import { HourglassError, invalid, shapeMismatch } from '../core/errors.js';
 import { gatherRows, sizeOf } from '../core/tensor.js';
@@ -31,6 +32,8 @@ export interface FinetuneRunOptions {
   data: string;
   dataDir?: string;
   labelFile?: string;
+  /** How image folders are read (--channels, --size, --fit, --skip-bad). */
+  images?: ImageReadOptions;
   testData?: string;
   testLabelFile?: string;
   testSplit: number;
@@ -109,7 +112,7 @@ export async function finetuneRun(o: FinetuneRunOptions, log: (line: string) => 
   await checkRunDirectory(dir, o.overwrite, { '--pretrained': o.pretrained, '--data': o.data, '--label-file': o.labelFile, '--test-data': o.testData, '--test-label-file': o.testLabelFile });
 
   const pretrained = await loadPretrained(o.pretrained);
-  const labelled = (await loadLabelledData(o.data, 'train', { dataDir: o.dataDir, labelFile: o.labelFile })) as LabelledData;
+  const labelled = (await loadLabelledData(o.data, 'train', { dataDir: o.dataDir, labelFile: o.labelFile, images: o.images })) as LabelledData;
   const separateTest = await loadSeparateTest(o);
   const perSample = sizeOf(labelled.x.shape.slice(1));
   if (perSample !== sizeOf(pretrained.inputShape))
@@ -263,7 +266,7 @@ export async function finetuneRun(o: FinetuneRunOptions, log: (line: string) => 
 
 /** The test data when it is its own set: --test-data, or Fashion-MNIST's test split. */
 async function loadSeparateTest(o: FinetuneRunOptions): Promise<LabelledData | null> {
-  if (o.testData) return (await loadLabelledData(o.testData, 'test', { dataDir: o.dataDir, labelFile: o.testLabelFile })) as LabelledData;
+  if (o.testData) return (await loadLabelledData(o.testData, 'test', { dataDir: o.dataDir, labelFile: o.testLabelFile, images: o.images })) as LabelledData;
   if (o.data === 'fashion-mnist') return (await loadLabelledData('fashion-mnist', 'test', { dataDir: o.dataDir })) as LabelledData;
   return null;
 }

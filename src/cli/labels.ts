@@ -4,6 +4,7 @@ import { readNumericCsv } from '../data/csv.js';
 import { readNpy } from '../data/npy.js';
 import { isIdxFileName, readIdx } from '../data/idx.js';
 import { loadData, type LoadedData } from './datasets.js';
+import type { ImageReadOptions } from '../data/image-set-reader.js';
 
 /** A data set with one class label per sample (what finetune and classify with labels need). */
 export interface LabelledData extends Omit<LoadedData, 'labels'> {
@@ -52,9 +53,9 @@ export async function readLabelFile(file: string): Promise<Uint32Array> {
 export async function loadLabelledData(
   spec: string,
   split: 'train' | 'test',
-  { limit, dataDir, labelFile, required = true, idColumn }: { limit?: number; dataDir?: string; labelFile?: string; required?: boolean; idColumn?: string },
+  { limit, dataDir, labelFile, required = true, idColumn, images }: { limit?: number; dataDir?: string; labelFile?: string; required?: boolean; idColumn?: string; images?: ImageReadOptions },
 ): Promise<LabelledData | (Omit<LoadedData, 'labels'> & { labels: null })> {
-  const data = await loadData(spec, split, { limit, dataDir, idColumn });
+  const data = await loadData(spec, split, { limit, dataDir, idColumn, images });
   let labels: Uint32Array | null = data.labels ? Uint32Array.from(data.labels) : null;
   if (labelFile) {
     labels = await readLabelFile(labelFile);

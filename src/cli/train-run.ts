@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { ImageReadOptions } from '../data/image-set-reader.js';
 import { mkdir } from 'node:fs/promises';
 import { invalid } from '../core/errors.js';
 import { PRECISIONS, type Precision } from '../core/types.js';
@@ -13,6 +14,7 @@ import { holdOutRows } from '../data/dataset.js';
 import { defaultOutputActivation, defaultScaler, type DataKind } from '../models/defaults.js';
 import { writeTrainingReport, type PcaBaseline } from '../report/training-report.js';
 import { loadData, type LoadedData } from './datasets.js';
+import { planImageData, streamedTrainAndTest } from './image-stream-plan.js';
 import { ProgressPrinter } from './progress.js';
 import { describeModel } from './describe.js';
 import { checkRunDirectory, defaultRunDirectory } from './run-directory.js';
@@ -29,6 +31,14 @@ export interface TrainRunOptions {
   testData?: string;
   testSplit: number;
   limit?: number;
+  /** How image folders are read (--channels, --size, --fit, --skip-bad). */
+  images?: ImageReadOptions;
+  /** Image folders: true = stream from disk, false = decode into memory, undefined = by --memory-budget. */
+  stream?: boolean;
+  /** Decoded float32 size (MB) above which an image folder streams. */
+  memoryBudgetMb?: number;
+  /** Folder of the decoded uint8 cache of a streamed folder. */
+  cacheDir?: string;
   arch: string;
   hidden: number[];
   filters: number[];
@@ -81,13 +91,25 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
   if (o.checkpointEvery !== undefined && !(Number.isInteger(o.checkpointEvery) && o.checkpointEvery >= 1))
     throw invalid(`--checkpoint-every must be a positive whole number of epochs, got ${o.checkpointEvery}`);
 
-  const { train, test } = await loadTrainAndTest(o);
+  // An image folder above the memory budget streams from disk (image-stream-plan.ts); everything else is decoded into memory.
+  const plan = await planImageData(o.data, 'train', { ...(o.images ?? { size: null, fit: 'cover' }), limit: o.limit }, { force: o.stream, memoryBudgetMb: o.memoryBudgetMb });
+  if (plan) log(plan.line);
+  let streamed: Awaited<ReturnType<typeof streamedTrainAndTest>> | null = null;
+  if (plan?.stream) {
+    if (o.resumeFrom || o.checkpointEvery !== undefined) throw invalid('--checkpoint-every and --resume keep the training data with the checkpoint; with a streamed folder, pass --no-stream or train without checkpoints');
+    streamed = await streamedTrainAndTest(o.data, plan, { images: o.images ?? { size: null, fit: 'cover' }, testData: o.testData, testSplit: o.testSplit, seed: o.seed, cacheDir: o.cacheDir });
+    if (streamed.skipped > 0) log(`hourglass: skipped ${streamed.skipped} unreadable image${streamed.skipped === 1 ? '' : 's'} (--skip-bad)`);
+  }
+  const { train, test } = streamed
+    ? { train: { source: streamed.sourceText, imageShape: [...streamed.source.sampleShape], x: { shape: [streamed.source.length, ...streamed.source.sampleShape], data: new Float32Array(0) } }, test: streamed.test }
+    : await loadTrainAndTest(o);
   // Cheap checks before the expensive work: found after training, they would waste it.
   if (train.x.shape[0] < 2) throw invalid(`${train.source} holds ${train.x.shape[0]} training sample${train.x.shape[0] === 1 ? '' : 's'}; training needs at least 2`);
   if (test.x.shape.slice(1).join('x') !== train.x.shape.slice(1).join('x'))
     throw invalid(`the test data ${test.source} has samples of shape [${test.x.shape.slice(1).join(', ')}], the training data [${train.x.shape.slice(1).join(', ')}]; give --test-data of the same width`);
   if (o.resumeFrom) checkResumable(o.resumeFrom, train.x, dir);
   const kind: DataKind = train.imageShape !== null ? 'images' : 'table';
+  if (streamed && o.scaler !== undefined && o.scaler !== 'none') throw invalid(`--scaler ${o.scaler} needs the whole data set to fit it; a streamed folder trains with --scaler none (images are already in [0, 1])`);
   const scaler = o.scaler !== undefined ? scalerByName(o.scaler) : defaultScaler(kind);
   const model = buildAutoencoder({
     arch: o.arch,
@@ -108,7 +130,7 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
   if (o.checkpointEvery !== undefined) await mkdir(dir, { recursive: true });
 
   const printer = new ProgressPrinter(process.stderr, o.progress ?? process.stderr.isTTY === true);
-  const { history: record } = await model.fit(train.x, {
+  const { history: record } = await model.fit(streamed?.source ?? train.x, {
     epochs: o.epochs,
     batchSize: o.batchSize,
     learningRate: o.lr,
@@ -125,8 +147,10 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
     checkpoint: o.checkpointEvery !== undefined ? { every: o.checkpointEvery, save: checkpointWriter(dir, o.commandOptions ?? {}, train.x) } : undefined,
     resumeFrom: o.resumeFrom?.state,
   });
+  await streamed?.source.close();
   const testMse = model.evaluate(test.x).mse;
-  const pca = await pcaBaseline(model, train.x, test.x);
+  // The PCA baseline needs the training data in memory: skipped when it streamed.
+  const pca = streamed ? null : await pcaBaseline(model, train.x, test.x);
   await mkdir(dir, { recursive: true });
   await model.save(path.join(dir, 'model.safetensors'));
   await writeTrainingReport(dir, { model, record, test, testMse, train: train.source, pca });
@@ -156,8 +180,8 @@ export async function pcaBaseline(model: Autoencoder, trainX: Tensor, testX: Ten
 }
 
 async function loadTrainAndTest(o: TrainRunOptions): Promise<{ train: LoadedData; test: LoadedData }> {
-  const train = await loadData(o.data, 'train', { limit: o.limit, dataDir: o.dataDir, idColumn: o.idColumn });
-  if (o.testData) return { train, test: await loadData(o.testData, 'test', { dataDir: o.dataDir, idColumn: o.testData.toLowerCase().endsWith('.csv') ? o.idColumn : undefined }) };
+  const train = await loadData(o.data, 'train', { limit: o.limit, dataDir: o.dataDir, idColumn: o.idColumn, images: o.images });
+  if (o.testData) return { train, test: await loadData(o.testData, 'test', { dataDir: o.dataDir, idColumn: o.testData.toLowerCase().endsWith('.csv') ? o.idColumn : undefined, images: o.images }) };
   if (o.data === 'fashion-mnist') return { train, test: await loadData('fashion-mnist', 'test', { dataDir: o.dataDir }) };
   if (!(o.testSplit > 0 && o.testSplit < 1)) throw invalid(`--test-split must be in (0, 1), got ${o.testSplit}`);
   const rows = holdOutRows(train.x.shape[0], o.testSplit, new Rng(RANDOM_STREAMS.testSplit(o.seed)), `${o.data} (pass --test-data)`);

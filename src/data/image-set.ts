@@ -1,4 +1,5 @@
 import type { Tensor } from '../core/tensor.js';
+import type { PatchLayout } from './patches.js';
 
 /**
  * Images as every command receives them, whatever they were read from: a folder or glob of
@@ -22,4 +23,10 @@ export interface ImageSet {
   masks: Tensor | null;
   /** Pixels that count in pixel metrics (a brain mask), N x 1 x H x W of 0/1; null means every pixel counts. */
   foreground: Tensor | null;
+  /**
+   * Set when the images were cut into patches (--patch, --stride): the samples a model sees are
+   * extractPatches(x, patches) of data/patches.ts, and per-patch maps or scores come back to
+   * x's resolution through stitchPatches / stitchPatchScores. Absent or null: whole images.
+   */
+  patches?: PatchLayout | null;
 }

@@ -14,6 +14,7 @@ import type { TrainingState } from '../train/training-state.js';
 import { restoreTrainedModel, trainedModelFile } from './restore.js';
 import type { ModelFileContents } from '../io/model-file.js';
 import { scalerFromJSON, type Scaler } from '../data/scaler.js';
+import { isDataSource, type DataSource } from '../data/data-source.js';
 import { inferenceBatchRows, mapInBatches } from './inference-batch.js';
 import { reconstructionMetrics, type ErrorMetric, type ReconstructionMetrics, type Reconstructor } from './contract.js';
 import { SavedModel, wrongKind } from './saved-model.js';
@@ -140,11 +141,13 @@ export class Autoencoder extends SavedModel implements Reconstructor {
    * `history`. With a scaler that is not fitted yet, fits it on x first. Checkpoints carry the
    * fitted scaler, and resuming from one puts it back.
    */
-  async fit(x: Tensor, options: FitOptions = {}): Promise<this & { history: TrainingRecord }> {
+  async fit(x: Tensor | DataSource, options: FitOptions = {}): Promise<this & { history: TrainingRecord }> {
     return exclusiveFit(this, 'Autoencoder', async () => {
       const saved = options.resumeFrom?.model;
       if (saved && 'scaler' in saved) this.scaler = scalerFromJSON(saved.scaler);
-      const scaled = this.toModelSpace(x, 'training data', true);
+      // A streamed source is trained on as it comes: a scaler would need a pass over all of it first.
+      if (isDataSource(x) && this.scaler) throw invalid(`an autoencoder with a ${this.scaler.kind} scaler trains on a tensor; streamed data (a DataSource) needs scaler 'none' (images in [0, 1] need none)`);
+      const scaled = isDataSource(x) ? x : this.toModelSpace(x, 'training data', true);
       const validationData = options.validationData
         ? { x: this.toModelSpace(options.validationData.x, 'validation data') }
         : undefined;

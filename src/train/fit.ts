@@ -9,6 +9,7 @@ import { Optimizer, type OptimizerKind } from './optimizer.js';
 import { EpochShuffler } from './shuffler.js';
 import { snapshotWeights, restoreWeights, weightsAreFinite } from './snapshot.js';
 import { RANDOM_STREAMS } from '../core/random-streams.js';
+import { isDataSource, type DataSource } from '../data/data-source.js';
 import { captureTrainingState, restoreTrainingState, type LoopState, type TrainingState } from './training-state.js';
 
 export interface BatchProgress {
@@ -101,12 +102,14 @@ export interface FitOptions {
 
 /**
  * Mini-batch gradient descent on `net` so that net(x) approximates y (y = x for an
- * autoencoder). Async: yields to the event loop after every batch so progress can be
+ * autoencoder). `x` is a tensor, or a DataSource (data/data-source.ts) that serves the
+ * batches from elsewhere (an image folder decoded on the fly): same seed, same batches, same
+ * result; a source trains a reconstruction (y null). Async: yields to the event loop after every batch so progress can be
  * printed and an AbortSignal honoured. Same seed and data give the same result.
  * A non-finite loss stops training with TRAINING_DIVERGED and leaves the weights of the
  * last completed epoch (or the initial ones) in place.
  */
-export async function fit(net: Network, x: Tensor, y: Tensor | null, options: FitOptions = {}): Promise<TrainingRecord> {
+export async function fit(net: Network, data: Tensor | DataSource, y: Tensor | null, options: FitOptions = {}): Promise<TrainingRecord> {
   const {
     epochs = FIT_DEFAULTS.epochs,
     batchSize = FIT_DEFAULTS.batchSize,
@@ -127,22 +130,37 @@ export async function fit(net: Network, x: Tensor, y: Tensor | null, options: Fi
   const lossFn: Loss = typeof options.loss === 'object' ? options.loss : new ReconstructionLoss(options.loss ?? 'mse');
   const optimizer = new Optimizer({ kind: optimizerKind, learningRate, momentum, weightDecay });
 
+  // A DataSource serves its batches itself; everything else about the loop is the same.
+  const source = isDataSource(data) ? data : null;
+  if (source && y) throw invalid('a DataSource trains a reconstruction: pass y = null (targets are the inputs)');
+  const x: Tensor = source ? { shape: [source.length, ...source.sampleShape], data: new Float32Array(0) } : (data as Tensor);
   checkInput(net, x, 'training data');
   let target = y ?? x;
   if (!sameShape(target.shape.slice(1), net.outputShape) || target.shape[0] !== x.shape[0])
     throw shapeMismatch(`targets have shape ${shapeToString(target.shape)}, the network outputs [${x.shape[0]}, ${net.outputShape.join(', ')}]`);
 
   let trainX = x;
-  let validation = options.validationData ? { x: options.validationData.x, y: options.validationData.y ?? options.validationData.x } : null;
+  /** The rows of a DataSource that train (the rest validate); null = all of them. */
+  let sourceTrainRows: Uint32Array | null = null;
+  let validation: { x: Tensor; y: Tensor } | { rows: Uint32Array } | null = options.validationData
+    ? { x: options.validationData.x, y: options.validationData.y ?? options.validationData.x }
+    : null;
   if (!validation && options.validationSplit !== undefined) {
     const f = options.validationSplit;
     if (!(f > 0 && f < 1)) throw invalid(`validation split must be in (0, 1), got ${f}`);
     const { held: valIdx, kept: trainIdx } = holdOutRows(x.shape[0], f, new Rng(RANDOM_STREAMS.validationSplit(seed)), `validation split ${f} of the training data`);
-    validation = { x: gatherRows(x, valIdx), y: gatherRows(target, valIdx) };
-    trainX = gatherRows(x, trainIdx);
-    target = y ? gatherRows(target, trainIdx) : trainX;
+    if (source) {
+      validation = { rows: valIdx };
+      sourceTrainRows = trainIdx;
+      trainX = { shape: [trainIdx.length, ...source.sampleShape], data: x.data };
+      target = trainX;
+    } else {
+      validation = { x: gatherRows(x, valIdx), y: gatherRows(target, valIdx) };
+      trainX = gatherRows(x, trainIdx);
+      target = y ? gatherRows(target, trainIdx) : trainX;
+    }
   }
-  if (validation) {
+  if (validation && 'x' in validation) {
     checkInput(net, validation.x, 'validation data');
     if (!sameShape(validation.y.shape.slice(1), net.outputShape)) throw shapeMismatch('validation targets do not match the network output');
   }
@@ -170,7 +188,7 @@ export async function fit(net: Network, x: Tensor, y: Tensor | null, options: Fi
     precision,
     shuffle,
     trainingRows: n,
-    validationRows: validation?.x.shape[0] ?? 0,
+    validationRows: validation === null ? 0 : 'rows' in validation ? validation.rows.length : validation.x.shape[0],
     transformInput: options.transformInput !== undefined,
   };
   const parts = { net, optimizer, shuffler };
@@ -200,14 +218,20 @@ export async function fit(net: Network, x: Tensor, y: Tensor | null, options: Fi
     const epochStart = performance.now();
     const order = shuffler.next();
     let lossSum = 0;
+    // A source is asked for the epoch's rows in the shuffled order: the batches a tensor would give.
+    const sourceBatches = source ? source.batches(sourceTrainRows ? order.map((i) => sourceTrainRows![i]) : Uint32Array.from(order), batchSize)[Symbol.asyncIterator]() : null;
+    try {
     for (let b = 0; b < batches; b++) {
       if (options.signal?.aborted) throw new HourglassError('ABORTED', `training aborted in epoch ${epoch}, batch ${b + 1}`);
       const lo = b * batchSize;
       const hi = Math.min(n, lo + batchSize);
-      const buf = buffersFor(hi - lo);
-      const idx = order.subarray(lo, hi);
-      gatherRows(trainX, idx, buf.x);
-      if (!reconstruct) gatherRows(target, idx, buf.y);
+      const buf = source ? { ...buffersFor(hi - lo), x: await nextSourceBatch(sourceBatches!, hi - lo, epoch, b) } : buffersFor(hi - lo);
+      if (source) buf.y = buf.x;
+      else {
+        const idx = order.subarray(lo, hi);
+        gatherRows(trainX, idx, buf.x);
+        if (!reconstruct) gatherRows(target, idx, buf.y);
+      }
       const input = options.transformInput ? options.transformInput(buf.x, rng) : buf.x;
       // A network may compute loss and gradients in one native call; otherwise layer by layer.
       const fusedLoss = net.fusedTrainStep?.(input, buf.y, lossFn, precision) ?? null;
@@ -238,6 +262,10 @@ export async function fit(net: Network, x: Tensor, y: Tensor | null, options: Fi
       // Let timers, I/O and abort signals run between batches.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    } finally {
+      // Stops a source's work ahead when the epoch ends early (an error, an abort).
+      await sourceBatches?.return?.();
+    }
     if (!weightsAreFinite(net)) {
       restoreWeights(net, lastGood);
       throw new HourglassError('TRAINING_DIVERGED', `weights became non-finite in epoch ${epoch}; the weights of epoch ${epoch - 1} were kept; try a lower learning rate`);
@@ -245,7 +273,7 @@ export async function fit(net: Network, x: Tensor, y: Tensor | null, options: Fi
     lastGood = snapshotWeights(net, lastGood);
     const seconds = (performance.now() - epochStart) / 1000;
     const entry: EpochRecord = { epoch, loss: lossSum / n, seconds, samplesPerSecond: n / seconds };
-    if (validation) entry.valLoss = evaluateLoss(net, validation.x, validation.y, lossFn, batchSize);
+    if (validation) entry.valLoss = 'rows' in validation ? await evaluateSourceLoss(net, source!, validation.rows, lossFn, batchSize) : evaluateLoss(net, validation.x, validation.y, lossFn, batchSize);
     record.epochs.push(entry);
     options.onEpochEnd?.(entry);
 
@@ -279,6 +307,23 @@ export function evaluateLoss(net: Network, x: Tensor, y: Tensor, loss: Loss, bat
     sum += loss.value(out, sliceRows(y, lo, hi)) * (hi - lo);
   }
   return sum / n;
+}
+
+/** evaluateLoss over rows of a DataSource (reconstruction): the same batches, the same sum. */
+export async function evaluateSourceLoss(net: Network, source: DataSource, rows: Uint32Array, loss: Loss, batchSize = 1024): Promise<number> {
+  let sum = 0;
+  for await (const batch of source.batches(rows, batchSize)) {
+    const out = net.forward(batch, false);
+    sum += loss.value(out, batch) * batch.shape[0];
+  }
+  return sum / rows.length;
+}
+
+async function nextSourceBatch(batches: AsyncIterator<Tensor>, expected: number, epoch: number, b: number): Promise<Tensor> {
+  const next = await batches.next();
+  if (next.done || next.value.shape[0] !== expected)
+    throw new HourglassError('BAD_DATA', `the data source gave ${next.done ? 'no' : `a ${next.value.shape[0]}-sample`} batch for epoch ${epoch}, batch ${b + 1}; ${expected} samples were asked for`);
+  return next.value;
 }
 
 function checkInput(net: Network, x: Tensor, what: string): void {

@@ -11,7 +11,7 @@ export interface ApplyOptions {
   stride?: readonly [number, number];
   /** Allow writing into a non-empty output folder. */
   overwrite?: boolean;
-  /** Largest image (width x height) read; default DEFAULT_MAX_PIXELS of apps/image-input.ts. */
+  /** Largest image (width x height) read; default DEFAULT_MAX_PIXELS of io/image-header.ts. */
   maxPixels?: number;
 }
 

@@ -5,7 +5,7 @@ import { HourglassError, invalid } from '../../core/errors.js';
 import { shapeToString, tensor, type Tensor } from '../../core/tensor.js';
 import { readInputFile, inputFileError } from '../../data/input-file.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { imageErrorReason, openImage, type ImageInputOptions } from '../image-input.js';
+import { imageErrorReason, openImage, type ImageInputOptions } from '../../io/image-header.js';
 
 /** How to read an image: as one grey channel, as RGB, or as stored (grey if it has one colour channel). */
 export type ColorMode = 'grey' | 'rgb' | 'auto';

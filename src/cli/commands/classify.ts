@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { IMAGE_OPTIONS, imageReadOptions } from '../image-options.js';
 import { invalid } from '../../core/errors.js';
 import { opt, type Command } from '../command.js';
 import { claimOutput } from '../output-path.js';
@@ -22,6 +23,7 @@ export const classifyCommand: Command = {
     { name: 'out', type: 'string', description: 'predictions CSV: prediction, one probability per class, and the label when known' },
     { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
     { name: 'json', type: 'flag', description: 'print the metrics as JSON' },
+    ...IMAGE_OPTIONS,
   ],
   async run(o) {
     const split = opt.string(o, 'split');
@@ -35,6 +37,7 @@ export const classifyCommand: Command = {
       dataDir: opt.string(o, 'data-dir'),
       labelFile: opt.string(o, 'label-file'),
       required: false,
+      images: imageReadOptions(o),
     });
     if (data.labels) checkLabels(data.labels, model.classes, `${data.source} labels`);
     const logits = model.logits(data.x);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { IMAGE_OPTIONS, imageReadOptions } from '../image-options.js';
 import { invalid } from '../../core/errors.js';
 import { sliceRows } from '../../core/tensor.js';
 import { opt, type Command, type OptionValues } from '../command.js';
@@ -43,6 +44,7 @@ export const codecTrainCommand: Command = {
     { name: 'out', type: 'string', description: 'codec model file to write (.safetensors)', required: true },
     { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
     { name: 'progress', type: 'flag', description: 'live progress line (default on a terminal)' },
+    ...IMAGE_OPTIONS,
   ],
   async run(o) {
     const out = opt.string(o, 'out') as string;
@@ -51,7 +53,7 @@ export const codecTrainCommand: Command = {
     const coder = checkCoder(opt.string(o, 'coder') as string);
     const noise = parseNoise(opt.string(o, 'noise') as string);
     const epochs = opt.number(o, 'epochs') as number;
-    const data = await loadData(opt.string(o, 'data') as string, 'train', { limit: opt.number(o, 'limit'), dataDir: opt.string(o, 'data-dir') });
+    const data = await loadData(opt.string(o, 'data') as string, 'train', { limit: opt.number(o, 'limit'), dataDir: opt.string(o, 'data-dir'), images: imageReadOptions(o) });
     const model = buildAutoencoder({
       arch: opt.string(o, 'arch') as string,
       inputShape: data.x.shape.slice(1),
@@ -111,6 +113,7 @@ export const codecCalibrateCommand: Command = {
     { name: 'coder', type: 'string', description: `default entropy coder: ${ENTROPY_CODERS.join(', ')}`, default: 'range' },
     { name: 'out', type: 'string', description: 'codec model file to write (.safetensors)', required: true },
     { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
+    ...IMAGE_OPTIONS,
   ],
   async run(o) {
     const out = opt.string(o, 'out') as string;
@@ -119,7 +122,7 @@ export const codecCalibrateCommand: Command = {
     const bits = checkBits(opt.number(o, 'bits') as number);
     const coder = checkCoder(opt.string(o, 'coder') as string);
     const model = await loadReconstructor(modelPath, 'codec calibrate');
-    const data = await loadData(opt.string(o, 'data') as string, 'train', { limit: opt.number(o, 'limit'), dataDir: opt.string(o, 'data-dir') });
+    const data = await loadData(opt.string(o, 'data') as string, 'train', { limit: opt.number(o, 'limit'), dataDir: opt.string(o, 'data-dir'), images: imageReadOptions(o) });
     const step = checkStepMode(opt.string(o, 'step') as string);
     const codec = new Codec({ model, bits, coder, clip: opt.number(o, 'clip'), step, training: { calibratedOn: data.source, samples: data.x.shape[0] } }).calibrate(data.x);
     await codec.save(out);

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { IMAGE_OPTIONS, imageReadOptions } from '../image-options.js';
+import type { OptionValues } from '../command.js';
 import { mkdir } from 'node:fs/promises';
 import { invalid } from '../../core/errors.js';
 import { opt, type Command } from '../command.js';
@@ -29,6 +31,7 @@ export const compareCommand: Command = {
     { name: 'out', type: 'string', description: 'report directory (default runs/compare-<time>)' },
     { name: 'overwrite', type: 'flag', description: 'allow writing into an existing, non-empty directory' },
     { name: 'progress', type: 'flag', description: 'live progress line (default on a terminal)' },
+    ...IMAGE_OPTIONS,
   ],
   async run(o) {
     const spec = opt.string(o, 'data') as string;
@@ -85,9 +88,10 @@ function syntheticSplit(name: string, seed: number, limit: number | undefined): 
 
 async function fileOrFashion(spec: string, o: Record<string, unknown>): Promise<{ train: LoadedData; test: LoadedData }> {
   const dataDir = o['data-dir'] as string | undefined;
+  const images = imageReadOptions(o as OptionValues);
   const limit = o.limit as number | undefined;
   if (spec === 'fashion-mnist') return { train: await loadData(spec, 'train', { limit, dataDir }), test: await loadData(spec, 'test', { dataDir }) };
-  const all = await loadData(spec, 'train', { dataDir });
+  const all = await loadData(spec, 'train', { dataDir, images });
   const n = all.x.shape[0];
   const nTest = Math.max(1, Math.round(n * 0.1));
   if (n - nTest < 2) throw invalid(`${spec} has ${n} samples: too few to hold out a test set`);

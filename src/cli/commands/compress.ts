@@ -7,7 +7,7 @@ import { Codec, checkCoder } from '../../apps/codec/codec.js';
 import { decodeHgc, ENTROPY_CODERS, hgcOverheadBytes } from '../../apps/codec/hgc-container.js';
 import { checkBits } from '../../apps/codec/latent-quantizer.js';
 import { readInputFile } from '../../data/input-file.js';
-import { checkMaxPixels, DEFAULT_MAX_PIXELS } from '../../apps/image-input.js';
+import { checkMaxPixels, DEFAULT_MAX_PIXELS } from '../../io/image-header.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { readSamples, SAMPLE_FILES_HELP, sampleFileKind, writeSamples } from '../codec-files.js';
 

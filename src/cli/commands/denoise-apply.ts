@@ -4,7 +4,7 @@ import { opt, type Command } from '../command.js';
 import { claimOutput } from '../output-path.js';
 import { Denoiser } from '../../apps/denoise/denoiser.js';
 import { applyDenoiser } from '../../apps/denoise/apply.js';
-import { checkMaxPixels, DEFAULT_MAX_PIXELS } from '../../apps/image-input.js';
+import { checkMaxPixels, DEFAULT_MAX_PIXELS } from '../../io/image-header.js';
 import { formatCorruption } from '../../apps/denoise/corruption.js';
 
 export const denoiseApplyCommand: Command = {

@@ -1,4 +1,5 @@
 import { invalid } from '../../core/errors.js';
+import { IMAGE_OPTIONS, imageReadOptions } from '../image-options.js';
 import { opt, type Command } from '../command.js';
 import { claimOutput } from '../output-path.js';
 import { DATA_HELP, loadData } from '../datasets.js';
@@ -29,6 +30,7 @@ export const detectFitCommand: Command = {
     { name: 'out', type: 'string', description: 'detector file to write', default: 'detector.safetensors' },
     { name: 'overwrite', type: 'flag', description: 'replace an existing detector file' },
     { name: 'progress', type: 'flag', description: 'live progress line (default on a terminal)' },
+    ...IMAGE_OPTIONS,
   ],
   async run(o) {
     const out = opt.string(o, 'out') as string;
@@ -47,6 +49,7 @@ export const detectFitCommand: Command = {
       validationLabels: opt.string(o, 'validation-label-file'),
       validationSplit: opt.number(o, 'validation-split') as number,
       needValidation: rule.kind === 'max-f1',
+      images: imageReadOptions(o),
     });
     const sampleShape = normal.x.shape.slice(1);
     // Before building the model (a 4096x4096 image builds a large one): the cheap count check first.

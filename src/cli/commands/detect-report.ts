@@ -1,4 +1,6 @@
+import { invalid } from '../../core/errors.js';
 import path from 'node:path';
+import { IMAGE_OPTIONS, imageReadOptions } from '../image-options.js';
 import { opt, type Command } from '../command.js';
 import { DATA_HELP } from '../datasets.js';
 import { checkRunDirectory } from '../run-directory.js';
@@ -26,9 +28,12 @@ export const detectReportCommand: Command = {
     { name: 'scoring-page', type: 'flag', description: `also write ${SCORING_PAGE_FILE}: the detector and ONNX Runtime in one page that scores dropped CSV rows or images in the browser (about 16 MB)` },
     { name: 'out', type: 'string', description: 'report directory', default: 'anomaly-report' },
     { name: 'overwrite', type: 'flag', description: 'write into an existing, non-empty directory' },
+    ...IMAGE_OPTIONS,
   ],
   async run(o) {
     const out = opt.string(o, 'out') as string;
+    const images = imageReadOptions(o);
+    if (images.patch) throw invalid('detect report draws and scores whole images; --patch is for train, detect fit and detect score (which stitches patch scores and maps back to each image)');
     await checkRunDirectory(out, opt.flag(o, 'overwrite'), { '--model': opt.string(o, 'model'), '--data': opt.string(o, 'data'), '--label-file': opt.string(o, 'label-file') });
     const detector = await AnomalyDetector.load(opt.string(o, 'model') as string);
     const fitted = detector.provenance?.normalClass;
@@ -39,6 +44,7 @@ export const detectReportCommand: Command = {
       limit: opt.number(o, 'limit'),
       labels: opt.string(o, 'label-file'),
       normalClass,
+      images,
     });
     const report = await writeAnomalyReport(out, {
       detector,

@@ -1,7 +1,9 @@
 import { mkdir } from 'node:fs/promises';
+import { IMAGE_OPTIONS, imageReadOptions } from '../image-options.js';
 import path from 'node:path';
 import { invalid } from '../../core/errors.js';
-import { checkFiniteResult, sliceRows } from '../../core/tensor.js';
+import { checkFiniteResult, sliceRows, type Tensor } from '../../core/tensor.js';
+import { maxPatchScorePerImage, patchesPerImage, stitchPatches } from '../../data/patches.js';
 import { formatFloat32 } from '../../data/csv.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { opt, type Command } from '../command.js';
@@ -29,6 +31,7 @@ export const detectScoreCommand: Command = {
     { name: 'maps-all', type: 'flag', description: 'with --maps: a heat map for every image, not only the flagged ones' },
     { name: 'chunk-rows', type: 'number', description: 'CSV rows scored at a time', default: 4096 },
     { name: 'overwrite', type: 'flag', description: 'replace --out (and files in --maps) if they exist' },
+    ...IMAGE_OPTIONS,
   ],
   async run(o) {
     const input = opt.string(o, 'data') as string;
@@ -72,10 +75,13 @@ export const detectScoreCommand: Command = {
 
     if (opt.string(o, 'id-column') !== undefined) throw invalid('--id-column names a column of a CSV table; this detector scores images');
     const split = opt.string(o, 'split') === 'train' ? 'train' : 'test';
-    const data = await loadData(input, split, { dataDir: opt.string(o, 'data-dir') });
+    const data = await loadData(input, split, { dataDir: opt.string(o, 'data-dir'), images: imageReadOptions(o) });
     const started = performance.now();
-    const scores = detector.score(data.x);
-    checkFiniteResult(scores, 'anomaly score');
+    // With --patch the detector scores patches; an image's score is its worst patch's.
+    const layout = data.images?.patches ?? null;
+    const sampleScores = detector.score(data.x);
+    checkFiniteResult(sampleScores, 'anomaly score');
+    const scores = layout ? maxPatchScorePerImage(sampleScores, layout) : sampleScores;
     const seconds = (performance.now() - started) / 1000;
     const normalized = detector.normalize(scores);
     const threshold = detector.threshold;
@@ -85,28 +91,43 @@ export const detectScoreCommand: Command = {
       const all = opt.flag(o, 'maps-all');
       const rows = [...scores.keys()].filter((i) => all || scores[i] > threshold);
       const pictures: [string, Buffer][] = [];
-      for (let lo = 0; lo < rows.length; lo += 256) {
-        const batch = rows.slice(lo, lo + 256);
-        const x = data.x;
-        const per = x.data.length / x.shape[0];
+      // Whole images (the patches stitched back for a map) or the samples themselves.
+      const x = layout ? data.images!.x : data.x;
+      const per = x.data.length / x.shape[0];
+      const batchSize = layout ? 1 : 256;
+      for (let lo = 0; lo < rows.length; lo += batchSize) {
+        const batch = rows.slice(lo, lo + batchSize);
         const picked = { shape: [batch.length, ...x.shape.slice(1)], data: new Float32Array(batch.length * per) };
         batch.forEach((r, i) => picked.data.set(sliceRows(x, r, r + 1).data, i * per));
-        const explanation = detector.explain(picked);
+        let map: Tensor;
+        if (layout) {
+          const p = patchesPerImage(layout);
+          map = stitchPatches(detector.explain(sliceRows(data.x, batch[0] * p, (batch[0] + 1) * p)).map, { ...layout, images: 1 });
+        } else map = detector.explain(picked).map;
         for (let i = 0; i < batch.length; i++) {
-          const file = path.join(mapsDir, `row-${batch[i]}.png`);
-          pictures.push([file, await errorHeatmap(picked, explanation.map, i)]);
+          // A folder's images keep their relative paths under --maps (test/scratch/003.png), so maps join back to their files.
+          const name = data.images ? data.images.paths[batch[i]].replace(/\.[^./]*$/, '') : `row-${batch[i]}`;
+          const file = path.join(mapsDir, `${name}.png`);
+          pictures.push([file, await errorHeatmap(picked, map, i)]);
           mapFiles.set(batch[i], file);
         }
       }
       await mkdir(mapsDir, { recursive: true });
-      for (const [file, png] of pictures) await writeFileAtomic(file, png);
+      for (const [file, png] of pictures) {
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFileAtomic(file, png);
+      }
     }
-    const lines = [`row,score,normalized_score,flag${mapsDir ? ',map_file' : ''}`];
+    // An image folder's rows are named by the image's path relative to the folder (joins back to the files), with its layout's label and group.
+    const images = data.images ?? null;
+    const head = images ? `path${images.groups ? ',group' : ''}${images.labels ? ',label' : ''}` : 'row';
+    const lines = [`${head},score,normalized_score,flag${mapsDir ? ',map_file' : ''}`];
     let flagged = 0;
     for (let i = 0; i < scores.length; i++) {
       const flag = scores[i] > threshold ? 1 : 0;
       flagged += flag;
-      const cells = [String(i), formatFloat32(scores[i]), formatFloat32(normalized[i]), String(flag)];
+      const first = images ? [csvTextCell(images.paths[i]), ...(images.groups ? [csvTextCell(images.groups[i])] : []), ...(images.labels ? [String(images.labels[i])] : [])] : [String(i)];
+      const cells = [...first, formatFloat32(scores[i]), formatFloat32(normalized[i]), String(flag)];
       if (mapsDir) cells.push(csvTextCell(mapFiles.get(i) ?? ''));
       lines.push(cells.join(','));
     }

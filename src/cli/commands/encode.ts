@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { IMAGE_OPTIONS, imageReadOptions } from '../image-options.js';
 import { HourglassError, invalid } from '../../core/errors.js';
 import { sizeOf, type Tensor } from '../../core/tensor.js';
 import { opt, type Command } from '../command.js';
@@ -26,6 +27,7 @@ export const encodeCommand: Command = {
     { name: 'label-file', type: 'string', description: `${LABEL_FILE_HELP} (adds a label column to a CSV)` },
     { name: 'out', type: 'string', description: 'output file: features.csv (header z0..zk, plus label) or features.npy (float32 [n, k])', required: true },
     { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
+    ...IMAGE_OPTIONS,
   ],
   async run(o) {
     const out = opt.string(o, 'out') as string;
@@ -42,6 +44,7 @@ export const encodeCommand: Command = {
       labelFile: opt.string(o, 'label-file'),
       required: false,
       idColumn: opt.string(o, 'id-column'),
+      images: imageReadOptions(o),
     });
     const z = extractor.encode(data.x);
     const n = z.shape[0];

@@ -1,4 +1,5 @@
 import { checkFiniteResult } from '../../core/tensor.js';
+import { IMAGE_OPTIONS, imageReadOptions } from '../image-options.js';
 import { opt, type Command } from '../command.js';
 import { DATA_HELP, loadData } from '../datasets.js';
 import { loadReconstructor } from '../reconstructor.js';
@@ -13,11 +14,12 @@ export const evalCommand: Command = {
     { name: 'split', type: 'string', description: 'Fashion-MNIST split: train or test', default: 'test' },
     { name: 'limit', type: 'number', description: 'use only the first N samples' },
     { name: 'json', type: 'flag', description: 'print the result as JSON' },
+    ...IMAGE_OPTIONS,
   ],
   async run(o) {
     const model = await loadReconstructor(opt.string(o, 'model') as string, 'eval');
     const split = opt.string(o, 'split') === 'train' ? 'train' : 'test';
-    const data = await loadData(opt.string(o, 'data') as string, split, { limit: opt.number(o, 'limit'), dataDir: opt.string(o, 'data-dir') });
+    const data = await loadData(opt.string(o, 'data') as string, split, { limit: opt.number(o, 'limit'), dataDir: opt.string(o, 'data-dir'), images: imageReadOptions(o) });
     const errors = model.reconstructionError(data.x, 'mse');
     checkFiniteResult(errors, 'reconstruction error (MSE)');
     const sorted = Float64Array.from(errors).sort();

@@ -1,4 +1,5 @@
 import { opt, type Command } from '../command.js';
+import { IMAGE_OPTIONS, imageReadOptions } from '../image-options.js';
 import { DATA_HELP } from '../datasets.js';
 import { LABEL_FILE_HELP } from '../labels.js';
 import { finetuneRun, parseHead } from '../finetune-run.js';
@@ -45,6 +46,7 @@ export const finetuneCommand: Command = {
     { name: 'out', type: 'string', description: 'run directory (default runs/finetune-<time>)' },
     { name: 'overwrite', type: 'flag', description: 'allow writing into an existing, non-empty run directory' },
     { name: 'progress', type: 'flag', description: 'live progress line (default on a terminal; --no-progress to hide)' },
+    ...IMAGE_OPTIONS,
   ],
   async run(o) {
     await finetuneRun({
@@ -85,6 +87,7 @@ export const finetuneCommand: Command = {
       out: opt.string(o, 'out'),
       overwrite: opt.flag(o, 'overwrite'),
       progress: o.progress as boolean | undefined,
+      images: imageReadOptions(o),
     });
   },
 };

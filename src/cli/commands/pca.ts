@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { IMAGE_OPTIONS, imageReadOptions } from '../image-options.js';
 import { mkdir } from 'node:fs/promises';
 import { invalid } from '../../core/errors.js';
 import { sliceRows, type Tensor } from '../../core/tensor.js';
@@ -45,6 +46,7 @@ export const pcaCommand: Command = {
     { name: 'seed', type: 'number', description: 'seed of the randomized solver', default: 0 },
     { name: 'out', type: 'string', description: 'run directory (default runs/pca-<time>)' },
     { name: 'overwrite', type: 'flag', description: 'allow writing into an existing, non-empty run directory' },
+    ...IMAGE_OPTIONS,
   ],
   async run(o) {
     const solver = opt.string(o, 'solver') as string;
@@ -62,12 +64,12 @@ export const pcaCommand: Command = {
     const dir = opt.string(o, 'out') ?? defaultRunDirectory('pca');
     await checkRunDirectory(dir, opt.flag(o, 'overwrite'), { '--data': data, '--test-data': opt.string(o, 'test-data') });
     const idColumn = opt.string(o, 'id-column');
-    const train = await loadData(data, 'train', { limit: opt.number(o, 'limit'), dataDir, idColumn });
+    const train = await loadData(data, 'train', { limit: opt.number(o, 'limit'), dataDir, idColumn, images: imageReadOptions(o) });
     const scalerName = opt.string(o, 'scaler') ?? DATA_DEFAULTS[train.imageShape !== null ? 'images' : 'table'].scaler;
     const pca = new PCA({ nComponents: components, solver: solver as PcaSolver, whiten: opt.flag(o, 'whiten'), seed, scaler: scalerByName(scalerName) });
     const testData = opt.string(o, 'test-data');
     const test: LoadedData | null = testData
-      ? await loadData(testData, 'test', { dataDir, idColumn: testData.toLowerCase().endsWith('.csv') ? idColumn : undefined })
+      ? await loadData(testData, 'test', { dataDir, idColumn: testData.toLowerCase().endsWith('.csv') ? idColumn : undefined, images: imageReadOptions(o) })
       : data === 'fashion-mnist'
         ? await loadData('fashion-mnist', 'test', { dataDir })
         : null;

@@ -1,4 +1,5 @@
 import { invalid } from '../../core/errors.js';
+import { IMAGE_OPTIONS, imageReadOptions } from '../image-options.js';
 import { checkFiniteResult, sliceRows, type Tensor } from '../../core/tensor.js';
 import { opt, type Command } from '../command.js';
 import { claimOutput } from '../output-path.js';
@@ -19,6 +20,7 @@ export const reconstructCommand: Command = {
     { name: 'offset', type: 'number', description: 'index of the first image', default: 0 },
     { name: 'out', type: 'string', description: 'output PNG', default: 'reconstructions.png' },
     { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
+    ...IMAGE_OPTIONS,
   ],
   async run(o) {
     claimOutput(opt.string(o, 'out') as string, { inputs: { '--model': opt.string(o, 'model'), '--data': opt.string(o, 'data') }, overwrite: opt.flag(o, 'overwrite') });
@@ -30,7 +32,7 @@ export const reconstructCommand: Command = {
     const shape = model.sampleShape ?? [];
     if (shape.length !== 3) throw invalid(`this model's input is [${shape.join(', ')}], not images [c, h, w]: reconstruct draws pictures of image models only`);
     const split = opt.string(o, 'split') === 'train' ? 'train' : 'test';
-    const data = await loadData(opt.string(o, 'data') as string, split, { limit: offset + count, dataDir: opt.string(o, 'data-dir') });
+    const data = await loadData(opt.string(o, 'data') as string, split, { limit: offset + count, dataDir: opt.string(o, 'data-dir'), images: imageReadOptions(o) });
     if (data.x.shape[0] <= offset) throw invalid(`--offset ${offset} is past the end of ${data.source} (${data.x.shape[0]} samples)`);
     const originals = sliceRows(data.x, offset, Math.min(data.x.shape[0], offset + count));
     const reconstructions = model.reconstruct(originals);

@@ -1,4 +1,6 @@
 import { defaultText, opt, type Command, type OptionSpec, type OptionValues } from '../command.js';
+import { IMAGE_OPTIONS, imageReadOptions } from '../image-options.js';
+import { DEFAULT_MEMORY_BUDGET_MB } from '../image-stream-plan.js';
 import { DATA_HELP } from '../datasets.js';
 import { ID_COLUMN_HELP } from '../id-column.js';
 import { DATA_DEFAULTS } from '../../models/defaults.js';
@@ -36,6 +38,10 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { name: 'out', type: 'string', description: 'run directory (default runs/<arch>-<time>)' },
   { name: 'overwrite', type: 'flag', description: 'allow writing into an existing, non-empty run directory' },
   { name: 'progress', type: 'flag', description: 'live progress line (default on a terminal; --no-progress to hide)' },
+  ...IMAGE_OPTIONS,
+  { name: 'stream', type: 'flag', description: `image folders: stream from disk (decode on the fly) instead of decoding into memory; --no-stream forces memory (default: stream above --memory-budget)` },
+  { name: 'memory-budget', type: 'number', description: `image folders: decoded float32 size in MB above which training streams (default ${DEFAULT_MEMORY_BUDGET_MB})` },
+  { name: 'cache', type: 'string', description: 'image folders, streamed: folder for a decoded uint8 cache, filled by the first epoch and reused by later epochs and runs' },
 ];
 
 export function trainRunOptions(o: OptionValues): TrainRunOptions {
@@ -46,6 +52,10 @@ export function trainRunOptions(o: OptionValues): TrainRunOptions {
     testData: opt.string(o, 'test-data'),
     testSplit: opt.number(o, 'test-split') as number,
     limit: opt.number(o, 'limit'),
+    images: imageReadOptions(o),
+    stream: o.stream as boolean | undefined,
+    memoryBudgetMb: opt.number(o, 'memory-budget'),
+    cacheDir: opt.string(o, 'cache'),
     arch: opt.string(o, 'arch') as string,
     hidden: opt.list(o, 'hidden') as number[],
     filters: opt.list(o, 'filters') as number[],

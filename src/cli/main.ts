@@ -3,6 +3,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HourglassError } from '../core/errors.js';
+import { PACKAGE_NAME } from '../core/package-name.js';
 import { helpText, parseOptions, type Command } from './command.js';
 import { commands } from './commands/index.js';
 import { THREADS_FLAG_HELP, applyThreadsFlag } from './threads-flag.js';
@@ -28,7 +29,7 @@ function packageVersion(): string {
     const file = path.join(dir, 'package.json');
     if (existsSync(file)) {
       const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'hourglass' && pkg.version) return pkg.version;
+      if (pkg.name === PACKAGE_NAME && pkg.version) return pkg.version;
     }
     const up = path.dirname(dir);
     if (up === dir) return 'unknown';

@@ -16,7 +16,12 @@ const require = createRequire(import.meta.url);
 const result = spawnSync(process.execPath, [require.resolve('node-gyp-build/bin.js')], { stdio: 'inherit' });
 if (result.status !== 0) {
   const platform = `${process.platform}-${process.arch}`;
-  const prebuilt = platform === 'linux-x64' ? 'the prebuilt addon for linux-x64 does not load here (it needs glibc 2.34 or newer)' : `there is no prebuilt addon for ${platform}`;
+  const prebuilt =
+    process.env.npm_config_build_from_source === 'true'
+      ? 'a build from source was asked for (--build-from-source)'
+      : platform === 'linux-x64'
+        ? 'the prebuilt addon for linux-x64 does not load here (it needs glibc 2.34 or newer)'
+        : `there is no prebuilt addon for ${platform}`;
   console.error(
     `hourglass: the native addon could not be installed: ${prebuilt}, and building it from source failed. ` +
       `A source build needs ${SOURCE_BUILD_NEEDS}; install them, then run \`npm rebuild ${PACKAGE_NAME}\`.`,

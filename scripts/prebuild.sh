@@ -29,6 +29,8 @@ fi
 
 [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ] || die "prebuilt binaries are made on linux-x64 only; this is $(uname -s)-$(uname -m)"
 [ -z "$(ldd --version 2>&1 | grep -i musl)" ] || die "prebuilt binaries are made on a glibc system; this one uses musl"
+# A binary for every x86-64 CPU: code for wider ISAs must be chosen at run time, never by the build machine.
+! grep -Eq -- '-march=native|-mtune=native' "$root/binding.gyp" || die "binding.gyp compiles for the build machine's CPU (-march=native): a prebuilt binary must run on any x86-64"
 command -v patchelf >/dev/null || die "patchelf is missing (Debian: apt-get install patchelf)"
 command -v dpkg-query >/dev/null || die "dpkg-query is missing: the bundled libraries' licences are taken from their Debian packages"
 

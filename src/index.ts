@@ -66,6 +66,8 @@ export { scoreCsvFile, type CsvScoringOptions, type CsvScoringSummary } from './
 export { writeAnomalyReport, type AnomalyReportInput, type AnomalyReport } from './apps/anomaly/anomaly-report.js';
 export { Denoiser, type DenoiserOptions, type DenoiserFitOptions, type DenoiseMetrics, type DenoiseEvaluateOptions } from './apps/denoise/denoiser.js';
 export { loadModel, type AnyModel } from './apps/load-model.js';
+export { toOnnx, exportOnnx, type OnnxExportOptions } from './apps/export-onnx.js';
+export type { OnnxPart } from './models/export/model-onnx.js';
 export { parseCorruption, formatCorruption, corrupt, corruptWithSeed, corruptionTransform, type Corruption, type DataRange } from './apps/denoise/corruption.js';
 export { medianFilter, gaussianBlur, bestBlurSigma } from './apps/denoise/filters.js';
 export { processTiled, type TileOptions } from './apps/denoise/tiling.js';

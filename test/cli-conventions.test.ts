@@ -63,10 +63,10 @@ test('a command group with --help (or alone) lists its subcommands', () => {
 });
 
 test('an unknown command is reported by its name alone, with the commands and a close match', () => {
-  const r = hourglass('export', '--model', 'x');
+  const r = hourglass('publish', '--model', 'x');
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /unknown command 'export';/);
-  assert.doesNotMatch(r.stderr, /'export --model'/);
+  assert.match(r.stderr, /unknown command 'publish';/);
+  assert.doesNotMatch(r.stderr, /'publish --model'/);
   assert.match(r.stderr, /commands: demo, train, .*detect/);
   assert.match(hourglass('detecc', 'fit').stderr, /unknown command 'detecc' \(did you mean 'detect'\?\)/);
   assert.match(hourglass('detect', 'scor').stderr, /unknown command 'detect scor' \(did you mean 'score'\?\)/);

@@ -43,7 +43,7 @@ const API: Record<string, readonly string[]> = {
     'psnr', 'psnrPerImage', 'meanPsnr', 'ssim', 'ssimPerImage', 'meanSsim', 'classificationMetrics', 'confusionMatrix',
     'formatClassificationReport',
   ],
-  files: ['saveModelFile', 'loadModelFile', 'compareBottlenecks'],
+  files: ['saveModelFile', 'loadModelFile', 'compareBottlenecks', 'toOnnx', 'exportOnnx'],
 };
 
 test('the package root exports every function and class the docs present as API', async () => {

@@ -1,9 +1,6 @@
 #!/usr/bin/env node
-import { readFileSync, existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { HourglassError } from '../core/errors.js';
-import { PACKAGE_NAME } from '../core/package-name.js';
+import { packageVersion } from '../core/version.js';
 import { helpText, parseOptions, type Command } from './command.js';
 import { commands } from './commands/index.js';
 import { THREADS_FLAG_HELP, applyThreadsFlag } from './threads-flag.js';
@@ -21,21 +18,6 @@ ${THREADS_FLAG_HELP}
 `;
 
 const isHelp = (a: string): boolean => a === '--help' || a === '-h';
-
-/** The package's version: package.json is found upwards from this file (src/cli in a checkout, dist/src/cli once built). */
-function packageVersion(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const file = path.join(dir, 'package.json');
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === PACKAGE_NAME && pkg.version) return pkg.version;
-    }
-    const up = path.dirname(dir);
-    if (up === dir) return 'unknown';
-    dir = up;
-  }
-}
 
 /** Commands whose first word is `group` and that have a second word: 'detect' -> detect fit, detect score, ... */
 function subcommandsOf(group: string): Command[] {

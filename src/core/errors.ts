@@ -11,7 +11,9 @@ export type ErrorCode =
   | 'MODEL_MISMATCH'
   | 'TRAINING_DIVERGED'
   | 'ABORTED'
-  | 'NATIVE';
+  | 'NATIVE'
+  /** A model (or part of one) that a format cannot express, e.g. a layer without an ONNX mapping. */
+  | 'NOT_EXPORTABLE';
 
 export class HourglassError extends Error {
   readonly code: ErrorCode;

@@ -240,6 +240,17 @@ export class PCA extends SavedModel implements Reconstructor {
     return this.nComponents;
   }
 
+  /**
+   * What transform and inverseTransform compute, in the scaled space: codes = ((x - mean)
+   * components^T) / whitening, x = (codes * whitening) components + mean (whitening null
+   * when off); for exporters.
+   * @internal
+   */
+  linearMap(): { components: Tensor; mean: Float32Array; sampleShape: Shape; whitening: Float64Array | null } {
+    const s = this.fitted('export');
+    return { components: s.components, mean: s.mean, sampleShape: [...s.sampleShape], whitening: this.whiten ? this.whiteningScale() : null };
+  }
+
   private toModelSpace(x: Tensor): Tensor {
     return this.scaler ? this.scaler.transform(x) : x;
   }

@@ -103,7 +103,7 @@ test('the packed tarball installs into a fresh project and trains with the syste
       tarball = path.join(work, name);
       const listing = await run('tar', ['-tzf', tarball], { cwd: work, timeoutSeconds: 60 });
       const files = listing.stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-      for (const required of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'binding.gyp', 'scripts/install-addon.mjs', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/bin.js', 'native/src/addon.cc', 'prebuilds/linux-x64/hourglass_native.glibc.node', 'prebuilds/linux-x64/libdnnl.so.2', 'prebuilds/linux-x64/BUNDLED.txt']) {
+      for (const required of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'binding.gyp', 'scripts/install-addon.mjs', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/bin.js', 'proto/onnx.proto', 'web/scoring-page/page.html', 'native/src/addon.cc', 'prebuilds/linux-x64/hourglass_native.glibc.node', 'prebuilds/linux-x64/libdnnl.so.2', 'prebuilds/linux-x64/BUNDLED.txt']) {
         assert.ok(files.includes(required), `the tarball lacks ${required}`);
       }
       const unwanted = files.filter((f) => /^(test|bench|build|dist\/test|dist\/bench|docs|runs)\/|\.tsbuildinfo$|\.map$|^tsconfig|^\.ci\//.test(f));

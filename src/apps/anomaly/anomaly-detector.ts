@@ -326,6 +326,15 @@ export class AnomalyDetector extends SavedModel implements Model<[Tensor, Detect
 
   // --- scoring internals ----------------------------------------------------------
   /** Validates a batch of samples and reshapes it to the sample shape (same-size flat rows are accepted). */
+  /**
+   * What scoring uses, for exporters: the fitted state (statistics, threshold, latent
+   * Gaussian) and how the components combine.
+   * @internal
+   */
+  scoringDefinition(): { state: FittedDetector; composition: ScoreComposition } {
+    return { state: this.fitted('export'), composition: this.composition };
+  }
+
   private checkSamples(x: Tensor, what: string, shape: Shape = this.sampleShape): Tensor {
     checkTensor(x, what);
     return this.checkFinite(this.checkShape(x, what, shape), what);

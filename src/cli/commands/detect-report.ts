@@ -6,6 +6,10 @@ import { loadAnomalyReportData } from '../detect-data.js';
 import { AnomalyDetector } from '../../apps/anomaly/anomaly-detector.js';
 import { writeAnomalyReport } from '../../apps/anomaly/anomaly-report.js';
 import { describeEvaluation } from './detect-fit.js';
+import { describeDetector, writeScoringPage } from '../../apps/anomaly/scoring-page.js';
+
+/** The scoring page's name in a report directory. */
+const SCORING_PAGE_FILE = 'scoring-page.html';
 
 export const detectReportCommand: Command = {
   name: 'detect report',
@@ -19,6 +23,7 @@ export const detectReportCommand: Command = {
     { name: 'normal-class', type: 'number', description: 'the normal class (default: the one the detector was fitted on)' },
     { name: 'limit', type: 'number', description: 'use only the first N samples' },
     { name: 'top', type: 'number', description: 'how many of the most anomalous inputs to show', default: 16 },
+    { name: 'scoring-page', type: 'flag', description: `also write ${SCORING_PAGE_FILE}: the detector and ONNX Runtime in one page that scores dropped CSV rows or images in the browser (about 16 MB)` },
     { name: 'out', type: 'string', description: 'report directory', default: 'anomaly-report' },
     { name: 'overwrite', type: 'flag', description: 'write into an existing, non-empty directory' },
   ],
@@ -43,8 +48,12 @@ export const detectReportCommand: Command = {
       classNames: data.classNames,
       source: normalClass !== null ? `${data.source} (class ${normalClass}${data.classNames ? ` '${data.classNames[normalClass]}'` : ''} normal)` : data.source,
       top: opt.number(o, 'top') as number,
-      description: `${detector.modelKind === 'pca' ? 'PCA' : 'autoencoder'} detector, score ${detector.scoreKinds.join(' + ')}${detector.latentWeight > 0 ? ` + ${detector.latentWeight} x latent` : ''}`,
+      description: describeDetector(detector),
     });
+    if (opt.flag(o, 'scoring-page')) {
+      await writeScoringPage(detector, path.join(out, SCORING_PAGE_FILE));
+      report.files.push(SCORING_PAGE_FILE);
+    }
     const log = (line: string): void => void process.stdout.write(line + '\n');
     log(`hourglass: ${data.x.shape[0].toLocaleString('en-US')} samples, ${report.flagged.toLocaleString('en-US')} flagged above ${detector.threshold.toPrecision(4)}`);
     if (report.evaluation) log(`hourglass: ${describeEvaluation(report.evaluation)}`);

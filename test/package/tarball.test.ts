@@ -133,14 +133,15 @@ test('the packed tarball installs into a fresh project and trains with the syste
       // What npm says about scripts it skipped is about other packages (sharp's and protobufjs's), never this one.
       const warnings = r.stderr.split('\n').filter((l) => /npm warn/i.test(l));
       for (const line of warnings) t.diagnostic(line);
-      assert.deepEqual(warnings.filter((l) => !/npm warn install-scripts/.test(l)), [], 'npm warned about more than unapproved install scripts');
+      // Anything else (an engine mismatch, a deprecation) is what every user of the package sees too.
+      assert.deepEqual(warnings.filter((l) => !/npm warn install-scripts/.test(l)), [], 'npm warned about more than unapproved install scripts: every user of the package sees this');
       assert.deepEqual(warnings.filter((l) => l.includes(PACKAGE_NAME)), [], 'npm warned about this package');
     });
 
     await t.test('ldd: every library of the installed addon resolves inside the package or to glibc/libstdc++', async () => {
       const r = await hidden(['ldd', path.join(prebuilds, 'hourglass_native.glibc.node')], 60);
       assert.equal(r.code, 0, `ldd failed: ${tail(r)}`);
-      for (const line of `${r.stderr.trim()}\n${r.stdout.trimEnd()}`.split('\n')) t.diagnostic(line);
+      for (const line of `${r.stderr.trim()}\n${r.stdout.trimEnd()}`.split('\n')) t.diagnostic(line.replace(/\t/g, '  '));
       const resolved = r.stdout.split('\n').map((l) => /^\s*(\S+) => (.*?)(?: \(0x[0-9a-f]+\))?$/.exec(l)).filter((m): m is RegExpExecArray => m !== null);
       assert.ok(resolved.length >= 5, `ldd listed too little:\n${r.stdout}`);
       for (const [, soname, where] of resolved) {
@@ -169,6 +170,14 @@ test('the packed tarball installs into a fresh project and trains with the syste
       const bundled = loaded.filter((p) => HIDDEN_STEMS.some((s) => path.basename(p).startsWith(s)));
       assert.ok(bundled.length >= HIDDEN_STEMS.length, `only these bundled libraries were loaded: ${bundled.join(', ')}`);
       for (const p of bundled) assert.ok(p.startsWith(prebuilds + path.sep), `${p} was loaded from outside the package`);
+    });
+
+    await t.test("the installed `hourglass` command exports the example's model to ONNX (files dist/src reads at run time are shipped)", async () => {
+      const r = await hidden([path.join(project, 'node_modules', '.bin', 'hourglass'), 'export', '--model', 'model.safetensors', '--out', 'model.onnx'], 120);
+      assert.equal(r.code, 0, `hourglass export failed: ${tail(r)}`);
+      const size = (await stat(path.join(project, 'model.onnx'))).size;
+      assert.ok(size > 1000, `model.onnx has only ${size} bytes`);
+      t.diagnostic(`hourglass export: model.onnx, ${size} bytes`);
     });
 
     await t.test('a bundled library missing: one line with the loader reason and `npm rebuild`', { skip: noHiding && 'the system copy would stand in' }, async () => {

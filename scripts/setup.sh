@@ -2,14 +2,15 @@
 # Brings a clone to a runnable state, doing only what is missing:
 #   1. Debian packages: oneDNN (engine), LAPACK on OpenBLAS (PCA), Fashion-MNIST (data),
 #      PyTorch and scikit-learn (reference numbers for tests and benchmarks), the ONNX checker,
-#      chromium (the browser tests drive it through playwright-core);
-#   2. npm dependencies (npm ci);
+#      chromium (the browser tests drive it through playwright-core), patchelf (the prebuilt
+#      addon's $ORIGIN rpath, scripts/prebuild.sh);
+#   2. npm dependencies (npm ci, which also runs this package's install and prepare scripts);
 #   3. the native addon (node-gyp) when it is missing or older than its sources;
 #   4. the TypeScript build (tsc, incremental).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libdnnl-dev liblapacke-dev libopenblas-dev dataset-fashion-mnist python3-torch python3-sklearn python3-onnx chromium)
+APT_PACKAGES=(libdnnl-dev liblapacke-dev libopenblas-dev dataset-fashion-mnist python3-torch python3-sklearn python3-onnx chromium patchelf)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

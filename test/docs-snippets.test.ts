@@ -1,6 +1,6 @@
 // Every TypeScript block in README.md and docs/*.md compiles against the built package as a
-// user imports it ('hourglass', through package.json's exports map), so the docs cannot teach
-// an import path or a call that does not exist.
+// user imports it (by its registry name, '@hourglass-ml/hourglass', through package.json's
+// exports map), so the docs cannot teach an import path or a call that does not exist.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -8,6 +8,7 @@ import { mkdtemp, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PACKAGE_NAME } from '../src/core/package-name.js';
 
 // Compiled tests run from dist/test.
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -43,8 +44,10 @@ test('every TypeScript snippet in the docs type-checks against the package', { t
   assert.ok(all.length >= 4, `found only ${all.length} TypeScript snippets in the docs`);
   const dir = await mkdtemp(path.join(tmpdir(), 'hourglass-docs-'));
   try {
-    await mkdir(path.join(dir, 'node_modules'));
-    await symlink(repoRoot, path.join(dir, 'node_modules', 'hourglass'), 'dir');
+    // node_modules/@hourglass-ml/hourglass -> the checkout, as `npm install` would place it.
+    const installed = path.join(dir, 'node_modules', ...PACKAGE_NAME.split('/'));
+    await mkdir(path.dirname(installed), { recursive: true });
+    await symlink(repoRoot, installed, 'dir');
     await writeFile(path.join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }));
     await writeFile(
       path.join(dir, 'tsconfig.json'),

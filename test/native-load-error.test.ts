@@ -1,14 +1,17 @@
 // When the addon is missing or cannot be loaded, importing the library gives one
 // HourglassError('NATIVE') naming what is missing and the command that fixes it:
-// `npm run setup` in a clone, `npm rebuild hourglass` inside node_modules.
+// `npm run setup` in a clone, `npm rebuild @hourglass-ml/hourglass` inside node_modules.
+// (test/package/tarball.test.ts shows the same on the installed tarball.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, rm, writeFile, copyFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile, copyFile, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PACKAGE_NAME } from '../src/core/package-name.js';
+import { SOURCE_BUILD_NEEDS } from '../src/core/native/addon-location.js';
 
 const run = promisify(execFile);
 // Compiled tests run from dist/test.
@@ -51,25 +54,31 @@ test('a missing file named by HOURGLASS_NATIVE_ADDON: one HourglassError naming 
   const e = await importError(loader, { HOURGLASS_NATIVE_ADDON: missing });
   assert.equal(e.code, 'NATIVE');
   assert.ok(!e.message.includes('\n'));
-  assert.equal(e.message, `the native engine is not built: ${missing} is missing; run \`npm run setup\` in ${repoRoot} to build it`);
+  assert.equal(e.message, `the native engine is not built: ${missing} (HOURGLASS_NATIVE_ADDON) does not exist; run \`npm run setup\` in ${repoRoot}`);
 });
 
-test('inside node_modules without a build: `npm rebuild hourglass`', async () => {
+test('inside node_modules with neither a prebuilt addon nor a build: both named, and `npm rebuild <name>`', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'hourglass-pkg-'));
   try {
-    // A fake installed package: the loader and its one import, without build/.
-    const pkg = path.join(dir, 'node_modules', 'hourglass');
+    // A fake installed package: the loader and its imports, without prebuilds/ and build/.
+    const pkg = path.join(dir, 'node_modules', ...PACKAGE_NAME.split('/'));
     await mkdir(path.join(pkg, 'dist/src/core/native'), { recursive: true });
-    await writeFile(path.join(pkg, 'package.json'), JSON.stringify({ name: 'hourglass', type: 'module' }));
-    await copyFile(loader, path.join(pkg, 'dist/src/core/native/addon.js'));
-    await copyFile(path.join(repoRoot, 'dist/src/core/errors.js'), path.join(pkg, 'dist/src/core/errors.js'));
+    await writeFile(path.join(pkg, 'package.json'), JSON.stringify({ name: PACKAGE_NAME, type: 'module' }));
+    await writeFile(path.join(pkg, 'binding.gyp'), '{}');
+    for (const file of ['core/native/addon.js', 'core/native/addon-location.js', 'core/package-name.js', 'core/errors.js']) {
+      await copyFile(path.join(repoRoot, 'dist/src', file), path.join(pkg, 'dist/src', file));
+    }
+    // node-gyp-build, which looks for the addon, resolves from the package as it would once installed.
+    await symlink(path.join(repoRoot, 'node_modules', 'node-gyp-build'), path.join(dir, 'node_modules', 'node-gyp-build'), 'dir');
     const e = await importError(path.join(pkg, 'dist/src/core/native/addon.js'), { HOURGLASS_NATIVE_ADDON: '' });
     assert.equal(e.name, 'HourglassError');
     assert.equal(e.code, 'NATIVE');
     assert.ok(!e.message.includes('\n'));
     assert.equal(
       e.message,
-      `the native engine is not built: ${path.join(pkg, 'build/Release/hourglass_native.node')} is missing; run \`npm rebuild hourglass\` in ${pkg} to build it`,
+      `the native engine is not built: no prebuilt addon for ${process.platform}-${process.arch} (${path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`)}) ` +
+        `and no source build (${path.join(pkg, 'build/Release/hourglass_native.node')}); run \`npm rebuild ${PACKAGE_NAME}\` in ${dir}, ` +
+        `after \`npm install-scripts approve ${PACKAGE_NAME}\` if npm skipped its install script (without a prebuilt binary for this platform it builds from source, which needs ${SOURCE_BUILD_NEEDS})`,
     );
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -33,7 +33,10 @@ lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 stamp=node_modules/.hourglass-lock-sha256
 if [ ! -d node_modules ] || [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
   echo "hourglass setup: npm ci"
-  npm ci --no-audit --no-fund
+  # onnxruntime-node (a dev dependency: the ONNX parity tests and bench) would otherwise fetch
+  # its CUDA provider libraries from NuGet at install time; hourglass only uses its CPU
+  # provider, which is inside the npm package, and offline machines cannot reach NuGet.
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
   echo "$lock_hash" > "$stamp"
 fi
 

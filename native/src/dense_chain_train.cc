@@ -25,7 +25,7 @@
 #include "bias.h"
 #include "dense_chain.h"
 #include "registry.h"
-#include "vectorize.h"
+#include "isa_dispatch.h"
 
 namespace hourglass {
 namespace {
@@ -36,14 +36,16 @@ constexpr int64_t kMinRowsPerThread = 32;
 
 // Squared error of rows x width predictions, summed in double, and its gradient
 // scale * (p - t) written over `grad` (scale = 2 / (all values), as lossBackward computes it).
-HOURGLASS_VECTORIZED double squaredErrorAndGrad(const float* p, const float* t, float* grad, int64_t count, float scale) {
-  double sum = 0;
-  for (int64_t i = 0; i < count; i++) {
-    float diff = p[i] - t[i];
-    sum += static_cast<double>(diff * diff);
-    grad[i] = scale * diff;
-  }
-  return sum;
+double squaredErrorAndGrad(const float* p, const float* t, float* grad, int64_t count, float scale) {
+  return dispatchByIsa([&] {
+    double sum = 0;
+    for (int64_t i = 0; i < count; i++) {
+      float diff = p[i] - t[i];
+      sum += static_cast<double>(diff * diff);
+      grad[i] = scale * diff;
+    }
+    return sum;
+  });
 }
 
 // A thread's bfloat16 operands and planned products in mixed-precision mode: activations and
@@ -251,7 +253,10 @@ Napi::Value DenseChainTrainStep(const Napi::CallbackInfo& info) {
     try {
       buildPlan(*plan, layers, n, bf16);
     } catch (const dnnl::error& e) {
-      fail(env, std::string("bfloat16 training needs a CPU with bfloat16 matrix products (AVX512-BF16 or AMX): ") + e.what());
+      std::string message = "bfloat16 training needs a CPU with bfloat16 matrix products (AVX512-BF16 or AMX)";
+      if (isaCap().set && isaLevel() != IsaLevel::Avx512)
+        message += "; HOURGLASS_MAX_ISA=" + isaCap().raw + " keeps this process below AVX-512, unset it to use them";
+      fail(env, message + ": " + e.what());
     }
     plan->key = key;
   }

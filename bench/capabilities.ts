@@ -1,29 +1,23 @@
-// What this CPU can do, for the benchmarks: its model and the features that matter to the
-// engine (printed at the top of a run and recorded in every results file), and the decision
-// whether a capability-dependent row (bfloat16 training) runs or prints "not available".
-// A missing capability is a row, never a crash: the engine has no capability query, so the
-// bench asks the environment first (HOURGLASS_BENCH_FORCE_NO_BF16=1, to exercise the path on
-// a CPU that has bfloat16) and otherwise recognizes the engine's own failure message.
+// What this CPU can do, for the benchmarks: its model and what the engine makes of it
+// (cpuCapabilities(): features, the kernels' instruction-set level, oneDNN's ISA, bfloat16),
+// printed at the top of a run and recorded in every results file, and the decisions whether a
+// capability-dependent row (bfloat16 training, the AVX2 code path) runs or prints "not
+// available". A missing capability is a row, never a crash. HOURGLASS_BENCH_FORCE_NO_BF16=1
+// treats bfloat16 as missing (to exercise that row on a CPU that has it), and a worker that
+// fails with the engine's bfloat16 message is recognized as the same thing.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-
-/** The /proc/cpuinfo flags reported by the benchmarks. */
-export const CPU_FEATURES = ['avx2', 'fma', 'avx512f', 'avx512_bf16', 'amx_bf16'] as const;
+import { cpuCapabilities, describeCapabilities, type CpuCapabilities } from '../src/core/cpu-capabilities.js';
 
 export interface CpuInfo {
   model: string;
   cores: number;
-  /** Each of CPU_FEATURES: present or not; null when /proc/cpuinfo is unreadable. */
-  features: Record<(typeof CPU_FEATURES)[number], boolean> | null;
+  capabilities: CpuCapabilities;
 }
 
-/** Parses /proc/cpuinfo's text (first processor's model name and flags). */
-export function parseCpuinfo(text: string, fallbackModel: string, cores: number): CpuInfo {
-  const field = (name: string) => text.match(new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm'))?.[1]?.trim();
-  const flags = field('flags');
-  const set = new Set(flags ? flags.split(/\s+/) : []);
-  const features = flags === undefined ? null : (Object.fromEntries(CPU_FEATURES.map((f) => [f, set.has(f)])) as CpuInfo['features']);
-  return { model: field('model name') || fallbackModel || 'unknown CPU', cores, features };
+/** The first processor's model name in /proc/cpuinfo's text, else the fallback. */
+export function parseCpuModel(text: string, fallbackModel: string): string {
+  return text.match(/^model name\s*:\s*(.*)$/m)?.[1]?.trim() || fallbackModel || 'unknown CPU';
 }
 
 export function cpuInfo(): CpuInfo {
@@ -31,17 +25,17 @@ export function cpuInfo(): CpuInfo {
   try {
     text = readFileSync('/proc/cpuinfo', 'utf8');
   } catch {
-    // not Linux: model from os.cpus(), features unknown
+    // not Linux: the model from os.cpus()
   }
   const cpus = os.cpus();
-  return parseCpuinfo(text, cpus[0]?.model ?? '', cpus.length);
+  return { model: parseCpuModel(text, cpus[0]?.model ?? ''), cores: cpus.length, capabilities: cpuCapabilities() };
 }
 
 export function describeCpu(info: CpuInfo): string {
-  const features = info.features
-    ? CPU_FEATURES.map((f) => `${f} ${info.features![f] ? 'yes' : 'no'}`).join(', ')
-    : 'features unknown (no /proc/cpuinfo)';
-  return `CPU: ${info.model}, ${info.cores} logical cores; ${features}`;
+  const f = info.capabilities.features;
+  const features = (Object.keys(f) as (keyof typeof f)[]).map((k) => `${k} ${f[k] ? 'yes' : 'no'}`).join(', ');
+  return `CPU: ${info.model}, ${info.cores} logical cores; ${features}
+engine: ${describeCapabilities(info.capabilities)}`;
 }
 
 /** The engine's message when bfloat16 matrix products cannot be built (native/src/dense_chain_train.cc). */
@@ -55,12 +49,24 @@ export function bf16FailureIn(output: string): string | null {
 export type Availability = { available: true } | { available: false; reason: string };
 
 /**
- * Whether the bench should try bfloat16 at all: not when HOURGLASS_BENCH_FORCE_NO_BF16=1
- * (bench-only, for exercising the "not available" row on any CPU). Otherwise the bench
- * tries, and a failure recognized by bf16FailureIn becomes unavailable too.
+ * Whether the bench runs bfloat16 at all: not when HOURGLASS_BENCH_FORCE_NO_BF16=1 (bench-only,
+ * for exercising the "not available" row on any CPU), nor when the engine says it has no
+ * bfloat16 matrix products here (the CPU, or HOURGLASS_MAX_ISA below avx512).
  */
-export function bf16Precheck(env: NodeJS.ProcessEnv): Availability {
+export function bf16Precheck(env: NodeJS.ProcessEnv, caps: Pick<CpuCapabilities, 'bfloat16' | 'bfloat16Reason'>): Availability {
   if (env.HOURGLASS_BENCH_FORCE_NO_BF16 === '1') return { available: false, reason: 'forced by HOURGLASS_BENCH_FORCE_NO_BF16=1' };
+  if (!caps.bfloat16) return { available: false, reason: caps.bfloat16Reason ?? 'no bfloat16 matrix products' };
+  return { available: true };
+}
+
+/**
+ * Whether a separate row for the AVX2 code path (HOURGLASS_MAX_ISA=avx2) says anything: not on
+ * a CPU without AVX2, and not when the default row already runs it (an AVX2-only CPU, or the
+ * cap already set to avx2 or lower for the whole run).
+ */
+export function avx2PathAvailability(caps: Pick<CpuCapabilities, 'level' | 'detectedLevel'>): Availability {
+  if (caps.detectedLevel === 'baseline') return { available: false, reason: 'no AVX2 and FMA' };
+  if (caps.level !== 'avx512') return { available: false, reason: `the float32 row already runs ${caps.level} kernels` };
   return { available: true };
 }
 

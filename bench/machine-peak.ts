@@ -2,8 +2,9 @@
 // targets are ratios against PyTorch, and what bounds any implementation is the machine's
 // matrix-product peak. Measured with the addon's sgemm on one thread, and with one
 // single-threaded process per core at once (their sum: whether the cores add arithmetic, which
-// two vCPUs that are hyperthreads of one physical core would not). Printed by the dense
-// benchmark next to the ratios.
+// two vCPUs that are hyperthreads of one physical core would not). The autoencoder benches
+// measure it in every paired round, so a peak and the rates it bounds share the machine's load;
+// with HOURGLASS_MAX_ISA in `env`, oneDNN's sgemm is capped too (the peak of that code path).
 import os from 'node:os';
 import path from 'node:path';
 import { distBench, runJson } from './common.js';
@@ -16,9 +17,14 @@ export interface MachinePeak {
   cores: number;
 }
 
-export async function measureMachinePeak(): Promise<MachinePeak> {
+/** The larger of the two: what a program on all cores could reach. */
+export function peakOf(p: MachinePeak): number {
+  return Math.max(p.oneThread, p.allCoresTogether);
+}
+
+export async function measureMachinePeak(env: NodeJS.ProcessEnv = {}): Promise<MachinePeak> {
   const worker = path.join(distBench, 'peak-worker.js');
-  const single = () => runJson<{ gflops: number }>(process.execPath, [worker], { OMP_NUM_THREADS: '1' });
+  const single = () => runJson<{ gflops: number }>(process.execPath, [worker], { ...env, OMP_NUM_THREADS: '1' });
   const oneThread = (await single()).gflops;
   const cores = os.cpus().length;
   const together = await Promise.all(Array.from({ length: cores }, single));

@@ -3,7 +3,9 @@
 // Knobs for short runs: HOURGLASS_BENCH_EPOCHS (full-run epochs of the autoencoder benches),
 // HOURGLASS_BENCH_ROUNDS and HOURGLASS_BENCH_ROUND_EPOCHS (their paired speed rounds);
 // HOURGLASS_BENCH_IMAGES and HOURGLASS_BENCH_LARGE_IMAGES (the image-folder bench's folders, 0 skips one);
-// HOURGLASS_BENCH_FORCE_NO_BF16=1 treats bfloat16 as unavailable (its "not available" row).
+// HOURGLASS_BENCH_FORCE_NO_BF16=1 treats bfloat16 as unavailable (its "not available" row);
+// HOURGLASS_MAX_ISA caps the whole run's engine (the dense and conv benches add an AVX2-path
+// row by themselves).
 import { benchAutoencoder } from './autoencoder.js';
 import { benchPca } from './pca.js';
 import { benchFinetune } from './finetune.js';
@@ -15,18 +17,16 @@ import { benchImages } from './images.js';
 import { cpuInfo, describeCpu, envCount } from './capabilities.js';
 
 const env = process.env;
-const autoencoder = (arch: 'dense' | 'conv', epochs: number, singleThreadEpochs: number, rounds: number, roundEpochs: number) => {
-  const e = envCount(env, 'HOURGLASS_BENCH_EPOCHS', epochs);
+const autoencoder = (arch: 'dense' | 'conv', epochs: number, rounds: number, roundEpochs: number) => {
   return benchAutoencoder(arch, {
-    epochs: e,
-    singleThreadEpochs: Math.min(singleThreadEpochs, e),
+    epochs: envCount(env, 'HOURGLASS_BENCH_EPOCHS', epochs),
     rounds: envCount(env, 'HOURGLASS_BENCH_ROUNDS', rounds),
     roundEpochs: envCount(env, 'HOURGLASS_BENCH_ROUND_EPOCHS', roundEpochs),
   });
 };
 const benches: Record<string, () => Promise<unknown>> = {
-  dense: () => autoencoder('dense', 20, 3, 5, 2),
-  conv: () => autoencoder('conv', 10, 1, 3, 1),
+  dense: () => autoencoder('dense', 20, 5, 2),
+  conv: () => autoencoder('conv', 10, 3, 1),
   pca: () => benchPca(),
   finetune: () => benchFinetune(),
   denoise: () => benchDenoise(),

@@ -3,6 +3,7 @@ export { HourglassError, type ErrorCode } from './core/errors.js';
 export { tensor, zeros, reshape, sliceRows, gatherRows, sizeOf, type Tensor, type Shape } from './core/tensor.js';
 export { Rng, type RngState } from './core/rng.js';
 export { setThreads, getThreads } from './core/threads.js';
+export { cpuCapabilities, ISA_LEVELS, type CpuCapabilities, type CpuFeatures, type IsaLevel } from './core/cpu-capabilities.js';
 export type { ActivationKind, Precision } from './core/types.js';
 
 export type { Layer, LayerConfig, Param, Buffer } from './layers/layer.js';

@@ -2,21 +2,35 @@
 // "not available" row, never a crash, and the /proc/cpuinfo parsing behind the CPU line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bf16FailureIn, bf16Precheck, envCount, notAvailable, parseCpuinfo, runIfAvailable } from '../bench/capabilities.js';
+import { avx2PathAvailability, bf16FailureIn, bf16Precheck, envCount, notAvailable, parseCpuModel, runIfAvailable } from '../bench/capabilities.js';
 import { WorkerError } from '../bench/common.js';
 
 const ENGINE_MESSAGE = 'bfloat16 training needs a CPU with bfloat16 matrix products (AVX512-BF16 or AMX): could not create a primitive descriptor';
 
+const WITH_BF16 = { bfloat16: true, bfloat16Reason: null };
+
 test('HOURGLASS_BENCH_FORCE_NO_BF16=1 makes bfloat16 unavailable without running anything', async () => {
-  assert.deepEqual(bf16Precheck({}), { available: true });
-  assert.deepEqual(bf16Precheck({ HOURGLASS_BENCH_FORCE_NO_BF16: '0' }), { available: true });
-  const forced = bf16Precheck({ HOURGLASS_BENCH_FORCE_NO_BF16: '1' });
+  assert.deepEqual(bf16Precheck({}, WITH_BF16), { available: true });
+  assert.deepEqual(bf16Precheck({ HOURGLASS_BENCH_FORCE_NO_BF16: '0' }, WITH_BF16), { available: true });
+  const forced = bf16Precheck({ HOURGLASS_BENCH_FORCE_NO_BF16: '1' }, WITH_BF16);
   assert.equal(forced.available, false);
   let ran = false;
   const outcome = await runIfAvailable(forced, async () => (ran = true));
   assert.equal(ran, false);
   assert.deepEqual(outcome, { ok: false, reason: 'forced by HOURGLASS_BENCH_FORCE_NO_BF16=1' });
   assert.equal(notAvailable('forced by HOURGLASS_BENCH_FORCE_NO_BF16=1'), 'not available on this CPU (forced by HOURGLASS_BENCH_FORCE_NO_BF16=1)');
+});
+
+test('bfloat16 is a "not available" row when the engine has no bfloat16 products (the CPU, or HOURGLASS_MAX_ISA)', () => {
+  const reason = 'oneDNN has no bfloat16 matrix product here (could not create a primitive descriptor iterator); HOURGLASS_MAX_ISA=avx2 keeps this process below AVX-512';
+  assert.deepEqual(bf16Precheck({}, { bfloat16: false, bfloat16Reason: reason }), { available: false, reason });
+});
+
+test('the AVX2-path row runs only where it differs from the default row', () => {
+  assert.deepEqual(avx2PathAvailability({ level: 'avx512', detectedLevel: 'avx512' }), { available: true });
+  assert.deepEqual(avx2PathAvailability({ level: 'avx2', detectedLevel: 'avx2' }), { available: false, reason: 'the float32 row already runs avx2 kernels' });
+  assert.deepEqual(avx2PathAvailability({ level: 'avx2', detectedLevel: 'avx512' }), { available: false, reason: 'the float32 row already runs avx2 kernels' });
+  assert.deepEqual(avx2PathAvailability({ level: 'baseline', detectedLevel: 'baseline' }), { available: false, reason: 'no AVX2 and FMA' });
 });
 
 test("the engine's bfloat16 failure in a worker's stderr becomes an unavailable row", async () => {
@@ -37,14 +51,11 @@ test('a successful run passes its result through', async () => {
   assert.deepEqual(await runIfAvailable({ available: true }, async () => 42), { ok: true, result: 42 });
 });
 
-test('/proc/cpuinfo: model name and the reported feature flags', () => {
-  const text = 'processor\t: 0\nmodel name\t: AMD EPYC 9R14\nflags\t\t: fpu sse avx2 fma avx512f avx512_bf16\n\nprocessor\t: 1\nmodel name\t: other\n';
-  assert.deepEqual(parseCpuinfo(text, 'fallback', 2), {
-    model: 'AMD EPYC 9R14',
-    cores: 2,
-    features: { avx2: true, fma: true, avx512f: true, avx512_bf16: true, amx_bf16: false },
-  });
-  assert.deepEqual(parseCpuinfo('', 'Apple M2', 8), { model: 'Apple M2', cores: 8, features: null });
+test('/proc/cpuinfo: the first model name, else the fallback', () => {
+  const text = 'processor\t: 0\nmodel name\t: AMD EPYC 9R14\nflags\t\t: fpu sse avx2\n\nprocessor\t: 1\nmodel name\t: other\n';
+  assert.equal(parseCpuModel(text, 'fallback'), 'AMD EPYC 9R14');
+  assert.equal(parseCpuModel('', 'Apple M2'), 'Apple M2');
+  assert.equal(parseCpuModel('', ''), 'unknown CPU');
 });
 
 test('bench count knobs: unset is the default, anything but a positive integer is an error', () => {

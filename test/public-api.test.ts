@@ -18,7 +18,7 @@ const API: Record<string, readonly string[]> = {
     'Autoencoder', 'denseAutoencoder', 'convAutoencoder', 'buildAutoencoder', 'PCA', 'Classifier', 'classifierFromAutoencoder',
     'classificationHead', 'AnomalyDetector', 'Denoiser', 'Codec', 'loadModel',
   ],
-  engine: ['HourglassError', 'tensor', 'zeros', 'reshape', 'sliceRows', 'gatherRows', 'sizeOf', 'Rng', 'setThreads', 'getThreads'],
+  engine: ['HourglassError', 'tensor', 'zeros', 'reshape', 'sliceRows', 'gatherRows', 'sizeOf', 'Rng', 'setThreads', 'getThreads', 'cpuCapabilities'],
   layers: [
     'Dense', 'Conv2d', 'Conv2dTranspose', 'MaxPool2d', 'AvgPool2d', 'Upsampling2d', 'BatchNorm2d', 'Activation', 'Dropout',
     'Flatten', 'Reshape', 'Identity', 'Sequential', 'layerFromConfig',

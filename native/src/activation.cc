@@ -9,46 +9,57 @@
 #include "float_math.h"
 #include "parallel.h"
 #include "registry.h"
-#include "vectorize.h"
+#include "isa_dispatch.h"
 
 namespace hourglass {
 
 // x and y may be the same array (in place): every element is read before it is written.
-HOURGLASS_VECTORIZED void activationForwardRange(Activation kind, const float* x, float* y, int64_t n, float alpha) {
-  switch (kind) {
-    case Activation::Relu:
-      // `x < 0 ? 0 : x` rather than max(x, 0): NaN passes through, so divergence stays visible.
-      for (int64_t i = 0; i < n; i++) y[i] = x[i] < 0.0f ? 0.0f : x[i];
-      break;
-    case Activation::LeakyRelu:
-      for (int64_t i = 0; i < n; i++) y[i] = x[i] * (x[i] < 0.0f ? alpha : 1.0f);
-      break;
-    case Activation::Sigmoid:
-      for (int64_t i = 0; i < n; i++) y[i] = floatmath::sigmoid(x[i]);
-      break;
-    case Activation::Tanh:
-      for (int64_t i = 0; i < n; i++) y[i] = floatmath::tanh(x[i]);
-      break;
-  }
+void activationForwardRange(Activation kind, const float* x, float* y, int64_t n, float alpha) {
+  dispatchByIsa([&] {
+    switch (kind) {
+      case Activation::Relu:
+        // `x < 0 ? 0 : x` rather than max(x, 0): NaN passes through, so divergence stays visible.
+        for (int64_t i = 0; i < n; i++) y[i] = x[i] < 0.0f ? 0.0f : x[i];
+        break;
+      case Activation::LeakyRelu:
+        for (int64_t i = 0; i < n; i++) y[i] = x[i] * (x[i] < 0.0f ? alpha : 1.0f);
+        break;
+      case Activation::Sigmoid:
+        for (int64_t i = 0; i < n; i++) y[i] = floatmath::sigmoid(x[i]);
+        break;
+      case Activation::Tanh:
+        for (int64_t i = 0; i < n; i++) y[i] = floatmath::tanh(x[i]);
+        break;
+    }
+  });
 }
 
 // dy and dx may be the same array. Products follow torch's order (grad * (1 - y) * y).
-HOURGLASS_VECTORIZED void activationBackwardRange(Activation kind, const float* y, const float* dy, float* dx, int64_t n,
-                                                  float alpha) {
-  switch (kind) {
-    case Activation::Relu:
-      for (int64_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
-      break;
-    case Activation::LeakyRelu:
-      for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (y[i] > 0.0f ? 1.0f : alpha);
-      break;
-    case Activation::Sigmoid:
-      for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (1.0f - y[i]) * y[i];
-      break;
-    case Activation::Tanh:
-      for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (1.0f - y[i] * y[i]);
-      break;
-  }
+void activationBackwardRange(Activation kind, const float* y, const float* dy, float* dx, int64_t n,
+                             float alpha) {
+  dispatchByIsa([&] {
+    switch (kind) {
+      case Activation::Relu:
+        // dy is loaded whatever the sign: as `y > 0 ? dy[i] : 0` the load was conditional, which
+        // the compiler kept as a scalar branch (mispredicted for half of the units, 5 ns per
+        // element: 0.7 ms of a 4.2 ms training step of the dense reference model). Loaded
+        // unconditionally, the choice is a vector blend. The result is the same, NaN included.
+        for (int64_t i = 0; i < n; i++) {
+          float g = dy[i];
+          dx[i] = y[i] > 0.0f ? g : 0.0f;
+        }
+        break;
+      case Activation::LeakyRelu:
+        for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (y[i] > 0.0f ? 1.0f : alpha);
+        break;
+      case Activation::Sigmoid:
+        for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (1.0f - y[i]) * y[i];
+        break;
+      case Activation::Tanh:
+        for (int64_t i = 0; i < n; i++) dx[i] = dy[i] * (1.0f - y[i] * y[i]);
+        break;
+    }
+  });
 }
 
 namespace {

@@ -17,19 +17,21 @@
 #include <tuple>
 
 #include "primitive_cache.h"
-#include "vectorize.h"
+#include "isa_dispatch.h"
 
 namespace hourglass {
 
 // float32 -> bfloat16, rounding to nearest even (NaN stays NaN: its payload keeps a high bit).
-HOURGLASS_VECTORIZED inline void toBf16(const float* x, uint16_t* y, int64_t count) {
-  for (int64_t i = 0; i < count; i++) {
-    uint32_t bits;
-    std::memcpy(&bits, x + i, sizeof bits);
-    bool nan = (bits & 0x7fffffffu) > 0x7f800000u;
-    uint32_t rounded = (bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16;
-    y[i] = static_cast<uint16_t>(nan ? ((bits >> 16) | 0x40u) : rounded);
-  }
+inline void toBf16(const float* x, uint16_t* y, int64_t count) {
+  dispatchByIsa([&] {
+    for (int64_t i = 0; i < count; i++) {
+      uint32_t bits;
+      std::memcpy(&bits, x + i, sizeof bits);
+      bool nan = (bits & 0x7fffffffu) > 0x7f800000u;
+      uint32_t rounded = (bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16;
+      y[i] = static_cast<uint16_t>(nan ? ((bits >> 16) | 0x40u) : rounded);
+    }
+  });
 }
 
 class Bf16Matmul {

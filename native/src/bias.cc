@@ -9,15 +9,17 @@
 #include "args.h"
 #include "parallel.h"
 #include "registry.h"
-#include "vectorize.h"
+#include "isa_dispatch.h"
 
 namespace hourglass {
 
-HOURGLASS_VECTORIZED void addBiasToRows(float* y, const float* bias, int64_t rows, int64_t cols) {
-  for (int64_t r = 0; r < rows; r++) {
-    float* row = y + r * cols;
-    for (int64_t c = 0; c < cols; c++) row[c] += bias[c];
-  }
+void addBiasToRows(float* y, const float* bias, int64_t rows, int64_t cols) {
+  dispatchByIsa([&] {
+    for (int64_t r = 0; r < rows; r++) {
+      float* row = y + r * cols;
+      for (int64_t c = 0; c < cols; c++) row[c] += bias[c];
+    }
+  });
 }
 
 namespace {
@@ -26,14 +28,15 @@ namespace {
 // rows stream past, and blocks are the unit of work shared between threads.
 constexpr int64_t kColumnBlock = 64;
 
-HOURGLASS_VECTORIZED void sumColumnBlock(const float* dy, int64_t rows, int64_t cols, int64_t first, int64_t width,
-                                         float* dbias) {
-  double sums[kColumnBlock] = {};
-  for (int64_t r = 0; r < rows; r++) {
-    const float* row = dy + r * cols + first;
-    for (int64_t c = 0; c < width; c++) sums[c] += row[c];
-  }
-  for (int64_t c = 0; c < width; c++) dbias[first + c] = static_cast<float>(sums[c]);
+void sumColumnBlock(const float* dy, int64_t rows, int64_t cols, int64_t first, int64_t width, float* dbias) {
+  dispatchByIsa([&] {
+    double sums[kColumnBlock] = {};
+    for (int64_t r = 0; r < rows; r++) {
+      const float* row = dy + r * cols + first;
+      for (int64_t c = 0; c < width; c++) sums[c] += row[c];
+    }
+    for (int64_t c = 0; c < width; c++) dbias[first + c] = static_cast<float>(sums[c]);
+  });
 }
 
 }  // namespace

@@ -7,7 +7,6 @@
 #include "activation.h"
 #include "bias.h"
 #include "args.h"
-#include "vectorize.h"
 
 namespace hourglass::dense_chain {
 

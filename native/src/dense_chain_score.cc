@@ -35,7 +35,7 @@
 #include "dense_chain.h"
 #include "float_math.h"
 #include "registry.h"
-#include "vectorize.h"
+#include "isa_dispatch.h"
 
 namespace hourglass {
 namespace {
@@ -115,57 +115,59 @@ inline Lanes activate(const ChainLayer& L, Lanes v) {
 // One block of up to kBlock samples. `target` receives the scaled input and `bufA`/`bufB`
 // the activations, all [unit][kBlock]; rows past `rows` are zeros and ignored at the end.
 // Returns false when the block holds a NaN or infinity.
-HOURGLASS_VECTORIZED bool scoreBlock(const float* x, int64_t rows, int64_t d, Scaling scaling, const double* a, const double* b,
-                                     const ChainLayer* layers, size_t layerCount, float* target, float* bufA, float* bufB,
-                                     float* out) {
-  // Transposed to [feature][sample], then checked and scaled a whole feature at a time.
-  for (int64_t r = 0; r < rows; r++)
-    for (int64_t k = 0; k < d; k++) target[k * kBlock + r] = x[r * d + k];
-  for (int64_t r = rows; r < kBlock; r++)
-    for (int64_t k = 0; k < d; k++) target[k * kBlock + r] = 0.0f;
-  if (!allFinite(target, d * kBlock)) return false;
-  if (scaling != Scaling::None)
-    for (int64_t k = 0; k < d; k++) store(target + k * kBlock, scaledValue(load(target + k * kBlock), scaling, a[k], b[k]));
+bool scoreBlock(const float* x, int64_t rows, int64_t d, Scaling scaling, const double* a, const double* b,
+                const ChainLayer* layers, size_t layerCount, float* target, float* bufA, float* bufB,
+                float* out) {
+  return dispatchByIsa([&] {
+    // Transposed to [feature][sample], then checked and scaled a whole feature at a time.
+    for (int64_t r = 0; r < rows; r++)
+      for (int64_t k = 0; k < d; k++) target[k * kBlock + r] = x[r * d + k];
+    for (int64_t r = rows; r < kBlock; r++)
+      for (int64_t k = 0; k < d; k++) target[k * kBlock + r] = 0.0f;
+    if (!allFinite(target, d * kBlock)) return false;
+    if (scaling != Scaling::None)
+      for (int64_t k = 0; k < d; k++) store(target + k * kBlock, scaledValue(load(target + k * kBlock), scaling, a[k], b[k]));
 
-  const float* h = target;
-  float* next = bufA;
-  for (size_t l = 0; l < layerCount; l++) {
-    const ChainLayer& L = layers[l];
-    // Four output units at a time: four independent accumulator chains hide the latency of
-    // the fused multiply-adds and share each load of h. Each accumulator is one vector of
-    // kBlock samples, written with a vector type so that the compiler keeps the samples in
-    // the lanes (left to itself it vectorized over k, with gathers).
-    int64_t j = 0;
-    for (; j + 4 <= L.out; j += 4) {
-      Lanes acc[4];
-      const float* w[4];
-      for (int u = 0; u < 4; u++) {
-        acc[u] = broadcast(L.bias ? L.bias[j + u] : 0.0f);
-        w[u] = L.weight + (j + u) * L.in;
+    const float* h = target;
+    float* next = bufA;
+    for (size_t l = 0; l < layerCount; l++) {
+      const ChainLayer& L = layers[l];
+      // Four output units at a time: four independent accumulator chains hide the latency of
+      // the fused multiply-adds and share each load of h. Each accumulator is one vector of
+      // kBlock samples, written with a vector type so that the compiler keeps the samples in
+      // the lanes (left to itself it vectorized over k, with gathers).
+      int64_t j = 0;
+      for (; j + 4 <= L.out; j += 4) {
+        Lanes acc[4];
+        const float* w[4];
+        for (int u = 0; u < 4; u++) {
+          acc[u] = broadcast(L.bias ? L.bias[j + u] : 0.0f);
+          w[u] = L.weight + (j + u) * L.in;
+        }
+        for (int64_t k = 0; k < L.in; k++) {
+          Lanes hk = load(h + k * kBlock);
+          for (int u = 0; u < 4; u++) acc[u] += w[u][k] * hk;
+        }
+        for (int u = 0; u < 4; u++) store(next + (j + u) * kBlock, activate(L, acc[u]));
       }
-      for (int64_t k = 0; k < L.in; k++) {
-        Lanes hk = load(h + k * kBlock);
-        for (int u = 0; u < 4; u++) acc[u] += w[u][k] * hk;
+      for (; j < L.out; j++) {
+        Lanes acc = broadcast(L.bias ? L.bias[j] : 0.0f);
+        const float* w = L.weight + j * L.in;
+        for (int64_t k = 0; k < L.in; k++) acc += w[k] * load(h + k * kBlock);
+        store(next + j * kBlock, activate(L, acc));
       }
-      for (int u = 0; u < 4; u++) store(next + (j + u) * kBlock, activate(L, acc[u]));
+      h = next;
+      next = next == bufA ? bufB : bufA;
     }
-    for (; j < L.out; j++) {
-      Lanes acc = broadcast(L.bias ? L.bias[j] : 0.0f);
-      const float* w = L.weight + j * L.in;
-      for (int64_t k = 0; k < L.in; k++) acc += w[k] * load(h + k * kBlock);
-      store(next + j * kBlock, activate(L, acc));
-    }
-    h = next;
-    next = next == bufA ? bufB : bufA;
-  }
 
-  Lanes err = broadcast(0.0f);
-  for (int64_t k = 0; k < d; k++) {
-    Lanes diff = load(h + k * kBlock) - load(target + k * kBlock);
-    err += diff * diff;
-  }
-  for (int64_t r = 0; r < rows; r++) out[r] = err[r] / static_cast<float>(d);
-  return true;
+    Lanes err = broadcast(0.0f);
+    for (int64_t k = 0; k < d; k++) {
+      Lanes diff = load(h + k * kBlock) - load(target + k * kBlock);
+      err += diff * diff;
+    }
+    for (int64_t r = 0; r < rows; r++) out[r] = err[r] / static_cast<float>(d);
+    return true;
+  });
 }
 
 // Large chains (beyond kFusedWeights multiply-adds per sample) score in blocks of
@@ -176,31 +178,33 @@ constexpr int64_t kFusedWeights = INT64_C(1) << 16;
 constexpr int64_t kSgemmRows = 256;
 // The sgemm path for `rows` samples, row-major buffers: false when the
 // rows hold a NaN or infinity. Called from inside the parallel region: must not throw.
-HOURGLASS_VECTORIZED bool scoreRowsSgemm(const float* x, int64_t rows, int64_t d, Scaling scaling, const double* a, const double* b,
-                                         const std::vector<ChainLayer>& layers, float* target, float* bufA, float* bufB, float* out) {
-  if (!allFinite(x, rows * d)) return false;
-  for (int64_t r = 0; r < rows; r++)
-    for (int64_t k = 0; k < d; k++) target[r * d + k] = scaledValue(x[r * d + k], scaling, a ? a[k] : 0.0, b ? b[k] : 0.0);
-  const float* h = target;
-  float* next = bufA;
-  for (const ChainLayer& L : layers) {
-    if (dnnl_sgemm('N', 'T', rows, L.out, L.in, 1.0f, h, L.in, L.weight, L.in, 0.0f, next, L.out) != dnnl_success) {
-      std::fill(out, out + rows, std::numeric_limits<float>::quiet_NaN());  // cannot happen with valid sizes
-      return true;
+bool scoreRowsSgemm(const float* x, int64_t rows, int64_t d, Scaling scaling, const double* a, const double* b,
+                    const std::vector<ChainLayer>& layers, float* target, float* bufA, float* bufB, float* out) {
+  return dispatchByIsa([&] {
+    if (!allFinite(x, rows * d)) return false;
+    for (int64_t r = 0; r < rows; r++)
+      for (int64_t k = 0; k < d; k++) target[r * d + k] = scaledValue(x[r * d + k], scaling, a ? a[k] : 0.0, b ? b[k] : 0.0);
+    const float* h = target;
+    float* next = bufA;
+    for (const ChainLayer& L : layers) {
+      if (dnnl_sgemm('N', 'T', rows, L.out, L.in, 1.0f, h, L.in, L.weight, L.in, 0.0f, next, L.out) != dnnl_success) {
+        std::fill(out, out + rows, std::numeric_limits<float>::quiet_NaN());  // cannot happen with valid sizes
+        return true;
+      }
+      biasActivate(L, next, rows);
+      h = next;
+      next = next == bufA ? bufB : bufA;
     }
-    biasActivate(L, next, rows);
-    h = next;
-    next = next == bufA ? bufB : bufA;
-  }
-  for (int64_t r = 0; r < rows; r++) {
-    float sum = 0;
-    for (int64_t k = 0; k < d; k++) {
-      float diff = h[r * d + k] - target[r * d + k];
-      sum += diff * diff;
+    for (int64_t r = 0; r < rows; r++) {
+      float sum = 0;
+      for (int64_t k = 0; k < d; k++) {
+        float diff = h[r * d + k] - target[r * d + k];
+        sum += diff * diff;
+      }
+      out[r] = sum / static_cast<float>(d);
     }
-    out[r] = sum / static_cast<float>(d);
-  }
-  return true;
+    return true;
+  });
 }
 
 Napi::Value DenseChainMse(const Napi::CallbackInfo& info) {

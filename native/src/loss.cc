@@ -9,7 +9,7 @@
 #include "float_math.h"
 #include "parallel.h"
 #include "registry.h"
-#include "vectorize.h"
+#include "isa_dispatch.h"
 
 namespace hourglass {
 
@@ -36,58 +36,62 @@ struct RowSum {
   bool outOfRange;  // bce only: a prediction outside [0, 1]
 };
 
-HOURGLASS_VECTORIZED RowSum sumRow(Loss kind, const float* pred, const float* target, int64_t n) {
-  float terms[kChunk];
-  double lanes[kLanes] = {};
-  int outOfRange = 0;
-  for (int64_t start = 0; start < n; start += kChunk) {
-    int64_t len = std::min(kChunk, n - start);
-    const float* p = pred + start;
-    const float* t = target + start;
-    switch (kind) {
-      case Loss::Mse:
-        for (int64_t i = 0; i < len; i++) terms[i] = (p[i] - t[i]) * (p[i] - t[i]);
-        break;
-      case Loss::Mae:
-        for (int64_t i = 0; i < len; i++) terms[i] = std::fabs(p[i] - t[i]);
-        break;
-      case Loss::Bce:
-        // -(t log p + (1 - t) log(1 - p)), each log clamped at -100 as torch does. NaN
-        // predictions pass the range check and make the loss NaN (divergence stays visible).
-        for (int64_t i = 0; i < len; i++) {
-          outOfRange |= (p[i] < 0.0f) | (p[i] > 1.0f);
-          float logP = floatmath::logClamped(p[i]);
-          float logQ = floatmath::logClamped(1.0f - p[i]);
-          terms[i] = (t[i] - 1.0f) * logQ - t[i] * logP;
-        }
-        break;
+RowSum sumRow(Loss kind, const float* pred, const float* target, int64_t n) {
+  return dispatchByIsa([&] {
+    float terms[kChunk];
+    double lanes[kLanes] = {};
+    int outOfRange = 0;
+    for (int64_t start = 0; start < n; start += kChunk) {
+      int64_t len = std::min(kChunk, n - start);
+      const float* p = pred + start;
+      const float* t = target + start;
+      switch (kind) {
+        case Loss::Mse:
+          for (int64_t i = 0; i < len; i++) terms[i] = (p[i] - t[i]) * (p[i] - t[i]);
+          break;
+        case Loss::Mae:
+          for (int64_t i = 0; i < len; i++) terms[i] = std::fabs(p[i] - t[i]);
+          break;
+        case Loss::Bce:
+          // -(t log p + (1 - t) log(1 - p)), each log clamped at -100 as torch does. NaN
+          // predictions pass the range check and make the loss NaN (divergence stays visible).
+          for (int64_t i = 0; i < len; i++) {
+            outOfRange |= (p[i] < 0.0f) | (p[i] > 1.0f);
+            float logP = floatmath::logClamped(p[i]);
+            float logQ = floatmath::logClamped(1.0f - p[i]);
+            terms[i] = (t[i] - 1.0f) * logQ - t[i] * logP;
+          }
+          break;
+      }
+      int64_t i = 0;
+      for (; i + kLanes <= len; i += kLanes)
+        for (int64_t l = 0; l < kLanes; l++) lanes[l] += terms[i + l];
+      for (int64_t l = 0; i < len; i++, l++) lanes[l] += terms[i];
     }
-    int64_t i = 0;
-    for (; i + kLanes <= len; i += kLanes)
-      for (int64_t l = 0; l < kLanes; l++) lanes[l] += terms[i + l];
-    for (int64_t l = 0; i < len; i++, l++) lanes[l] += terms[i];
-  }
-  double sum = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
-  return {sum, outOfRange != 0};
+    double sum = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+    return RowSum{sum, outOfRange != 0};
+  });
 }
 
 // Gradient of the mean over n elements, in torch's operation order.
-HOURGLASS_VECTORIZED void gradientRange(Loss kind, const float* p, const float* t, float* grad, int64_t n, float invN,
-                                        float twoOverN) {
-  switch (kind) {
-    case Loss::Mse:
-      for (int64_t i = 0; i < n; i++) grad[i] = twoOverN * (p[i] - t[i]);
-      break;
-    case Loss::Mae:
-      for (int64_t i = 0; i < n; i++) {
-        float d = p[i] - t[i];
-        grad[i] = ((d > 0.0f ? 1.0f : 0.0f) - (d < 0.0f ? 1.0f : 0.0f)) * invN;
-      }
-      break;
-    case Loss::Bce:
-      for (int64_t i = 0; i < n; i++) grad[i] = invN * (p[i] - t[i]) / std::max((1.0f - p[i]) * p[i], 1e-12f);
-      break;
-  }
+void gradientRange(Loss kind, const float* p, const float* t, float* grad, int64_t n, float invN,
+                   float twoOverN) {
+  dispatchByIsa([&] {
+    switch (kind) {
+      case Loss::Mse:
+        for (int64_t i = 0; i < n; i++) grad[i] = twoOverN * (p[i] - t[i]);
+        break;
+      case Loss::Mae:
+        for (int64_t i = 0; i < n; i++) {
+          float d = p[i] - t[i];
+          grad[i] = ((d > 0.0f ? 1.0f : 0.0f) - (d < 0.0f ? 1.0f : 0.0f)) * invN;
+        }
+        break;
+      case Loss::Bce:
+        for (int64_t i = 0; i < n; i++) grad[i] = invN * (p[i] - t[i]) / std::max((1.0f - p[i]) * p[i], 1e-12f);
+        break;
+    }
+  });
 }
 
 }  // namespace

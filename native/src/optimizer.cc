@@ -8,7 +8,7 @@
 #include "args.h"
 #include "parallel.h"
 #include "registry.h"
-#include "vectorize.h"
+#include "isa_dispatch.h"
 
 namespace hourglass {
 
@@ -35,33 +35,37 @@ AdamScalars adamScalars(double lr, double beta1, double beta2, double eps, doubl
           static_cast<float>(weightDecay)};
 }
 
-HOURGLASS_VECTORIZED void adamRange(float* param, const float* grad, float* m, float* v, int64_t n, AdamScalars s) {
-  // One loop the compiler vectorizes as wide as the clone's instruction set: with
-  // -fno-math-errno, std::sqrt is the (correctly rounded) vector square root instruction.
-  for (int64_t i = 0; i < n; i++) {
-    float gi = grad[i] + s.weightDecay * param[i];
-    float mi = m[i] * s.beta1 + s.oneMinusBeta1 * gi;
-    float vi = v[i] * s.beta2 + s.oneMinusBeta2 * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    float denom = std::sqrt(vi) / s.biasCorrection2Sqrt + s.eps;
-    param[i] = param[i] - s.stepSize * (mi / denom);
-  }
+void adamRange(float* param, const float* grad, float* m, float* v, int64_t n, AdamScalars s) {
+  dispatchByIsa([&] {
+    // One loop the compiler vectorizes as wide as the clone's instruction set: with
+    // -fno-math-errno, std::sqrt is the (correctly rounded) vector square root instruction.
+    for (int64_t i = 0; i < n; i++) {
+      float gi = grad[i] + s.weightDecay * param[i];
+      float mi = m[i] * s.beta1 + s.oneMinusBeta1 * gi;
+      float vi = v[i] * s.beta2 + s.oneMinusBeta2 * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      float denom = std::sqrt(vi) / s.biasCorrection2Sqrt + s.eps;
+      param[i] = param[i] - s.stepSize * (mi / denom);
+    }
+  });
 }
 
-HOURGLASS_VECTORIZED void sgdRange(float* param, const float* grad, float* velocity, int64_t n, float lr,
-                                   float momentum, float weightDecay, bool nesterov, bool firstStep) {
-  if (momentum == 0.0f) {
-    for (int64_t i = 0; i < n; i++) param[i] = param[i] - lr * (grad[i] + weightDecay * param[i]);
-    return;
-  }
-  // torch starts the momentum buffer as a copy of the first gradient.
-  for (int64_t i = 0; i < n; i++) {
-    float g = grad[i] + weightDecay * param[i];
-    float buf = firstStep ? g : velocity[i] * momentum + g;
-    velocity[i] = buf;
-    param[i] = param[i] - lr * (nesterov ? g + momentum * buf : buf);
-  }
+void sgdRange(float* param, const float* grad, float* velocity, int64_t n, float lr,
+              float momentum, float weightDecay, bool nesterov, bool firstStep) {
+  dispatchByIsa([&] {
+    if (momentum == 0.0f) {
+      for (int64_t i = 0; i < n; i++) param[i] = param[i] - lr * (grad[i] + weightDecay * param[i]);
+      return;
+    }
+    // torch starts the momentum buffer as a copy of the first gradient.
+    for (int64_t i = 0; i < n; i++) {
+      float g = grad[i] + weightDecay * param[i];
+      float buf = firstStep ? g : velocity[i] * momentum + g;
+      velocity[i] = buf;
+      param[i] = param[i] - lr * (nesterov ? g + momentum * buf : buf);
+    }
+  });
 }
 
 double nonNegative(const Napi::CallbackInfo& info, size_t i, const char* name) {

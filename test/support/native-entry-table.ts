@@ -25,6 +25,7 @@ export const ENTRY_POINTS: Readonly<Record<string, string>> = {
   deconv2dBackwardWeights: 'nnnnnnnnnnnnnFFFN',
   denseChainMse: 'FnnxDDLF',
   denseChainTrainStep: 'FFnLP',
+  cpuCapabilities: '',
   sgemm: 'bbnnnxFnFnxFn',
   columnMeans: 'FnnD',
   columnSquaredDeviations: 'FnnDD',

@@ -2,8 +2,10 @@
 // run. Timings on a shared machine are noisy: read the ratios and medians, not single times.
 // Knobs for short runs: HOURGLASS_BENCH_EPOCHS (full-run epochs of the autoencoder benches),
 // HOURGLASS_BENCH_ROUNDS and HOURGLASS_BENCH_ROUND_EPOCHS (their paired speed rounds);
-// HOURGLASS_BENCH_FORCE_NO_BF16=1 treats bfloat16 as unavailable (its "not available" row).
+// HOURGLASS_BENCH_FORCE_NO_BF16=1 treats bfloat16 as unavailable (its "not available" row);
+// HOURGLASS_BENCH_CONV_SAMPLES sets the images per round of conv128.
 import { benchAutoencoder } from './autoencoder.js';
+import { benchConvLarge } from './conv-large.js';
 import { benchPca } from './pca.js';
 import { benchFinetune } from './finetune.js';
 import { benchDenoise } from './denoise.js';
@@ -24,6 +26,8 @@ const autoencoder = (arch: 'dense' | 'conv', epochs: number, singleThreadEpochs:
 const benches: Record<string, () => Promise<unknown>> = {
   dense: () => autoencoder('dense', 20, 3, 5, 2),
   conv: () => autoencoder('conv', 10, 1, 3, 1),
+  conv128: () =>
+    benchConvLarge({ size: 128, samples: envCount(env, 'HOURGLASS_BENCH_CONV_SAMPLES', 256), batchSize: 32, rounds: envCount(env, 'HOURGLASS_BENCH_ROUNDS', 5), roundEpochs: 2 }),
   pca: () => benchPca(),
   finetune: () => benchFinetune(),
   denoise: () => benchDenoise(),

@@ -16,6 +16,8 @@ interface WorkerResult {
   impl: string;
   threads?: number;
   epochRates: number[];
+  /** Process CPU milliseconds per sample, per epoch (every thread counted). */
+  cpuMsPerSample: number[];
   loss: number;
   peakRssMb: number;
 }
@@ -65,6 +67,7 @@ export async function benchConvLarge({ size, channels = 1, samples, batchSize, r
   const modelFile = `${work}.safetensors`;
   const imagesFile = `${work}.f32`;
   const results: { round: number; hourglass: number; pytorch1: number; pytorchAll: number; ratio: number }[] = [];
+  const cpu = { hourglass: [] as number[], pytorch1: [] as number[], pytorchAll: [] as number[] };
   const rss = { hourglass: [] as number[], pytorch1: [] as number[], pytorchAll: [] as number[] };
   const losses = { hourglass: 0, pytorch: 0 };
   try {
@@ -78,12 +81,16 @@ export async function benchConvLarge({ size, channels = 1, samples, batchSize, r
         torchThreadsEnv(threads),
       );
     const warm = (r: WorkerResult) => r.epochRates[r.epochRates.length - 1];
+    const warmCpu = (r: WorkerResult) => r.cpuMsPerSample[r.cpuMsPerSample.length - 1];
     for (let round = 0; round < rounds; round++) {
       const hg = await ours();
       const t1 = await torch(1);
       const tn = await torch(cores);
       const best = Math.max(warm(t1), warm(tn));
       results.push({ round, hourglass: warm(hg), pytorch1: warm(t1), pytorchAll: warm(tn), ratio: warm(hg) / best });
+      cpu.hourglass.push(warmCpu(hg));
+      cpu.pytorch1.push(warmCpu(t1));
+      cpu.pytorchAll.push(warmCpu(tn));
       rss.hourglass.push(hg.peakRssMb);
       rss.pytorch1.push(t1.peakRssMb);
       rss.pytorchAll.push(tn.peakRssMb);
@@ -96,19 +103,27 @@ export async function benchConvLarge({ size, channels = 1, samples, batchSize, r
     rmSync(imagesFile, { force: true });
   }
   const ratios = results.map((r) => r.ratio);
-  const row = (label: string, rates: number[], mem: number[]) => [label, median(rates).toFixed(1), `${Math.min(...rates).toFixed(1)} - ${Math.max(...rates).toFixed(1)}`, Math.max(...mem).toFixed(0)];
-  console.log(`CPU: ${cpuInfo().model}\n`);
+  const row = (label: string, rates: number[], cpuMs: number[], mem: number[]) => [
+    label,
+    median(rates).toFixed(1),
+    `${Math.min(...rates).toFixed(1)} - ${Math.max(...rates).toFixed(1)}`,
+    median(cpuMs).toFixed(1),
+    Math.max(...mem).toFixed(0),
+  ];
+  // The load tells how much of the two cores the rounds had: wall-clock rates move with it, the
+  // CPU time per sample much less.
+  console.log(`CPU: ${cpuInfo().model}; load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(', ')}\n`);
   console.log(
     table(
-      ['implementation', 'train samples/s (median of rounds)', 'range', 'peak RSS MB'],
+      ['implementation', 'train samples/s (median of rounds)', 'range', 'CPU ms per sample (median)', 'peak RSS MB'],
       [
-        row(`hourglass (${cores} threads)`, results.map((r) => r.hourglass), rss.hourglass),
-        row('pytorch 1 thread', results.map((r) => r.pytorch1), rss.pytorch1),
-        row(`pytorch ${cores} threads`, results.map((r) => r.pytorchAll), rss.pytorchAll),
+        row(`hourglass (${cores} threads)`, results.map((r) => r.hourglass), cpu.hourglass, rss.hourglass),
+        row('pytorch 1 thread', results.map((r) => r.pytorch1), cpu.pytorch1, rss.pytorch1),
+        row(`pytorch ${cores} threads`, results.map((r) => r.pytorchAll), cpu.pytorchAll, rss.pytorchAll),
       ],
     ),
   );
   console.log(`\nhourglass / faster PyTorch setting of each round: median ${median(ratios).toFixed(2)}x, range ${Math.min(...ratios).toFixed(2)}x - ${Math.max(...ratios).toFixed(2)}x (last training loss: hourglass ${losses.hourglass.toFixed(5)}, PyTorch ${losses.pytorch.toFixed(5)})`);
-  const file = writeResult(`conv${size}`, { settings, samples, batchSize, rounds, roundEpochs, maxCpuIsa: process.env.ONEDNN_MAX_CPU_ISA ?? null, perRound: results, rss, ratio: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) } });
+  const file = writeResult(`conv${size}`, { settings, samples, batchSize, rounds, roundEpochs, maxCpuIsa: process.env.ONEDNN_MAX_CPU_ISA ?? null, loadAverage: os.loadavg(), perRound: results, cpuMsPerSample: cpu, rss, ratio: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) } });
   console.log(`wrote ${path.relative(repoRoot, file)}`);
 }

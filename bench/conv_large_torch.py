@@ -3,7 +3,7 @@
 Loads the untrained hourglass model file the benchmark wrote (scripts/torch_model.py builds
 the same torch.nn layers from its architecture and loads its initial weights), trains it with
 MSE and Adam 1e-3 on the benchmark's images for --epochs epochs and prints one JSON line:
-samples/s per epoch, the last loss and peak RSS.
+samples/s and process CPU milliseconds per sample for each epoch, the last loss and peak RSS.
 Run with Debian's python3-torch: /usr/bin/python3 bench/conv_large_torch.py ...
 """
 import argparse
@@ -39,11 +39,13 @@ def main():
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.MSELoss()
     rates = []
+    cpu_ms_per_sample = []
     loss = None
     generator = torch.Generator().manual_seed(0)
     for _ in range(args.epochs):
         order = torch.randperm(n, generator=generator)
         start = time.perf_counter()
+        cpu_start = time.process_time()
         for lo in range(0, n, args.batch_size):
             batch = data[order[lo: lo + args.batch_size]]
             opt.zero_grad(set_to_none=True)
@@ -51,10 +53,12 @@ def main():
             loss.backward()
             opt.step()
         rates.append(n / (time.perf_counter() - start))
+        cpu_ms_per_sample.append((time.process_time() - cpu_start) * 1000 / n)
     print(json.dumps({
         "impl": "pytorch",
         "threads": torch.get_num_threads(),
         "epochRates": rates,
+        "cpuMsPerSample": cpu_ms_per_sample,
         "loss": float(loss),
         "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }))

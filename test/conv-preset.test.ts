@@ -105,3 +105,19 @@ test('conv preset: bad depth, downsample or stride-2 stage counts fail when the 
   // --bottleneck 0: no dense waist.
   assert.equal(buildAutoencoder({ arch: 'conv', inputShape: [1, 64, 64], filters: [4, 4, 4], bottleneck: 0 }).encoder.layers.some((l) => l.type === 'dense'), false);
 });
+
+test('a large-image conv preset saves and loads back with the same layers and reconstructions', async () => {
+  const { mkdtempSync } = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { Autoencoder } = await import('../src/models/autoencoder.js');
+  const model = convAutoencoder({ inputShape: [3, 64, 66], filters: [4, 8], bottleneck: 6, seed: 4 });
+  const x = tensor([2, 3, 64, 66]);
+  for (let i = 0; i < x.data.length; i++) x.data[i] = (i % 97) / 97;
+  await model.fit(x, { epochs: 1, batchSize: 2 });
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'hourglass-conv-preset-')), 'large.safetensors');
+  await model.save(file);
+  const loaded = await Autoencoder.load(file);
+  assert.deepEqual([...loaded.encoder.layers, ...loaded.decoder.layers].map((l) => l.config()), [...model.encoder.layers, ...model.decoder.layers].map((l) => l.config()));
+  assert.deepEqual(loaded.reconstruct(x).data, model.reconstruct(x).data);
+});

@@ -3,10 +3,12 @@
 // Knobs for short runs: HOURGLASS_BENCH_EPOCHS (full-run epochs of the autoencoder benches),
 // HOURGLASS_BENCH_ROUNDS and HOURGLASS_BENCH_ROUND_EPOCHS (their paired speed rounds);
 // HOURGLASS_BENCH_IMAGES and HOURGLASS_BENCH_LARGE_IMAGES (the image-folder bench's folders, 0 skips one);
+// HOURGLASS_BENCH_CONV_SAMPLES sets the images per round of conv28 and conv128;
 // HOURGLASS_BENCH_FORCE_NO_BF16=1 treats bfloat16 as unavailable (its "not available" row);
 // HOURGLASS_MAX_ISA caps the whole run's engine (the dense and conv benches add an AVX2-path
 // row by themselves).
 import { benchAutoencoder } from './autoencoder.js';
+import { benchConvLarge } from './conv-large.js';
 import { benchPca } from './pca.js';
 import { benchFinetune } from './finetune.js';
 import { benchDenoise } from './denoise.js';
@@ -27,6 +29,11 @@ const autoencoder = (arch: 'dense' | 'conv', epochs: number, rounds: number, rou
 const benches: Record<string, () => Promise<unknown>> = {
   dense: () => autoencoder('dense', 20, 5, 2),
   conv: () => autoencoder('conv', 10, 3, 1),
+  // The reference CAE's architecture on synthetic 28x28 images: its speed in the same paired
+  // rounds as conv128, in a few minutes (`conv` also measures quality on Fashion-MNIST).
+  conv28: () => benchConvLarge({ size: 28, samples: envCount(env, 'HOURGLASS_BENCH_CONV_SAMPLES', 8192), batchSize: 256, rounds: envCount(env, 'HOURGLASS_BENCH_ROUNDS', 5), roundEpochs: 2 }),
+  conv128: () =>
+    benchConvLarge({ size: 128, samples: envCount(env, 'HOURGLASS_BENCH_CONV_SAMPLES', 256), batchSize: 32, rounds: envCount(env, 'HOURGLASS_BENCH_ROUNDS', 5), roundEpochs: 2 }),
   pca: () => benchPca(),
   finetune: () => benchFinetune(),
   denoise: () => benchDenoise(),

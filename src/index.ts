@@ -30,7 +30,16 @@ export type { Network } from './train/network.js';
 export { Autoencoder, type AutoencoderArchitecture } from './models/autoencoder.js';
 export { denseAutoencoder, type DenseAutoencoderOptions } from './models/dense-preset.js';
 export { DATA_DEFAULTS, DETECTOR_FIT_DEFAULTS, FIT_DEFAULTS, dataKindOf, defaultScaler, defaultOutputActivation, type DataKind } from './models/defaults.js';
-export { convAutoencoder, type ConvAutoencoderOptions } from './models/conv-preset.js';
+export {
+  convAutoencoder,
+  convPresetDefaults,
+  resolveConvPreset,
+  describeConvPreset,
+  type ConvAutoencoderOptions,
+  type ConvPresetSettings,
+  type ConvDownsampling,
+  type ConvActivation,
+} from './models/conv-preset.js';
 export { buildAutoencoder } from './models/build.js';
 export { PCA, type PcaOptions } from './models/pca.js';
 export type { Model, ModelKind, Reconstructor, ReconstructionMetrics, ErrorMetric } from './models/contract.js';

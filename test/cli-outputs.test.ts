@@ -234,7 +234,7 @@ test('input text never reaches a CSV as a formula nor an HTML report as markup (
 
 test('sizes beyond the documented bound are refused before anything is allocated (no stack trace, exit 1)', () => {
   const cases: Array<[string[], RegExp]> = [
-    [['train', '--data', table, '--bottleneck', '1e9', '--epochs', '1', '--out', 'big1'], /--bottleneck expects an integer from 1 to 16777216, got '1e9'/],
+    [['train', '--data', table, '--bottleneck', '1e9', '--epochs', '1', '--out', 'big1'], /--bottleneck expects an integer from 0 to 16777216, got '1e9'/],
     [['train', '--data', table, '--hidden', '1000000000', '--epochs', '1', '--out', 'big2'], /--hidden expects an integer from 1 to 16777216/],
     [['train', '--data', table, '--hidden', '8', '--bottleneck', '16000000', '--epochs', '1', '--out', 'big3'], /would have .* parameters; hourglass builds models of at most 268,435,456/],
     [['detect', 'score', '--model', 'x.safetensors', '--data', table, '--chunk-rows', '1000000000'], /--chunk-rows expects an integer from 1 to 1048576/],

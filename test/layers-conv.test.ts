@@ -8,7 +8,7 @@ import { tensor, type Tensor } from '../src/core/tensor.js';
 import { Rng } from '../src/core/rng.js';
 import { HourglassError } from '../src/core/errors.js';
 import { addon } from '../src/core/native/addon.js';
-import { CONV2D_KERNELS, pool2dBackward, pool2dForward, pool2dWorkspaceBytes } from '../src/core/native/conv.js';
+import { CONV2D_KERNELS, DECONV2D_KERNELS, pool2dBackward, pool2dForward, pool2dWorkspaceBytes } from '../src/core/native/conv.js';
 import type { Layer, LayerConfig } from '../src/layers/layer.js';
 import { Conv2d } from '../src/layers/conv2d.js';
 import { Conv2dTranspose } from '../src/layers/conv2d-transpose.js';
@@ -276,4 +276,42 @@ test('native entry points throw on wrong calls instead of crashing', () => {
   pool2dBackward('max', pg, f(8).fill(1), dx, workspace);
   assert.equal(dx.reduce((a, b) => a + b, 0), 8);
   for (let i = 0; i < 32; i++) if (dx[i] === 1) assert.ok(y.includes(x[i]));
+});
+
+test('conv2dBackward and deconv2dBackward (dy staged once) give what the two separate backward passes give', () => {
+  const rng = new Rng(21);
+  const fill = (n: number) => {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) a[i] = rng.normal();
+    return a;
+  };
+  // Blocked layouts (16+ channels), a plain-layout pass (1 channel), stride 2 and odd sizes.
+  const convs = [
+    { batch: 3, inChannels: 16, height: 9, width: 11, outChannels: 32, kernel: [3, 3], stride: [2, 2], padding: [1, 1] },
+    { batch: 2, inChannels: 1, height: 8, width: 8, outChannels: 16, kernel: [3, 3], stride: [1, 1], padding: [1, 1] },
+  ] as const;
+  for (const g0 of convs) {
+    const g = { ...g0, kernel: [...g0.kernel] as [number, number], stride: [...g0.stride] as [number, number], padding: [...g0.padding] as [number, number] };
+    const [oh, ow] = [Math.floor((g.height + 2 - 3) / g.stride[0]) + 1, Math.floor((g.width + 2 - 3) / g.stride[1]) + 1];
+    const x = fill(g.batch * g.inChannels * g.height * g.width);
+    const dy = fill(g.batch * g.outChannels * oh * ow);
+    const w = fill(g.outChannels * g.inChannels * 9);
+    const [dw1, db1, dx1] = [new Float32Array(w.length), new Float32Array(g.outChannels), new Float32Array(x.length)];
+    const [dw2, db2, dx2] = [new Float32Array(w.length), new Float32Array(g.outChannels), new Float32Array(x.length)];
+    CONV2D_KERNELS.backwardWeights(g, x, dy, dw1, db1);
+    CONV2D_KERNELS.backwardData(g, dy, w, dx1);
+    CONV2D_KERNELS.backward(g, x, dy, w, dw2, db2, dx2);
+    assert.deepEqual([dw2, db2, dx2], [dw1, db1, dx1]);
+  }
+  const d = { batch: 2, inChannels: 32, height: 5, width: 6, outChannels: 16, kernel: [3, 3] as [number, number], stride: [2, 2] as [number, number], padding: [1, 1] as [number, number], outputPadding: [1, 0] as [number, number] };
+  const [dh, dwid] = [(d.height - 1) * 2 - 2 + 3 + 1, (d.width - 1) * 2 - 2 + 3 + 0];
+  const x = fill(d.batch * d.inChannels * d.height * d.width);
+  const dy = fill(d.batch * d.outChannels * dh * dwid);
+  const w = fill(d.inChannels * d.outChannels * 9);
+  const [dw1, dx1, dw2, dx2] = [new Float32Array(w.length), new Float32Array(x.length), new Float32Array(w.length), new Float32Array(x.length)];
+  DECONV2D_KERNELS.backwardWeights(d, x, dy, dw1, null);
+  DECONV2D_KERNELS.backwardData(d, dy, w, dx1);
+  DECONV2D_KERNELS.backward(d, x, dy, w, dw2, null, dx2);
+  assert.deepEqual([dw2, dx2], [dw1, dx1]);
+  assert.throws(() => CONV2D_KERNELS.backward({ ...convs[1], kernel: [3, 3], stride: [1, 1], padding: [1, 1] }, x, dy, w, dw2, null, dx2), HourglassError);
 });

@@ -46,3 +46,9 @@ test('a saved conv preset (odd size, batch norm, dense waist) loads into torch a
   const model = convAutoencoder({ inputShape: [2, 13, 11], filters: [4, 6], bottleneck: 5, batchNorm: true, seed: 2 });
   assert.ok((await compareWithTorch(model, 'conv')) < 1e-5);
 });
+
+test('a saved large-image conv preset (stride-2 stages, batch norm, leaky ReLU, waist, RGB, odd size) loads into torch and reconstructs the same', { skip: !hasTorch && 'python3-torch is not installed' }, async () => {
+  const model = convAutoencoder({ inputShape: [3, 65, 66], filters: [4, 6, 8], bottleneck: 5, seed: 3 });
+  assert.ok(model.encoder.layers.some((l) => l.type === 'leaky_relu') && !model.encoder.layers.some((l) => l.type === 'max_pool2d'));
+  assert.ok((await compareWithTorch(model, 'conv-large')) < 1e-5);
+});

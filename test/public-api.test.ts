@@ -15,7 +15,7 @@ const distSrc = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../s
 /** Runtime exports (functions and classes) the docs present as API, by area. */
 const API: Record<string, readonly string[]> = {
   models: [
-    'Autoencoder', 'denseAutoencoder', 'convAutoencoder', 'buildAutoencoder', 'PCA', 'Classifier', 'classifierFromAutoencoder',
+    'Autoencoder', 'denseAutoencoder', 'convAutoencoder', 'convPresetDefaults', 'resolveConvPreset', 'describeConvPreset', 'buildAutoencoder', 'PCA', 'Classifier', 'classifierFromAutoencoder',
     'classificationHead', 'AnomalyDetector', 'Denoiser', 'Codec', 'loadModel',
   ],
   engine: ['HourglassError', 'tensor', 'zeros', 'reshape', 'sliceRows', 'gatherRows', 'sizeOf', 'Rng', 'setThreads', 'getThreads', 'cpuCapabilities'],

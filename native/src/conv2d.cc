@@ -25,4 +25,11 @@ static Napi::Value Conv2dBackwardWeights(const Napi::CallbackInfo& info) {
 }
 HOURGLASS_EXPORT(conv2dBackwardWeights, Conv2dBackwardWeights);
 
+// conv2dBackward(geometry..., x, dy, weight, dweight, dbias | null, dx): both backward passes
+// of a training step, dy staged once for the two.
+static Napi::Value Conv2dBackward(const Napi::CallbackInfo& info) {
+  return convBackwardEntry<Convolution>(info, "conv2dBackward");
+}
+HOURGLASS_EXPORT(conv2dBackward, Conv2dBackward);
+
 }  // namespace hourglass

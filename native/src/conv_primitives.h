@@ -131,12 +131,11 @@ void runForward(const ConvGeometry& g, float* x, float* weight, float* bias, flo
   cpuStream().wait();
 }
 
-// Runs the backward-data pass: dx = dL/dx given dy = dL/dy.
+namespace conv_detail {
+
 template <class Kind>
-void runBackwardData(const ConvGeometry& g, float* dy, float* weight, float* dx) {
-  using namespace conv_detail;
-  ThreadLimit threads(g.singleThread());
-  auto& entry = backwardDataCache<Kind>().get(g.key(false), [&] {
+BackwardDataEntry<Kind>& backwardDataEntry(const ConvGeometry& g) {
+  return backwardDataCache<Kind>().get(g.key(false), [&] {
     auto hint = forwardPd<Kind>(g, false, ConvPass::backwardData);
     auto [diffSrc, weights, diffDst] = passDescs<Kind>(g, ConvPass::backwardData);
     typename Kind::BackwardData::desc d(Kind::algorithm(g), diffSrc, weights, diffDst, g.strides(), g.padLeft(),
@@ -144,13 +143,18 @@ void runBackwardData(const ConvGeometry& g, float* dy, float* weight, float* dx)
     typename Kind::BackwardData::primitive_desc pd(d, cpuEngine(), hint);
     auto e = std::make_unique<BackwardDataEntry<Kind>>();
     e->primitive = typename Kind::BackwardData(pd);
-    e->diffDst = StagedMemory(floatDesc(g.outputDims(), tag::nchw), pd.diff_dst_desc(), StageSlot::firstInput);
-    e->weights = StagedMemory(floatDesc(g.weightDims(), Kind::weightTag), pd.weights_desc(), StageSlot::secondInput);
+    // dy goes in the slot backward-weights stages it in, so runBackward can reuse that copy.
+    e->diffDst = StagedMemory(floatDesc(g.outputDims(), tag::nchw), pd.diff_dst_desc(), StageSlot::secondInput);
+    e->weights = StagedMemory(floatDesc(g.weightDims(), Kind::weightTag), pd.weights_desc(), StageSlot::firstInput);
     e->diffSrc = StagedMemory(floatDesc(g.inputDims(), tag::nchw), pd.diff_src_desc(), StageSlot::output);
     return e;
   });
+}
+
+template <class Kind>
+void executeBackwardData(BackwardDataEntry<Kind>& entry, dnnl::memory& diffDst, float* weight, float* dx) {
   entry.primitive.execute(cpuStream(), {
-                                           {DNNL_ARG_DIFF_DST, entry.diffDst.in(dy)},
+                                           {DNNL_ARG_DIFF_DST, diffDst},
                                            {DNNL_ARG_WEIGHTS, entry.weights.in(weight)},
                                            {DNNL_ARG_DIFF_SRC, entry.diffSrc.out(dx)},
                                        });
@@ -158,13 +162,22 @@ void runBackwardData(const ConvGeometry& g, float* dy, float* weight, float* dx)
   cpuStream().wait();
 }
 
-// Runs the backward-weights pass, overwriting dweight (and dbias unless null).
+}  // namespace conv_detail
+
+// Runs the backward-data pass: dx = dL/dx given dy = dL/dy.
 template <class Kind>
-void runBackwardWeights(const ConvGeometry& g, float* x, float* dy, float* dweight, float* dbias) {
+void runBackwardData(const ConvGeometry& g, float* dy, float* weight, float* dx) {
   using namespace conv_detail;
   ThreadLimit threads(g.singleThread());
-  bool withBias = dbias != nullptr;
-  auto& entry = backwardWeightsCache<Kind>().get(g.key(withBias), [&] {
+  auto& entry = backwardDataEntry<Kind>(g);
+  executeBackwardData(entry, entry.diffDst.in(dy), weight, dx);
+}
+
+namespace conv_detail {
+
+template <class Kind>
+BackwardWeightsEntry<Kind>& backwardWeightsEntry(const ConvGeometry& g, bool withBias) {
+  return backwardWeightsCache<Kind>().get(g.key(withBias), [&] {
     auto hint = forwardPd<Kind>(g, withBias, ConvPass::backwardWeights);
     auto [src, diffWeights, diffDst] = passDescs<Kind>(g, ConvPass::backwardWeights);
     auto make = [&](const typename Kind::BackwardWeights::desc& d) {
@@ -184,18 +197,48 @@ void runBackwardWeights(const ConvGeometry& g, float* x, float* dy, float* dweig
     return make(typename Kind::BackwardWeights::desc(Kind::algorithm(g), src, diffWeights, diffDst, g.strides(),
                                                      g.padLeft(), g.padRight()));
   });
+}
+
+template <class Kind>
+void executeBackwardWeights(BackwardWeightsEntry<Kind>& entry, float* x, float* dy, float* dweight, float* dbias) {
   std::unordered_map<int, dnnl::memory> args{
       {DNNL_ARG_SRC, entry.src.in(x)},
       {DNNL_ARG_DIFF_DST, entry.diffDst.in(dy)},
       {DNNL_ARG_DIFF_WEIGHTS, entry.diffWeights.out(dweight)},
   };
-  if (withBias) {
+  if (dbias) {
     entry.diffBias.set_data_handle(dbias);
     args.emplace(DNNL_ARG_DIFF_BIAS, entry.diffBias);
   }
   entry.primitive.execute(cpuStream(), args);
   entry.diffWeights.finish();
   cpuStream().wait();
+}
+
+}  // namespace conv_detail
+
+// Runs the backward-weights pass, overwriting dweight (and dbias unless null).
+template <class Kind>
+void runBackwardWeights(const ConvGeometry& g, float* x, float* dy, float* dweight, float* dbias) {
+  using namespace conv_detail;
+  ThreadLimit threads(g.singleThread());
+  executeBackwardWeights(backwardWeightsEntry<Kind>(g, dbias != nullptr), x, dy, dweight, dbias);
+}
+
+// Runs both backward passes of a layer on one dy: backward-weights, then backward-data. Both
+// want dy in the same blocked layout as a rule, so the copy backward-weights staged is handed
+// to backward-data as it is instead of being reordered from the caller's array again (one of
+// the six activation-sized reorders of a layer's training step). The copy is still there:
+// between the two passes only the first-input and output slots are written.
+template <class Kind>
+void runBackward(const ConvGeometry& g, float* x, float* dy, float* weight, float* dweight, float* dbias, float* dx) {
+  using namespace conv_detail;
+  ThreadLimit threads(g.singleThread());
+  auto& weights = backwardWeightsEntry<Kind>(g, dbias != nullptr);
+  auto& data = backwardDataEntry<Kind>(g);
+  executeBackwardWeights(weights, x, dy, dweight, dbias);
+  dnnl::memory& diffDst = data.diffDst.sharesStagingWith(weights.diffDst) ? data.diffDst.reuse(dy) : data.diffDst.in(dy);
+  executeBackwardData(data, diffDst, weight, dx);
 }
 
 // The JavaScript entry points: argument checks, then the pass. Kind::forward and friends
@@ -240,6 +283,23 @@ Napi::Value convBackwardWeightsEntry(const Napi::CallbackInfo& info, const char*
   float* dweight = exactFloats(info, k + 2, "dweight", g.weightElements(env));
   float* dbias = optionalFloats(info, k + 3, "dbias", g.outChannels);
   return guarded(env, fn, [&] { runBackwardWeights<Kind>(g, x, dy, dweight, dbias); });
+}
+
+// backward(geometry..., x, dy, weight, dweight, dbias | null, dx): both backward passes,
+// overwriting dweight (and dbias) and dx.
+template <class Kind>
+Napi::Value convBackwardEntry(const Napi::CallbackInfo& info, const char* fn) {
+  constexpr size_t k = Kind::geometryArgs;
+  expectCount(info, k + 6, fn);
+  auto env = info.Env();
+  ConvGeometry g = Kind::geometry(info, fn);
+  float* x = exactFloats(info, k, "x", g.inputElements(env));
+  float* dy = exactFloats(info, k + 1, "dy", g.outputElements(env));
+  float* weight = exactFloats(info, k + 2, "weight", g.weightElements(env));
+  float* dweight = exactFloats(info, k + 3, "dweight", g.weightElements(env));
+  float* dbias = optionalFloats(info, k + 4, "dbias", g.outChannels);
+  float* dx = exactFloats(info, k + 5, "dx", g.inputElements(env));
+  return guarded(env, fn, [&] { runBackward<Kind>(g, x, dy, weight, dweight, dbias, dx); });
 }
 
 }  // namespace hourglass

@@ -27,4 +27,11 @@ static Napi::Value Deconv2dBackwardWeights(const Napi::CallbackInfo& info) {
 }
 HOURGLASS_EXPORT(deconv2dBackwardWeights, Deconv2dBackwardWeights);
 
+// deconv2dBackward(geometry..., x, dy, weight, dweight, dbias | null, dx): both backward passes
+// of a training step, dy staged once for the two.
+static Napi::Value Deconv2dBackward(const Napi::CallbackInfo& info) {
+  return convBackwardEntry<Deconvolution>(info, "deconv2dBackward");
+}
+HOURGLASS_EXPORT(deconv2dBackward, Deconv2dBackward);
+
 }  // namespace hourglass

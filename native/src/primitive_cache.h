@@ -191,6 +191,19 @@ class StagedMemory {
     if (!direct_) toUser_.execute(cpuStream(), inner_, user_);
   }
 
+  // Whether `other`, staged just before in the same slot, already holds what in() would
+  // reorder here: same wanted layout, both staged (see runBackward in conv_primitives.h).
+  bool sharesStagingWith(const StagedMemory& other) const {
+    return !direct_ && !other.direct_ && slot_ == other.slot_ && inner_.get_desc() == other.inner_.get_desc();
+  }
+
+  // Like in(), for memory whose staged copy the previous pass left in this slot: no reorder.
+  dnnl::memory& reuse(float* data) {
+    user_.set_data_handle(data);
+    attachStaging();
+    return inner_;
+  }
+
  private:
   void attachStaging() { inner_.set_data_handle(stagingBuffer(slot_, inner_.get_desc().get_size())); }
 

@@ -14,7 +14,7 @@ import type { DetectorFitOptions } from '../apps/anomaly/anomaly-detector.js';
 export const DETECTOR_OPTIONS: readonly OptionSpec[] = [
   { name: 'arch', type: 'string', description: 'scorer: dense or conv autoencoder, or pca (baseline)', default: 'dense', aliases: ['model-type'] },
   { name: 'hidden', type: 'list', description: 'dense: encoder hidden widths', default: [256, 64] },
-  { name: 'filters', type: 'list', description: 'conv: filters per conv+pool stage', default: [32, 64] },
+  { name: 'filters', type: 'list', description: 'conv: filters per stage, each halving the maps (default: by input size, as train --arch conv)' },
   { name: 'bottleneck', type: 'number', description: 'latent size (dense: default 32; conv: optional dense waist)' },
   { name: 'components', type: 'number', description: 'pca: number of components', default: 32 },
   { name: 'score', type: 'string', description: `score kind, or several joined by + (e.g. smoothed-mse+ssim): ${SCORE_KINDS.join(', ')}`, default: 'mse' },
@@ -39,7 +39,7 @@ export const THRESHOLD_OPTIONS: readonly OptionSpec[] = [
 export interface DetectorSpec {
   modelType: 'dense' | 'conv' | 'pca';
   hidden: number[];
-  filters: number[];
+  filters?: number[];
   bottleneck?: number;
   components: number;
   score: ScoreKind[];
@@ -58,7 +58,7 @@ export function detectorSpec(o: OptionValues): DetectorSpec {
   return {
     modelType,
     hidden: opt.list(o, 'hidden') as number[],
-    filters: opt.list(o, 'filters') as number[],
+    filters: opt.list(o, 'filters'),
     bottleneck: opt.number(o, 'bottleneck'),
     components: opt.number(o, 'components') as number,
     score: parseScoreKinds(opt.string(o, 'score') as string),
@@ -121,7 +121,7 @@ export function describeSpec(spec: DetectorSpec): string {
       ? `PCA (${spec.components} components)`
       : spec.modelType === 'dense'
         ? `dense autoencoder ${spec.hidden.join('-')}-${spec.bottleneck ?? 32}`
-        : `conv autoencoder [${spec.filters.join(', ')}]${spec.bottleneck ? ` waist ${spec.bottleneck}` : ''}`;
+        : spec.filters ? `conv autoencoder [${spec.filters.join(', ')}]${spec.bottleneck ? ` waist ${spec.bottleneck}` : ''}` : 'conv autoencoder (preset for the input size)';
   const latent = spec.latentWeight > 0 ? ` + ${spec.latentWeight} x latent Mahalanobis` : '';
   return `${model}, score ${spec.score.join(' + ')}${latent}`;
 }

@@ -8,7 +8,7 @@ import { PCA } from '../models/pca.js';
 import { Rng } from '../core/rng.js';
 import { checkLossKind } from '../train/loss.js';
 import type { Autoencoder } from '../models/autoencoder.js';
-import { buildAutoencoder } from '../models/build.js';
+import { buildAutoencoder, describeBuild, type BuildOptions } from '../models/build.js';
 import { scalerByName } from '../data/scaler.js';
 import { holdOutRows } from '../data/dataset.js';
 import { defaultOutputActivation, defaultScaler, type DataKind } from '../models/defaults.js';
@@ -41,10 +41,12 @@ export interface TrainRunOptions {
   cacheDir?: string;
   arch: string;
   hidden: number[];
-  filters: number[];
+  filters?: number[];
+  depth?: number;
+  downsample?: string;
   bottleneck?: number;
   batchNorm?: boolean;
-  activation: string;
+  activation?: string;
   outputActivation?: string;
   scaler?: string;
   dropout: number;
@@ -111,11 +113,13 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
   const kind: DataKind = train.imageShape !== null ? 'images' : 'table';
   if (streamed && o.scaler !== undefined && o.scaler !== 'none') throw invalid(`--scaler ${o.scaler} needs the whole data set to fit it; a streamed folder trains with --scaler none (images are already in [0, 1])`);
   const scaler = o.scaler !== undefined ? scalerByName(o.scaler) : defaultScaler(kind);
-  const model = buildAutoencoder({
+  const buildOptions: BuildOptions = {
     arch: o.arch,
     inputShape: train.x.shape.slice(1),
     hidden: o.hidden,
     filters: o.filters,
+    depth: o.depth,
+    downsample: o.downsample,
     bottleneck: o.bottleneck,
     batchNorm: o.batchNorm,
     activation: o.activation,
@@ -123,8 +127,11 @@ export async function trainRun(o: TrainRunOptions, log: (line: string) => void =
     dropout: o.dropout,
     scaler,
     seed: o.seed,
-  });
+  };
+  const model = buildAutoencoder(buildOptions);
+  const picked = describeBuild(buildOptions);
   log(`hourglass: training a ${o.arch} autoencoder on ${train.source} (${train.x.shape[0]} samples, ${test.x.shape[0]} test) -> ${dir}`);
+  if (picked) log(`hourglass: ${picked}`);
   log(describeModel(model));
   if (o.resumeFrom) log(`hourglass: resuming after epoch ${o.resumeFrom.state.epoch} from ${path.join(dir, CHECKPOINT_FILE)}`);
   if (o.checkpointEvery !== undefined) await mkdir(dir, { recursive: true });

@@ -11,6 +11,8 @@ export interface ConvolutionKernels<G extends Conv2dGeometry> {
   forward(g: G, x: Float32Array, weight: Float32Array, bias: Float32Array | null, y: Float32Array): void;
   backwardWeights(g: G, x: Float32Array, dy: Float32Array, dweight: Float32Array, dbias: Float32Array | null): void;
   backwardData(g: G, dy: Float32Array, weight: Float32Array, dx: Float32Array): void;
+  /** backwardWeights then backwardData, dy staged once for both. */
+  backward(g: G, x: Float32Array, dy: Float32Array, weight: Float32Array, dweight: Float32Array, dbias: Float32Array | null, dx: Float32Array): void;
 }
 
 /** The settings both convolutions validate alike; padding is each one's own. */
@@ -105,10 +107,12 @@ export abstract class ConvolutionLayer<G extends Conv2dGeometry> implements Laye
     if (!x || !this.output) throw invalid(`${this.type}: backward() called without a training forward()`);
     expectGradient(this.type, dy, this.output.shape);
     const g = this.geometry(x);
-    this.kernels.backwardWeights(g, x.data, dy.data, this.weight.grad.data, this.bias?.grad.data ?? null);
-    if (!needInputGrad) return null;
+    if (!needInputGrad) {
+      this.kernels.backwardWeights(g, x.data, dy.data, this.weight.grad.data, this.bias?.grad.data ?? null);
+      return null;
+    }
     const dx = (this.inputGrad = ensureBuffer(this.inputGrad, x.shape));
-    this.kernels.backwardData(g, dy.data, this.weight.value.data, dx.data);
+    this.kernels.backward(g, x.data, dy.data, this.weight.value.data, this.weight.grad.data, this.bias?.grad.data ?? null, dx.data);
     return dx;
   }
 

@@ -115,8 +115,9 @@ function deconv2dSizes(g: Deconv2dGeometry, fn: string): ConvSizes {
 }
 
 /**
- * The three validated kernels of one kind of convolution: `${prefix}Forward`,
- * `${prefix}BackwardData` and `${prefix}BackwardWeights` of the addon, each checking every
+ * The validated kernels of one kind of convolution: `${prefix}Forward`,
+ * `${prefix}BackwardData`, `${prefix}BackwardWeights` and both backward passes in one call,
+ * `${prefix}Backward`, of the addon, each checking every
  * array against the geometry's shapes first. Both kinds take the same arguments and differ
  * in their sizes (weight layout, output size) and in the geometry numbers passed on.
  */
@@ -138,6 +139,18 @@ function convolutionKernels<G extends Conv2dGeometry>(prefix: 'conv2d' | 'deconv
       checkFloat32Array(fn, 'weight', weight, s.weight, s.weightShape);
       checkFloat32Array(fn, 'dx', dx, s.input, s.inputShape);
       callNative(fn, ...args(g), dy, weight, dx);
+    },
+    /** backwardWeights and backwardData in one call, which stages dy once for both. */
+    backward(g: G, x: Float32Array, dy: Float32Array, weight: Float32Array, dweight: Float32Array, dbias: Float32Array | null, dx: Float32Array): void {
+      const fn = `${prefix}Backward`;
+      const s = sizes(g, fn);
+      checkFloat32Array(fn, 'x', x, s.input, s.inputShape);
+      checkFloat32Array(fn, 'dy', dy, s.output, s.outputShape);
+      checkFloat32Array(fn, 'weight', weight, s.weight, s.weightShape);
+      checkFloat32Array(fn, 'dweight', dweight, s.weight, s.weightShape);
+      checkOptionalFloat32Array(fn, 'dbias', dbias, g.outChannels, dims(g.outChannels));
+      checkFloat32Array(fn, 'dx', dx, s.input, s.inputShape);
+      callNative(fn, ...args(g), x, dy, weight, dweight, dbias, dx);
     },
     backwardWeights(g: G, x: Float32Array, dy: Float32Array, dweight: Float32Array, dbias: Float32Array | null): void {
       const fn = `${prefix}BackwardWeights`;

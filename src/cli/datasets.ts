@@ -6,6 +6,9 @@ import { isIdxFileName } from '../data/idx.js';
 import { readNumericCsv } from '../data/csv.js';
 import { describeScaling, readSampleArray } from '../data/array-file.js';
 import { withoutIdColumn, type IdColumn } from './id-column.js';
+import type { ImageSet } from '../data/image-set.js';
+import { isNiftiFileName, type NiftiSliceOptions } from '../data/nifti.js';
+import { loadVolumeImageSet } from './volume-data.js';
 
 /** A data set as the CLI sees it: samples, and labels/class names when the source has them. */
 export interface LoadedData {
@@ -21,9 +24,11 @@ export interface LoadedData {
   scaledFromBytes?: boolean;
   /** The --id-column of a CSV: its name and one value per sample. */
   ids?: IdColumn | null;
+  /** Images with their paths, masks and foreground, when the source knows them (a NIfTI volume's slices). */
+  imageSet?: ImageSet | null;
 }
 
-export const DATA_HELP = "'fashion-mnist' (default) or a .csv, .npy or .idx[.gz] file";
+export const DATA_HELP = "'fashion-mnist' (default) or a .csv, .npy, .idx[.gz] or NIfTI .nii[.gz] file";
 
 /**
  * Resolves --data. 'fashion-mnist' has real train/test splits; a file is one set, and the
@@ -31,7 +36,11 @@ export const DATA_HELP = "'fashion-mnist' (default) or a .csv, .npy or .idx[.gz]
  * bytes and are divided by 255 into [0, 1] (data/array-file.ts), which is said on stderr.
  * With `limit`, a CSV stops reading after that many rows and an .npy reads only those rows.
  */
-export async function loadData(spec: string, split: 'train' | 'test', { limit, dataDir, idColumn }: { limit?: number; dataDir?: string; idColumn?: string } = {}): Promise<LoadedData> {
+export async function loadData(
+  spec: string,
+  split: 'train' | 'test',
+  { limit, dataDir, idColumn, volume }: { limit?: number; dataDir?: string; idColumn?: string; volume?: NiftiSliceOptions } = {},
+): Promise<LoadedData> {
   if (idColumn !== undefined)
     return withoutIdColumn(spec, idColumn, async (numeric, id) => {
       const data = await loadData(numeric, split, { limit, dataDir });
@@ -42,6 +51,7 @@ export async function loadData(spec: string, split: 'train' | 'test', { limit, d
     const d = await loadFashionMnist({ split, limit, dir: dataDir });
     return { x: d.images, labels: d.labels, classNames: d.classNames, imageShape: [1, 28, 28], columns: null, source: `fashion-mnist/${split}` };
   }
+  if (isNiftiFileName(spec)) return loadVolumeData(spec, volume ?? {}, limit);
   const lower = spec.toLowerCase();
   let x: Tensor;
   let columns: string[] | null = null;
@@ -69,4 +79,10 @@ export async function loadData(spec: string, split: 'train' | 'test', { limit, d
     x = { shape: [limit, ...x.shape.slice(1)], data: x.data.subarray(0, limit * per) };
   }
   return { x, labels: null, classNames: null, imageShape, columns, source: spec, scaledFromBytes };
+}
+
+/** A NIfTI volume (.nii, .nii.gz) as its 2-D slices (data/nifti.ts; the options are the commands' VOLUME_OPTIONS). */
+async function loadVolumeData(spec: string, volume: NiftiSliceOptions, limit: number | undefined): Promise<LoadedData> {
+  const set = await loadVolumeImageSet(spec, volume, limit);
+  return { x: set.x, labels: null, classNames: null, imageShape: set.x.shape.slice(1), columns: null, source: spec, imageSet: set };
 }

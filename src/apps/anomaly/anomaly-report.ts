@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../../io/atomic-write.js';
 import { heatmapOverlay } from '../../report/heatmap-overlay.js';
 import { histogramPlot } from '../../report/histogram-plot.js';
 import { imageGrid } from '../../report/image-grid.js';
+import { heatOverlayBatch, maskOverlayBatch } from '../../report/overlay-batch.js';
 import { linePlot, svgToPng } from '../../report/line-plot.js';
 import { escapeXml } from '../../report/svg.js';
 import { rocCurve } from '../../metrics/roc-curve.js';
@@ -110,7 +111,7 @@ export async function writeAnomalyReport(dir: string, input: AnomalyReportInput)
   if (shape) {
     const picked = pick(x, order);
     const explanation = detector.explain(picked);
-    const overlays = overlayBatch(picked, explanation.map);
+    const overlays = heatOverlayBatch(picked, explanation.map);
     figures.push({
       file: 'top-anomalies.png',
       png: await imageGrid([clip(picked), clip(explanation.reconstruction), overlays], { scale: 3, labels: ['input', 'reconstruction', 'error'] }),
@@ -244,36 +245,6 @@ function greyAndHeat(images: Tensor, maps: Tensor, i: number, c: number, plane: 
       heat[p] += Math.max(0, maps.data[base + ch * plane + p]) / c;
     }
   return { grey, heat };
-}
-
-/**
- * The inputs with their error maps blended in from red (some error) to yellow (the most),
- * as RGB images for a grid. One heat scale for the whole batch, so the pictures compare.
- */
-function overlayBatch(images: Tensor, maps: Tensor): Tensor {
-  const [n, c, h, w] = images.shape;
-  const plane = h * w;
-  const out = tensor([n, 3, h, w]);
-  const per = [];
-  let top = 0;
-  for (let i = 0; i < n; i++) {
-    const gh = greyAndHeat(images, maps, i, c, plane);
-    for (const v of gh.heat) if (v > top) top = v;
-    per.push(gh);
-  }
-  if (!(top > 0)) top = 1;
-  const opacity = 0.7;
-  per.forEach(({ grey, heat }, i) => {
-    for (let p = 0; p < plane; p++) {
-      const g = Math.min(1, Math.max(0, grey[p]));
-      const t = Math.min(1, heat[p] / top);
-      const a = opacity * t;
-      out.data[(i * 3 + 0) * plane + p] = g * (1 - a) + a;
-      out.data[(i * 3 + 1) * plane + p] = g * (1 - a) + t * a;
-      out.data[(i * 3 + 2) * plane + p] = g * (1 - a);
-    }
-  });
-  return out;
 }
 
 /** At most CURVE_POINTS points of a monotone curve, keeping its first and last point. */

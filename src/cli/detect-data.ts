@@ -5,6 +5,7 @@ import { validationRows } from '../data/dataset.js';
 import { loadData, type LoadedData } from './datasets.js';
 import { loadLabelledData, readLabelFile } from './labels.js';
 import { RANDOM_STREAMS } from '../core/random-streams.js';
+import type { NiftiSliceOptions } from '../data/nifti.js';
 
 /** Normal data for `detect fit`, and labelled validation data when the threshold is chosen by F1. */
 export interface NormalData {
@@ -30,11 +31,13 @@ export interface NormalDataOptions {
   validationLabels?: string;
   validationSplit: number;
   needValidation: boolean;
+  /** How NIfTI volumes are sliced (--slices, --window, --size, ...). */
+  volume?: NiftiSliceOptions;
 }
 
 /** Loads the normal data: a whole file, or one class of a labelled set (Fashion-MNIST, or a file with --labels). */
 export async function loadNormalData(o: NormalDataOptions): Promise<NormalData> {
-  const all = await loadData(o.data, 'train', { limit: o.limit, dataDir: o.dataDir, idColumn: o.idColumn });
+  const all = await loadData(o.data, 'train', { limit: o.limit, dataDir: o.dataDir, idColumn: o.idColumn, volume: o.volume });
   const labels = all.labels ?? (o.labels ? await readLabels(o.labels, all.x.shape[0]) : null);
   if (o.normalClass !== undefined && !labels)
     throw invalid(`--normal-class needs a labelled data set: fashion-mnist, or a data file with --label-file FILE`);
@@ -68,7 +71,7 @@ export async function loadNormalData(o: NormalDataOptions): Promise<NormalData> 
   }
   if (o.validation) {
     if (!o.validationLabels) throw invalid('--validation needs --validation-label-file FILE (0 = normal, 1 = anomaly, one per sample)');
-    const v = await loadData(o.validation, 'test', { dataDir: o.dataDir });
+    const v = await loadData(o.validation, 'test', { dataDir: o.dataDir, volume: o.volume });
     validation = { x: v.x, labels: await readLabels(o.validationLabels, v.x.shape[0]), source: v.source };
   } else if (o.needValidation && !validation) {
     throw invalid('--max-f1 chooses the threshold on labelled validation data: give --validation FILE --validation-label-file FILE, or use --normal-class with a labelled data set');
@@ -80,12 +83,13 @@ export async function loadNormalData(o: NormalDataOptions): Promise<NormalData> 
 /** Test data with anomaly labels for `detect report`: Fashion-MNIST's test split relative to a normal class, or a file with --labels. */
 export async function loadAnomalyReportData(
   spec: string,
-  { split, dataDir, limit, labels, normalClass }: { split: 'train' | 'test'; dataDir?: string; limit?: number; labels?: string; normalClass: number | null },
+  { split, dataDir, limit, labels, normalClass, volume }: { split: 'train' | 'test'; dataDir?: string; limit?: number; labels?: string; normalClass: number | null; volume?: NiftiSliceOptions },
 ): Promise<{ data: LoadedData; anomalyLabels: Uint8Array | null; classLabels: Uint8Array | null }> {
   // A data set with its own labels (Fashion-MNIST) keeps them; --label-file is for data files.
-  const labelled = await loadLabelledData(spec, split, { dataDir, limit, labelFile: spec === 'fashion-mnist' ? undefined : labels, required: false });
+  const labelled = await loadLabelledData(spec, split, { dataDir, limit, labelFile: spec === 'fashion-mnist' ? undefined : labels, required: false, volume });
   const data: LoadedData = { ...labelled, labels: null };
-  if (!labelled.labels) return { data, anomalyLabels: null, classLabels: null };
+  // Images whose masks say which are anomalous (a volume with --masks) need no label file.
+  if (!labelled.labels) return { data, anomalyLabels: labelled.imageSet?.labels ?? null, classLabels: null };
   const values = labelBytes(labelled.labels, labels ?? `${labelled.source} labels`);
   if (normalClass !== null) return { data, anomalyLabels: Uint8Array.from(values, (l) => (l === normalClass ? 0 : 1)), classLabels: values };
   if (!labels) return { data, anomalyLabels: null, classLabels: values };

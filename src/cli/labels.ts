@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { NiftiSliceOptions } from '../data/nifti.js';
 import { HourglassError, invalid } from '../core/errors.js';
 import { readNumericCsv } from '../data/csv.js';
 import { readNpy } from '../data/npy.js';
@@ -52,9 +53,9 @@ export async function readLabelFile(file: string): Promise<Uint32Array> {
 export async function loadLabelledData(
   spec: string,
   split: 'train' | 'test',
-  { limit, dataDir, labelFile, required = true, idColumn }: { limit?: number; dataDir?: string; labelFile?: string; required?: boolean; idColumn?: string },
+  { limit, dataDir, labelFile, required = true, idColumn, volume }: { limit?: number; dataDir?: string; labelFile?: string; required?: boolean; idColumn?: string; volume?: NiftiSliceOptions },
 ): Promise<LabelledData | (Omit<LoadedData, 'labels'> & { labels: null })> {
-  const data = await loadData(spec, split, { limit, dataDir, idColumn });
+  const data = await loadData(spec, split, { limit, dataDir, idColumn, volume });
   let labels: Uint32Array | null = data.labels ? Uint32Array.from(data.labels) : null;
   if (labelFile) {
     labels = await readLabelFile(labelFile);

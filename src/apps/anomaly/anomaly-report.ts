@@ -13,6 +13,7 @@ import { rocCurve } from '../../metrics/roc-curve.js';
 import { precisionRecallCurve } from '../../metrics/precision-recall-curve.js';
 import { evaluateScores, type AnomalyDetector, type DetectorEvaluation } from './anomaly-detector.js';
 import { describeThresholdRule } from './threshold-rule.js';
+import { evaluatePixels, type PixelEvaluation } from './pixel-evaluation.js';
 import { quantileOf } from './score-statistics.js';
 
 export interface AnomalyReportInput {
@@ -28,11 +29,21 @@ export interface AnomalyReportInput {
   top?: number;
   /** One line describing the detector, for the page's heading. */
   description?: string;
+  /** Ground-truth anomaly masks [n, 1, h, w]: a 'true mask' row under the top anomalies, and the pixel metrics in metrics.json. */
+  masks?: Tensor | null;
+  /** Pixels counted by the pixel metrics [n, 1, h, w] (a brain mask); null = all. */
+  foreground?: Tensor | null;
+  /** Each image's path relative to the input (ImageSet.paths), to name the top anomalies. */
+  paths?: readonly string[] | null;
+  /** Defect group of each image, for the per-group pixel metrics. */
+  groups?: readonly string[] | null;
 }
 
 export interface AnomalyReport {
   files: string[];
   evaluation: DetectorEvaluation | null;
+  /** Pixel metrics, when masks were given. */
+  pixelEvaluation: PixelEvaluation | null;
   flagged: number;
 }
 
@@ -112,10 +123,16 @@ export async function writeAnomalyReport(dir: string, input: AnomalyReportInput)
     const picked = pick(x, order);
     const explanation = detector.explain(picked);
     const overlays = heatOverlayBatch(picked, explanation.map);
+    const rows = [clip(picked), clip(explanation.reconstruction), overlays];
+    const rowLabels = ['input', 'reconstruction', 'error'];
+    if (input.masks) {
+      rows.push(maskOverlayBatch(picked, pick(input.masks, order)));
+      rowLabels.push('true mask');
+    }
     figures.push({
       file: 'top-anomalies.png',
-      png: await imageGrid([clip(picked), clip(explanation.reconstruction), overlays], { scale: 3, labels: ['input', 'reconstruction', 'error'] }),
-      caption: `The ${order.length} highest-scoring inputs, left to right: the input, its reconstruction, and the reconstruction error overlaid (red to yellow = larger).`,
+      png: await imageGrid(rows, { scale: 3, labels: rowLabels }),
+      caption: `The ${order.length} highest-scoring inputs, left to right: the input, its reconstruction, and the reconstruction error overlaid (red to yellow = larger)${input.masks ? ', and the true anomaly mask in green' : ''}.`,
     });
   } else {
     const explanation = detector.explain(pick(x, order));
@@ -130,6 +147,20 @@ export async function writeAnomalyReport(dir: string, input: AnomalyReportInput)
         return `<tr><td>${row}</td><td>${scores[row].toPrecision(5)}</td><td>${escapeXml(labelText(input, row))}</td><td>${features}</td></tr>`;
       })
       .join('\n');
+  }
+
+  let pixelEvaluation: PixelEvaluation | null = null;
+  if (input.masks && shape) {
+    const [n, , h, w] = x.shape;
+    const maps = detector.anomalyMaps(x).maps;
+    pixelEvaluation = evaluatePixels({
+      set: { labels, groups: input.groups ? [...input.groups] : null, masks: input.masks, foreground: input.foreground ?? null },
+      maps: maps.data,
+      imageScores: scores,
+      n,
+      h,
+      w,
+    });
   }
 
   await mkdir(dir, { recursive: true });
@@ -147,13 +178,14 @@ export async function writeAnomalyReport(dir: string, input: AnomalyReportInput)
     thresholdRule: detector.thresholdRule,
     normalScores: { count: stats.count, mean: stats.mean, std: stats.std, median: quantileOf(stats, 0.5), p99: quantileOf(stats, 0.99), max: stats.max },
     evaluation,
-    topAnomalies: order.map((row) => ({ row, score: scores[row], label: labels ? labels[row] : null, class: input.classLabels ? input.classLabels[row] : null })),
+    pixelEvaluation,
+    topAnomalies: order.map((row) => ({ row, ...(input.paths ? { path: input.paths[row] } : {}), score: scores[row], label: labels ? labels[row] : null, class: input.classLabels ? input.classLabels[row] : null })),
   };
   await writeFileAtomic(path.join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   files.push('metrics.json');
   await writeFileAtomic(path.join(dir, 'report.html'), reportPage(input, metrics, figures, tableRows, order, scores));
   files.push('report.html');
-  return { files, evaluation, flagged };
+  return { files, evaluation, pixelEvaluation, flagged };
 }
 
 /** One image (sample i of a batch) with its error map overlaid, as a PNG: for `detect score --maps`. */

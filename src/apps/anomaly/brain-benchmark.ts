@@ -37,8 +37,8 @@ export interface BrainBenchmarkOptions {
   augmentations?: number;
   /** Consecutive slices per split block (default 10): even blocks train, odd blocks test. */
   blockSlices?: number;
-  /** Keep every k-th usable slice (default 1; --quick uses more). */
-  sliceStep?: number;
+  /** Keep every k-th usable slice so that at most this many remain (default: all). */
+  maxSlices?: number;
   /** A slice is used when its brain covers at least this fraction of the plane (default 0.2). */
   minBrainFraction?: number;
   /** The per-pixel map of every method (default 'mse'; 'smoothed-mse' and 'ssim' too). */
@@ -114,11 +114,10 @@ export async function brainBenchmark(options: BrainBenchmarkOptions = {}): Promi
   const sigma = options.smoothingSigma ?? 1.5;
   const augmentations = options.augmentations ?? 4;
   const block = options.blockSlices ?? 10;
-  const step = options.sliceStep ?? 1;
   const minBrain = options.minBrainFraction ?? 0.2;
   const methods = options.methods ?? [...BRAIN_METHODS];
   if (!Number.isInteger(size) || size < 16 || size > 512) throw invalid(`--size must be 16 to 512 pixels, got ${size}`);
-  for (const [name, v] of [['augmentations', augmentations], ['block', block], ['slice step', step]] as const)
+  for (const [name, v] of [['augmentations', augmentations], ['block', block]] as const)
     if (!Number.isInteger(v) || v < 1) throw invalid(`${name} must be a positive integer, got ${v}`);
 
   const started = performance.now();
@@ -132,6 +131,7 @@ export async function brainBenchmark(options: BrainBenchmarkOptions = {}): Promi
     for (let p = s * plane; p < (s + 1) * plane; p++) area += fg[p] > 0.5 ? 1 : 0;
     if (area >= minBrain * plane) usable.push(s);
   }
+  const step = options.maxSlices ? Math.max(1, Math.ceil(usable.length / options.maxSlices)) : 1;
   const kept = usable.filter((_, i) => i % step === 0);
   if (kept.length < 4) throw invalid(`${volume}: only ${kept.length} axial slices have a brain covering ${minBrain * 100}% of the plane; the benchmark needs at least 4`);
   const blockOf = (i: number): number => Math.floor(i / Math.max(1, Math.floor(block / step)));

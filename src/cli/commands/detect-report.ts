@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { opt, type Command } from '../command.js';
 import { DATA_HELP } from '../datasets.js';
+import { VOLUME_OPTIONS, volumeOptionsFrom } from '../volume-data.js';
 import { checkRunDirectory } from '../run-directory.js';
 import { loadAnomalyReportData } from '../detect-data.js';
 import { AnomalyDetector } from '../../apps/anomaly/anomaly-detector.js';
 import { writeAnomalyReport } from '../../apps/anomaly/anomaly-report.js';
 import { describeEvaluation } from './detect-fit.js';
+import { formatPixelEvaluation } from '../../apps/anomaly/pixel-evaluation.js';
 
 export const detectReportCommand: Command = {
   name: 'detect report',
@@ -18,6 +20,7 @@ export const detectReportCommand: Command = {
     { name: 'label-file', type: 'string', description: 'labels of a data file (one-column CSV or .npy): 0/1, or classes with --normal-class', aliases: ['labels'] },
     { name: 'normal-class', type: 'number', description: 'the normal class (default: the one the detector was fitted on)' },
     { name: 'limit', type: 'number', description: 'use only the first N samples' },
+    ...VOLUME_OPTIONS,
     { name: 'top', type: 'number', description: 'how many of the most anomalous inputs to show', default: 16 },
     { name: 'out', type: 'string', description: 'report directory', default: 'anomaly-report' },
     { name: 'overwrite', type: 'flag', description: 'write into an existing, non-empty directory' },
@@ -34,6 +37,7 @@ export const detectReportCommand: Command = {
       limit: opt.number(o, 'limit'),
       labels: opt.string(o, 'label-file'),
       normalClass,
+      volume: volumeOptionsFrom(o),
     });
     const report = await writeAnomalyReport(out, {
       detector,
@@ -43,11 +47,16 @@ export const detectReportCommand: Command = {
       classNames: data.classNames,
       source: normalClass !== null ? `${data.source} (class ${normalClass}${data.classNames ? ` '${data.classNames[normalClass]}'` : ''} normal)` : data.source,
       top: opt.number(o, 'top') as number,
+      masks: data.imageSet?.masks ?? null,
+      foreground: data.imageSet?.foreground ?? null,
+      paths: data.imageSet?.paths ?? null,
+      groups: data.imageSet?.groups ?? null,
       description: `${detector.modelKind === 'pca' ? 'PCA' : 'autoencoder'} detector, score ${detector.scoreKinds.join(' + ')}${detector.latentWeight > 0 ? ` + ${detector.latentWeight} x latent` : ''}`,
     });
     const log = (line: string): void => void process.stdout.write(line + '\n');
     log(`hourglass: ${data.x.shape[0].toLocaleString('en-US')} samples, ${report.flagged.toLocaleString('en-US')} flagged above ${detector.threshold.toPrecision(4)}`);
     if (report.evaluation) log(`hourglass: ${describeEvaluation(report.evaluation)}`);
+    if (report.pixelEvaluation) log(formatPixelEvaluation(report.pixelEvaluation));
     log(`hourglass: wrote ${report.files.map((f) => path.join(out, f)).join(', ')}`);
   },
 };

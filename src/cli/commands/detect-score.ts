@@ -7,6 +7,8 @@ import { writeFileAtomic } from '../../io/atomic-write.js';
 import { opt, type Command } from '../command.js';
 import { claimOutput } from '../output-path.js';
 import { DATA_HELP, loadData } from '../datasets.js';
+import { imageOutputName } from '../image-output-name.js';
+import { VOLUME_OPTIONS, volumeOptionsFrom } from '../volume-data.js';
 import { ID_COLUMN_HELP, withoutIdColumn } from '../id-column.js';
 import { csvTextCell } from '../../io/csv-cell.js';
 import { readFile, rm } from 'node:fs/promises';
@@ -24,6 +26,7 @@ export const detectScoreCommand: Command = {
     { name: 'id-column', type: 'string', description: ID_COLUMN_HELP },
     { name: 'split', type: 'string', description: 'Fashion-MNIST split: train or test', default: 'test' },
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
+    ...VOLUME_OPTIONS.filter((v) => v.name !== 'masks'),
     { name: 'top', type: 'number', description: 'tables: name the N features contributing most to each score', default: 3 },
     { name: 'maps', type: 'string', description: 'images: write an error heat map PNG of each flagged image into this directory' },
     { name: 'maps-all', type: 'flag', description: 'with --maps: a heat map for every image, not only the flagged ones' },
@@ -72,7 +75,9 @@ export const detectScoreCommand: Command = {
 
     if (opt.string(o, 'id-column') !== undefined) throw invalid('--id-column names a column of a CSV table; this detector scores images');
     const split = opt.string(o, 'split') === 'train' ? 'train' : 'test';
-    const data = await loadData(input, split, { dataDir: opt.string(o, 'data-dir') });
+    const data = await loadData(input, split, { dataDir: opt.string(o, 'data-dir'), volume: volumeOptionsFrom(o) });
+    // Images that know their paths (volume slices) name their outputs by them, so results join back to the input.
+    const paths = data.imageSet?.paths ?? null;
     const started = performance.now();
     const scores = detector.score(data.x);
     checkFiniteResult(scores, 'anomaly score');
@@ -93,20 +98,23 @@ export const detectScoreCommand: Command = {
         batch.forEach((r, i) => picked.data.set(sliceRows(x, r, r + 1).data, i * per));
         const explanation = detector.explain(picked);
         for (let i = 0; i < batch.length; i++) {
-          const file = path.join(mapsDir, `row-${batch[i]}.png`);
+          const file = path.join(mapsDir, paths ? imageOutputName(paths[batch[i]]) : `row-${batch[i]}.png`);
           pictures.push([file, await errorHeatmap(picked, explanation.map, i)]);
           mapFiles.set(batch[i], file);
         }
       }
       await mkdir(mapsDir, { recursive: true });
-      for (const [file, png] of pictures) await writeFileAtomic(file, png);
+      for (const [file, png] of pictures) {
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFileAtomic(file, png);
+      }
     }
-    const lines = [`row,score,normalized_score,flag${mapsDir ? ',map_file' : ''}`];
+    const lines = [`row,${paths ? 'path,' : ''}score,normalized_score,flag${mapsDir ? ',map_file' : ''}`];
     let flagged = 0;
     for (let i = 0; i < scores.length; i++) {
       const flag = scores[i] > threshold ? 1 : 0;
       flagged += flag;
-      const cells = [String(i), formatFloat32(scores[i]), formatFloat32(normalized[i]), String(flag)];
+      const cells = [String(i), ...(paths ? [csvTextCell(paths[i])] : []), formatFloat32(scores[i]), formatFloat32(normalized[i]), String(flag)];
       if (mapsDir) cells.push(csvTextCell(mapFiles.get(i) ?? ''));
       lines.push(cells.join(','));
     }

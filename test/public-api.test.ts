@@ -26,9 +26,9 @@ const API: Record<string, readonly string[]> = {
   training: ['fit', 'ReconstructionLoss', 'CrossEntropyLoss', 'oneHot', 'softmax', 'Optimizer'],
   data: [
     'loadFashionMnist', 'readNumericCsv', 'streamNumericCsv', 'writeCsv', 'readNpy', 'writeNpy', 'readIdx', 'writeIdx',
-    'MinMaxScaler', 'StandardScaler', 'scalerFromJSON', 'splitValidation', 'subset', 'syntheticData', 'balancedSample',
+    'MinMaxScaler', 'StandardScaler', 'scalerFromJSON', 'splitValidation', 'subset', 'syntheticData', 'balancedSample', 'readNiftiSlices', 'readNiftiVolume',
   ],
-  anomaly: ['scoreCsvFile', 'writeAnomalyReport'],
+  anomaly: ['scoreCsvFile', 'writeAnomalyReport', 'evaluatePixels', 'formatPixelEvaluation', 'parsePixelThreshold', 'pixelThreshold', 'PixelZScore', 'brainBenchmark'],
   denoising: [
     'parseCorruption', 'formatCorruption', 'corrupt', 'corruptWithSeed', 'corruptionTransform', 'medianFilter', 'gaussianBlur',
     'bestBlurSigma', 'processTiled', 'applyDenoiser', 'readImage', 'writeImage',
@@ -41,7 +41,7 @@ const API: Record<string, readonly string[]> = {
   metrics: [
     'auroc', 'averagePrecision', 'rocCurve', 'precisionRecallCurve', 'binaryConfusionMatrix', 'decisionMetrics', 'metricsAtThreshold',
     'psnr', 'psnrPerImage', 'meanPsnr', 'ssim', 'ssimPerImage', 'meanSsim', 'classificationMetrics', 'confusionMatrix',
-    'formatClassificationReport',
+    'formatClassificationReport', 'rankPixels', 'pixelAuroc', 'aupro', 'bestDice', 'connectedComponents',
   ],
   files: ['saveModelFile', 'loadModelFile', 'compareBottlenecks'],
 };

@@ -114,24 +114,48 @@ export async function readNiftiVolume(file: string): Promise<NiftiVolume> {
   const inter = header.scl_inter;
   // scl_slope 0 (or not a number) means "no scaling" in the NIfTI-1 standard.
   const scale = Number.isFinite(slope) && slope !== 0;
-  const view = new DataView(buffer, h.voxOffset, h.voxels * h.bytes);
-  const data = new Float32Array(h.voxels);
-  const le = h.littleEndian;
+  const data = Float32Array.from(voxelValues(buffer, h));
+  const offset = Number.isFinite(inter) ? inter : 0;
   for (let i = 0; i < h.voxels; i++) {
-    let v: number;
-    switch (h.datatype) {
-      case 'uint8': v = view.getUint8(i); break;
-      case 'int8': v = view.getInt8(i); break;
-      case 'int16': v = view.getInt16(2 * i, le); break;
-      case 'uint16': v = view.getUint16(2 * i, le); break;
-      case 'int32': v = view.getInt32(4 * i, le); break;
-      case 'float32': v = view.getFloat32(4 * i, le); break;
-      default: v = view.getFloat64(8 * i, le);
-    }
-    if (scale) v = v * slope + (Number.isFinite(inter) ? inter : 0);
+    const v = scale ? data[i] * slope + offset : data[i];
     if (!Number.isFinite(v)) throw new HourglassError('BAD_DATA', `${name}: voxel ${i} is ${v}; volumes must hold finite intensities`);
     data[i] = v;
   }
   const transform = header.qform_code > 0 && header.sform_code < header.qform_code ? 'qform' : header.sform_code > 0 ? 'sform' : 'voxel sizes';
   return { dims: h.dims, data, affine: header.affine.map((row) => [...row]), transform, datatype: h.datatype };
+}
+
+/**
+ * The raw voxels as a typed array of their own type: a view of an aligned copy when the file's
+ * byte order is the machine's (every x86 and ARM machine is little-endian, as most files are),
+ * else read value by value through a DataView. A 35-million-voxel scan is then one copy, not
+ * 35 million calls.
+ */
+function voxelValues(buffer: ArrayBuffer, h: HeaderFields): ArrayLike<number> {
+  const bytes = buffer.slice(h.voxOffset, h.voxOffset + h.voxels * h.bytes);
+  const native = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  if (native === h.littleEndian || h.bytes === 1) {
+    switch (h.datatype) {
+      case 'uint8': return new Uint8Array(bytes);
+      case 'int8': return new Int8Array(bytes);
+      case 'int16': return new Int16Array(bytes);
+      case 'uint16': return new Uint16Array(bytes);
+      case 'int32': return new Int32Array(bytes);
+      case 'float32': return new Float32Array(bytes);
+      default: return new Float64Array(bytes);
+    }
+  }
+  const view = new DataView(bytes);
+  const le = h.littleEndian;
+  const out = new Float64Array(h.voxels);
+  for (let i = 0; i < h.voxels; i++) {
+    switch (h.datatype) {
+      case 'int16': out[i] = view.getInt16(2 * i, le); break;
+      case 'uint16': out[i] = view.getUint16(2 * i, le); break;
+      case 'int32': out[i] = view.getInt32(4 * i, le); break;
+      case 'float32': out[i] = view.getFloat32(4 * i, le); break;
+      default: out[i] = view.getFloat64(8 * i, le);
+    }
+  }
+  return out;
 }

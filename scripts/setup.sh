@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libdnnl-dev liblapacke-dev libopenblas-dev dataset-fashion-mnist python3-torch python3-sklearn)
+APT_PACKAGES=(libdnnl-dev liblapacke-dev libopenblas-dev dataset-fashion-mnist python3-torch python3-sklearn mricron-data)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -32,6 +32,8 @@ export function toRas(volume: NiftiVolume): RasVolume {
     const a = world.findIndex((x) => x.world === w);
     return { axis: a, flipped: world[a].flipped };
   });
+  // Stored as RAS already (most templates and many scanners' exports): nothing to move.
+  if (fromVoxelAxes.every((f, w) => f.axis === w && !f.flipped)) return { dims: [nx, ny, nz], data: volume.data, fromVoxelAxes, voxelAxesKept: keep };
   const inDims = [nx, ny, nz];
   const dims = fromVoxelAxes.map((f) => inDims[f.axis]) as [number, number, number];
   const strides = [1, nx, nx * ny];

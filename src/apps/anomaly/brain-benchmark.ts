@@ -218,6 +218,8 @@ export async function brainBenchmark(options: BrainBenchmarkOptions = {}): Promi
       }
       const detector = new AnomalyDetector({ model, score, smoothingSigma: sigma });
       await detector.fit(trainX, fit);
+      const last = model.history?.epochs.at(-1);
+      if (last) description += `, final training loss ${last.loss.toPrecision(3)}`;
       const m = detector.anomalyMaps(testX, score);
       run = { maps: m.maps, reconstruction: m.reconstruction };
     }

@@ -78,7 +78,7 @@ test('detect evaluate without masks, or with a bad threshold, says what to give'
 test('detect bench brain --quick runs the whole benchmark on a volume in seconds', () => {
   const r = hourglass('detect', 'bench', 'brain', '--quick', '--volume', 'healthy.nii.gz', '--brain-mask', 'auto', '--size', '16', '--filters', '4,8', '--hidden', '32', '--dense-bottleneck', '8', '--components', '4', '--out', 'brain.json', '--figure', 'brain.png');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /method\s+image AUROC\s+image AP\s+pixel AUROC\s+AUPRO@0\.3\s+best Dice\s+seconds/);
+  assert.match(r.stdout, /method\s+image AUROC\s+image AP\s+pixel AUROC\s+AUPRO@0\.3\s+best Dice\s+healthy MSE\s+lesion MSE\s+seconds/);
   for (const m of ['conv AE', 'dense AE', 'PCA', 'pixel z-score']) assert.match(r.stdout, new RegExp(`^${m}\\s+[\\d.]+`, 'm'));
   const json = JSON.parse(readFileSync(at('brain.json'), 'utf8'));
   assert.equal(json.methods.length, 4);

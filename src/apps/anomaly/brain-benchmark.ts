@@ -67,6 +67,17 @@ export interface BrainMethodResult {
   name: BrainMethodName;
   description: string;
   evaluation: PixelEvaluation;
+  /**
+   * Mean squared difference between the lesion-free test slices and their reconstructions
+   * (the mean healthy slice for the z-score) inside the brain: how well the method models
+   * healthy anatomy it has not seen, the floor every lesion must stand out from.
+   */
+  healthyReconstructionMse: number | null;
+  /**
+   * The same inside the lesions: a method that reconstructs the lesion too (copies it
+   * through) has this close to zero, however well it models healthy tissue.
+   */
+  lesionReconstructionMse: number | null;
   seconds: number;
 }
 
@@ -226,10 +237,10 @@ export async function brainBenchmark(options: BrainBenchmarkOptions = {}): Promi
     const imageScores = foregroundMeans(run.maps.data, testFg, n, plane);
     const evaluation = evaluatePixels({ set, maps: run.maps.data, imageScores, n, h: size, w: size });
     const seconds = (performance.now() - begun) / 1000;
-    results.push({ name, description, evaluation, seconds });
+    results.push({ name, description, evaluation, healthyReconstructionMse: run.reconstruction ? healthyError(testX, run.reconstruction, testFg, labels) : null, lesionReconstructionMse: run.reconstruction ? lesionError(testX, run.reconstruction, masks) : null, seconds });
     runs.set(name, run);
     const o = evaluation.overall;
-    log(`  ${name}: image AUROC ${fmt(o.imageAuroc)}, pixel AUROC ${fmt(o.pixelAuroc)}, AUPRO ${fmt(o.aupro)}, best Dice ${fmt(o.bestDice)} (${seconds.toFixed(1)}s)`);
+    log(`  ${name}: image AUROC ${fmt(o.imageAuroc)}, pixel AUROC ${fmt(o.pixelAuroc)}, AUPRO ${fmt(o.aupro)}, best Dice ${fmt(o.bestDice)}; ${description} (${seconds.toFixed(1)}s)`);
   }
 
   const figure = await brainFigure(testX, set.masks, groups, runs);
@@ -254,6 +265,36 @@ export async function brainBenchmark(options: BrainBenchmarkOptions = {}): Promi
     methods: results,
     figure,
   };
+}
+
+/** Mean squared error inside the foreground of the lesion-free images. */
+function healthyError(x: Tensor, reconstruction: Tensor, fg: Float32Array, labels: Uint8Array): number {
+  let sum = 0;
+  let count = 0;
+  const plane = x.data.length / x.shape[0];
+  for (let i = 0; i < x.shape[0]; i++) {
+    if (labels[i]) continue;
+    for (let p = i * plane; p < (i + 1) * plane; p++)
+      if (fg[p] > 0.5) {
+        const e = x.data[p] - reconstruction.data[p];
+        sum += e * e;
+        count++;
+      }
+  }
+  return count > 0 ? sum / count : 0;
+}
+
+/** Mean squared error inside the lesion masks. */
+function lesionError(x: Tensor, reconstruction: Tensor, masks: Float32Array): number {
+  let sum = 0;
+  let count = 0;
+  for (let p = 0; p < masks.length; p++)
+    if (masks[p] > 0.5) {
+      const e = x.data[p] - reconstruction.data[p];
+      sum += e * e;
+      count++;
+    }
+  return count > 0 ? sum / count : 0;
 }
 
 /** n/2 of n indices, drawn without replacement. */

@@ -17,11 +17,11 @@ export const detectBenchBrainCommand: Command = {
     { name: 'volume', type: 'string', description: 'the T1 volume (.nii/.nii.gz)', default: BRAIN_VOLUME },
     { name: 'brain-mask', type: 'string', description: "brain mask volume, or 'auto' (Otsu) or 'none'", default: BRAIN_MASK_VOLUME },
     { name: 'size', type: 'number', description: 'slice side in pixels (default 128; --quick 32)', integer: true, min: 16, max: 512 },
-    { name: 'map', type: 'string', description: `per-pixel map of every method: ${SCORE_KINDS.join(', ')}`, default: 'mse' },
-    { name: 'smoothing', type: 'number', description: 'Gaussian sigma in pixels of smoothed-mse', default: 1.5 },
+    { name: 'map', type: 'string', description: `per-pixel map of every method: ${SCORE_KINDS.join(', ')}`, default: 'smoothed-mse' },
+    { name: 'smoothing', type: 'number', description: 'Gaussian sigma in pixels of smoothed-mse', default: 2 },
     { name: 'epochs', type: 'number', description: `autoencoder epochs (default ${FULL.epochs}; --quick ${QUICK.epochs})` },
     { name: 'batch-size', type: 'number', description: 'mini-batch size', default: 16 },
-    { name: 'lr', type: 'number', description: 'learning rate', default: 1e-3 },
+    { name: 'lr', type: 'number', description: 'learning rate', default: 2e-3 },
     { name: 'augmentations', type: 'number', description: `augmented copies of each training slice (default ${FULL.augmentations}; --quick ${QUICK.augmentations})`, integer: true, min: 1, max: 100 },
     { name: 'filters', type: 'list', description: 'conv AE: filters per conv+pool stage', default: [16, 32, 32, 32] },
     { name: 'bottleneck', type: 'number', description: 'conv AE: dense waist size (default: none, the last stage is the code)' },
@@ -84,10 +84,10 @@ export const detectBenchBrainCommand: Command = {
 /** One row per method: the overall image and pixel metrics. */
 export function formatBrainTable(result: Pick<BrainBenchmarkResult, 'methods'>): string {
   const f = (v: number | null): string => (v === null ? '-' : v.toFixed(4));
-  const headers = ['method', 'image AUROC', 'image AP', 'pixel AUROC', 'AUPRO@0.3', 'best Dice', 'seconds'];
+  const headers = ['method', 'image AUROC', 'image AP', 'pixel AUROC', 'AUPRO@0.3', 'best Dice', 'healthy MSE', 'lesion MSE', 'seconds'];
   const body = result.methods.map((m) => {
     const e = m.evaluation.overall;
-    return [m.name, f(e.imageAuroc), f(e.imageAp), f(e.pixelAuroc), f(e.aupro), f(e.bestDice), m.seconds.toFixed(1)];
+    return [m.name, f(e.imageAuroc), f(e.imageAp), f(e.pixelAuroc), f(e.aupro), f(e.bestDice), f(m.healthyReconstructionMse), f(m.lesionReconstructionMse), m.seconds.toFixed(1)];
   });
   const widths = headers.map((h, c) => Math.max(h.length, ...body.map((r) => r[c].length)));
   const line = (cells: string[]): string => cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');

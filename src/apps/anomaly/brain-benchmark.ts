@@ -49,6 +49,11 @@ export interface BrainBenchmarkOptions {
   learningRate?: number;
   seed?: number;
   convFilters?: number[];
+  /**
+   * Conv AE: size of the dense waist between encoder and decoder (default 128); 0 = none, the
+   * last stage's spatial map is the code. The waist is what makes the conv AE work here: a
+   * spatial code carries a local lesion through to the reconstruction (Baur et al., 2021).
+   */
   convBottleneck?: number;
   /** Conv AE: BatchNorm after every convolution and LeakyReLU (default true: trains in far fewer epochs). */
   convBatchNorm?: boolean;
@@ -215,8 +220,9 @@ export async function brainBenchmark(options: BrainBenchmarkOptions = {}): Promi
       if (name === 'conv AE') {
         const filters = options.convFilters ?? [16, 32, 32, 32];
         const batchNorm = options.convBatchNorm ?? true;
-        model = convAutoencoder({ inputShape: [1, size, size], filters, bottleneck: options.convBottleneck, batchNorm, activation: batchNorm ? 'leaky_relu' : 'relu', seed });
-        description = `conv 3x3 + max-pool stages ${filters.join(', ')}${batchNorm ? ' with BatchNorm and LeakyReLU' : ''}${options.convBottleneck ? `, dense waist ${options.convBottleneck}` : ', spatial bottleneck'}; ${fit.epochs} epochs`;
+        const waist = (options.convBottleneck ?? 128) || undefined;
+        model = convAutoencoder({ inputShape: [1, size, size], filters, bottleneck: waist, batchNorm, activation: batchNorm ? 'leaky_relu' : 'relu', seed });
+        description = `conv 3x3 + max-pool stages ${filters.join(', ')}${batchNorm ? ' with BatchNorm and LeakyReLU' : ''}${waist ? `, dense waist ${waist}` : ', spatial bottleneck'}; ${fit.epochs} epochs`;
       } else if (name === 'dense AE') {
         const hidden = options.denseHidden ?? [512, 128];
         const bottleneck = options.denseBottleneck ?? 64;

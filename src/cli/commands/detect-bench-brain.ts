@@ -24,7 +24,7 @@ export const detectBenchBrainCommand: Command = {
     { name: 'lr', type: 'number', description: 'learning rate', default: 2e-3 },
     { name: 'augmentations', type: 'number', description: `augmented copies of each training slice (default ${FULL.augmentations}; --quick ${QUICK.augmentations})`, integer: true, min: 1, max: 100 },
     { name: 'filters', type: 'list', description: 'conv AE: filters per conv+pool stage', default: [16, 32, 32, 32] },
-    { name: 'bottleneck', type: 'number', description: 'conv AE: dense waist size (default: none, the last stage is the code)' },
+    { name: 'bottleneck', type: 'number', description: 'conv AE: dense waist size; 0 = none (the 8 x 8 spatial map of the last stage is the code)', default: 128, integer: true, min: 0 },
     { name: 'hidden', type: 'list', description: 'dense AE: encoder widths, then --dense-bottleneck', default: [512, 128] },
     { name: 'dense-bottleneck', type: 'number', description: 'dense AE: code size', default: 64, integer: true, min: 1 },
     { name: 'components', type: 'number', description: 'PCA: components', default: 32, integer: true, min: 1 },

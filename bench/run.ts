@@ -9,6 +9,7 @@ import { benchFinetune } from './finetune.js';
 import { benchDenoise } from './denoise.js';
 import { benchCodec } from './codec.js';
 import { benchDetect } from './detect.js';
+import { benchBrain } from './brain.js';
 import { cpuInfo, describeCpu, envCount } from './capabilities.js';
 
 const env = process.env;
@@ -29,6 +30,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   denoise: () => benchDenoise(),
   codec: () => benchCodec(),
   detect: () => benchDetect(),
+  brain: () => benchBrain(),
 };
 
 const wanted = process.argv.slice(2);

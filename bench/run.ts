@@ -16,6 +16,7 @@ import { benchCodec } from './codec.js';
 import { benchDetect } from './detect.js';
 import { benchOnnx } from './onnx.js';
 import { benchImages } from './images.js';
+import { benchBrain } from './brain.js';
 import { cpuInfo, describeCpu, envCount } from './capabilities.js';
 
 const env = process.env;
@@ -47,6 +48,7 @@ const benches: Record<string, () => Promise<unknown>> = {
       speedImages: env.HOURGLASS_BENCH_IMAGES === '0' ? 0 : envCount(env, 'HOURGLASS_BENCH_IMAGES', 512),
       largeImages: env.HOURGLASS_BENCH_LARGE_IMAGES === '0' ? 0 : envCount(env, 'HOURGLASS_BENCH_LARGE_IMAGES', 8_000),
     }),
+  brain: () => benchBrain(),
 };
 
 const wanted = process.argv.slice(2);

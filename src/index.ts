@@ -74,6 +74,13 @@ export type { Explanation } from './apps/anomaly/explanation.js';
 export type { ScoreParts } from './apps/anomaly/score-composition.js';
 export { scoreCsvFile, type CsvScoringOptions, type CsvScoringSummary } from './apps/anomaly/score-csv.js';
 export { writeAnomalyReport, type AnomalyReportInput, type AnomalyReport } from './apps/anomaly/anomaly-report.js';
+export type { AnomalyMaps } from './apps/anomaly/anomaly-maps.js';
+export { evaluatePixels, formatPixelEvaluation, type PixelEvaluation, type PixelEvaluationInput, type SegmentationScores } from './apps/anomaly/pixel-evaluation.js';
+export { parsePixelThreshold, pixelThreshold, type PixelThresholdRule } from './apps/anomaly/pixel-threshold.js';
+export { PixelZScore } from './apps/anomaly/pixel-zscore.js';
+export { brainBenchmark, type BrainBenchmarkOptions, type BrainBenchmarkResult } from './apps/anomaly/brain-benchmark.js';
+export { readNiftiSlices, type NiftiSliceOptions, type NiftiSlices, type SliceAxis } from './data/nifti.js';
+export { readNiftiVolume, type NiftiVolume } from './data/nifti-volume.js';
 export { Denoiser, type DenoiserOptions, type DenoiserFitOptions, type DenoiseMetrics, type DenoiseEvaluateOptions } from './apps/denoise/denoiser.js';
 export { loadModel, type AnyModel } from './apps/load-model.js';
 export { toOnnx, exportOnnx, type OnnxExportOptions } from './apps/export-onnx.js';
@@ -90,6 +97,11 @@ export { calibrateLatent, quantize, dequantize, type LatentCalibration, type Ste
 
 export { auroc } from './metrics/auroc.js';
 export { averagePrecision } from './metrics/average-precision.js';
+export { rankPixels, type PixelRanking, type PixelMapsInput } from './metrics/pixel-ranking.js';
+export { pixelAuroc } from './metrics/pixel-auroc.js';
+export { aupro, DEFAULT_AUPRO_FPR_LIMIT } from './metrics/aupro.js';
+export { bestDice, type BestDice } from './metrics/best-dice.js';
+export { connectedComponents, type LabelledRegions } from './metrics/connected-components.js';
 export { rocCurve, type RocCurve } from './metrics/roc-curve.js';
 export { precisionRecallCurve, type PrecisionRecallCurve } from './metrics/precision-recall-curve.js';
 export { binaryConfusionMatrix, decisionMetrics, type ConfusionMatrix, type DecisionMetrics } from './metrics/confusion-matrix.js';

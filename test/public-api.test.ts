@@ -29,8 +29,9 @@ const API: Record<string, readonly string[]> = {
     'MinMaxScaler', 'StandardScaler', 'scalerFromJSON', 'splitValidation', 'subset', 'syntheticData', 'balancedSample',
     'readImageSet', 'listImages', 'decodeImageFile', 'parseImageSize', 'ImageFolderSource', 'tensorSource',
     'patchLayout', 'extractPatches', 'stitchPatches', 'stitchPatchScores', 'maxPatchScorePerImage',
+    'readNiftiSlices', 'readNiftiVolume',
   ],
-  anomaly: ['scoreCsvFile', 'writeAnomalyReport'],
+  anomaly: ['scoreCsvFile', 'writeAnomalyReport', 'evaluatePixels', 'formatPixelEvaluation', 'parsePixelThreshold', 'pixelThreshold', 'PixelZScore', 'brainBenchmark'],
   denoising: [
     'parseCorruption', 'formatCorruption', 'corrupt', 'corruptWithSeed', 'corruptionTransform', 'medianFilter', 'gaussianBlur',
     'bestBlurSigma', 'processTiled', 'applyDenoiser', 'readImage', 'writeImage',
@@ -43,7 +44,7 @@ const API: Record<string, readonly string[]> = {
   metrics: [
     'auroc', 'averagePrecision', 'rocCurve', 'precisionRecallCurve', 'binaryConfusionMatrix', 'decisionMetrics', 'metricsAtThreshold',
     'psnr', 'psnrPerImage', 'meanPsnr', 'ssim', 'ssimPerImage', 'meanSsim', 'classificationMetrics', 'confusionMatrix',
-    'formatClassificationReport',
+    'formatClassificationReport', 'rankPixels', 'pixelAuroc', 'aupro', 'bestDice', 'connectedComponents',
   ],
   files: ['saveModelFile', 'loadModelFile', 'compareBottlenecks', 'toOnnx', 'exportOnnx'],
 };

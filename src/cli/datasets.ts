@@ -10,6 +10,8 @@ import { isImageInput } from '../data/image-folder.js';
 import { readImageSet, type ImageReadOptions } from '../data/image-set-reader.js';
 import type { ImageSet } from '../data/image-set.js';
 import { extractPatches, patchesPerImage, patchLayout } from '../data/patches.js';
+import { isNiftiFileName, type NiftiSliceOptions } from '../data/nifti.js';
+import { loadVolumeImageSet } from './volume-data.js';
 
 /** A data set as the CLI sees it: samples, and labels/class names when the source has them. */
 export interface LoadedData {
@@ -25,11 +27,11 @@ export interface LoadedData {
   scaledFromBytes?: boolean;
   /** The --id-column of a CSV: its name and one value per sample. */
   ids?: IdColumn | null;
-  /** An image folder or glob: the images with their paths (relative to the folder), layout labels, groups and masks. */
+  /** Images with their paths (relative to the folder, or volume#plane/slice), layout labels, groups, masks and foreground: an image folder or glob, or a NIfTI volume's slices. */
   images?: ImageSet | null;
 }
 
-export const DATA_HELP = "'fashion-mnist' (default), a .csv, .npy or .idx[.gz] file, or a folder or quoted glob of PNG/JPEG/WebP/TIFF images";
+export const DATA_HELP = "'fashion-mnist' (default), a .csv, .npy, .idx[.gz] or NIfTI .nii[.gz] file, or a folder or quoted glob of PNG/JPEG/WebP/TIFF images";
 
 /**
  * Resolves --data. 'fashion-mnist' has real train/test splits; a file is one set, and the
@@ -40,7 +42,7 @@ export const DATA_HELP = "'fashion-mnist' (default), a .csv, .npy or .idx[.gz] f
 export async function loadData(
   spec: string,
   split: 'train' | 'test',
-  { limit, dataDir, idColumn, images }: { limit?: number; dataDir?: string; idColumn?: string; images?: ImageReadOptions } = {},
+  { limit, dataDir, idColumn, images, volume }: { limit?: number; dataDir?: string; idColumn?: string; images?: ImageReadOptions; volume?: NiftiSliceOptions } = {},
 ): Promise<LoadedData> {
   if (idColumn !== undefined)
     return withoutIdColumn(spec, idColumn, async (numeric, id) => {
@@ -53,6 +55,7 @@ export async function loadData(
     const d = await loadFashionMnist({ split, limit, dir: dataDir });
     return { x: d.images, labels: d.labels, classNames: d.classNames, imageShape: [1, 28, 28], columns: null, source: `fashion-mnist/${split}` };
   }
+  if (isNiftiFileName(spec)) return loadVolumeData(spec, volume ?? {}, limit);
   const lower = spec.toLowerCase();
   let x: Tensor;
   let columns: string[] | null = null;
@@ -105,4 +108,10 @@ async function loadImageFolder(spec: string, split: 'train' | 'test', options: I
     source: `${read.source}, ${per} patches of ${layout.patch}x${layout.patch} per image (stride ${layout.stride})`,
     images: { ...read.set, patches: layout },
   };
+}
+
+/** A NIfTI volume (.nii, .nii.gz) as its 2-D slices (data/nifti.ts; the options are the commands' VOLUME_OPTIONS). */
+async function loadVolumeData(spec: string, volume: NiftiSliceOptions, limit: number | undefined): Promise<LoadedData> {
+  const set = await loadVolumeImageSet(spec, volume, limit);
+  return { x: set.x, labels: null, classNames: null, imageShape: set.x.shape.slice(1), columns: null, source: spec, images: set };
 }

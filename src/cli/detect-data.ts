@@ -6,6 +6,7 @@ import { validationRows } from '../data/dataset.js';
 import { loadData, type LoadedData } from './datasets.js';
 import { loadLabelledData, readLabelFile } from './labels.js';
 import { RANDOM_STREAMS } from '../core/random-streams.js';
+import type { NiftiSliceOptions } from '../data/nifti.js';
 
 /** Normal data for `detect fit`, and labelled validation data when the threshold is chosen by F1. */
 export interface NormalData {
@@ -33,11 +34,13 @@ export interface NormalDataOptions {
   needValidation: boolean;
   /** How image folders are read. */
   images?: ImageReadOptions;
+  /** How NIfTI volumes are sliced (--slices, --window, --size, ...). */
+  volume?: NiftiSliceOptions;
 }
 
 /** Loads the normal data: a whole file, or one class of a labelled set (Fashion-MNIST, or a file with --labels). */
 export async function loadNormalData(o: NormalDataOptions): Promise<NormalData> {
-  const all = await loadData(o.data, 'train', { limit: o.limit, dataDir: o.dataDir, idColumn: o.idColumn, images: o.images });
+  const all = await loadData(o.data, 'train', { limit: o.limit, dataDir: o.dataDir, idColumn: o.idColumn, images: o.images, volume: o.volume });
   const labels = all.labels ?? (o.labels ? await readLabels(o.labels, all.x.shape[0]) : null);
   if (o.normalClass !== undefined && !labels)
     throw invalid(`--normal-class needs a labelled data set: fashion-mnist, or a data file with --label-file FILE`);
@@ -71,7 +74,7 @@ export async function loadNormalData(o: NormalDataOptions): Promise<NormalData> 
   }
   if (o.validation) {
     if (!o.validationLabels) throw invalid('--validation needs --validation-label-file FILE (0 = normal, 1 = anomaly, one per sample)');
-    const v = await loadData(o.validation, 'test', { dataDir: o.dataDir, images: o.images });
+    const v = await loadData(o.validation, 'test', { dataDir: o.dataDir, images: o.images, volume: o.volume });
     validation = { x: v.x, labels: await readLabels(o.validationLabels, v.x.shape[0]), source: v.source };
   } else if (o.needValidation && !validation) {
     throw invalid('--max-f1 chooses the threshold on labelled validation data: give --validation FILE --validation-label-file FILE, or use --normal-class with a labelled data set');
@@ -83,12 +86,13 @@ export async function loadNormalData(o: NormalDataOptions): Promise<NormalData> 
 /** Test data with anomaly labels for `detect report`: Fashion-MNIST's test split relative to a normal class, or a file with --labels. */
 export async function loadAnomalyReportData(
   spec: string,
-  { split, dataDir, limit, labels, normalClass, images }: { split: 'train' | 'test'; dataDir?: string; limit?: number; labels?: string; normalClass: number | null; images?: ImageReadOptions },
+  { split, dataDir, limit, labels, normalClass, images, volume }: { split: 'train' | 'test'; dataDir?: string; limit?: number; labels?: string; normalClass: number | null; images?: ImageReadOptions; volume?: NiftiSliceOptions },
 ): Promise<{ data: LoadedData; anomalyLabels: Uint8Array | null; classLabels: Uint8Array | null }> {
   // A data set with its own labels (Fashion-MNIST) keeps them; --label-file is for data files.
-  const labelled = await loadLabelledData(spec, split, { dataDir, limit, labelFile: spec === 'fashion-mnist' ? undefined : labels, required: false, images });
+  const labelled = await loadLabelledData(spec, split, { dataDir, limit, labelFile: spec === 'fashion-mnist' ? undefined : labels, required: false, images, volume });
   const data: LoadedData = { ...labelled, labels: null };
-  // An anomaly layout (MVTec test/, normal/ + anomalous/) labels its images itself.
+  // An anomaly layout (MVTec test/, normal/ + anomalous/) or a volume with --masks labels its
+  // images itself: no label file needed.
   if (labelled.images?.labels && !labels) return { data, anomalyLabels: labelled.images.labels, classLabels: null };
   if (!labelled.labels) return { data, anomalyLabels: null, classLabels: null };
   const values = labelBytes(labelled.labels, labels ?? `${labelled.source} labels`);

@@ -10,7 +10,7 @@ import type { ImageReadOptions } from '../data/image-set-reader.js';
  */
 export const IMAGE_OPTIONS: readonly OptionSpec[] = [
   { name: 'channels', type: 'number', description: 'image folders: 1 (grayscale) or 3 (RGB) (default: the first image decides)', integer: true, min: 1, max: 3 },
-  { name: 'size', type: 'string', description: 'image folders: resize to N (square) or WxH, e.g. 128 or 256x192 (default: keep the size; all images must then share one)' },
+  { name: 'size', type: 'string', description: 'image folders and NIfTI slices: resize to N (square) or WxH, e.g. 128 or 256x192 (default: keep the size; all images must then share one)' },
   { name: 'fit', type: 'string', description: 'image folders, with --size: cover (scale, then centre crop), contain (scale, pad with black) or fill (stretch)', default: 'cover' },
   { name: 'skip-bad', type: 'flag', description: 'image folders: skip unreadable or corrupt images (counted in the summary) instead of stopping at the first' },
   { name: 'patch', type: 'number', description: 'image folders: train and score on square patches of this many pixels (maps and scores are stitched back to the whole image)', integer: true, min: 1, max: 1 << 16 },

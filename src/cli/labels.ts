@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { NiftiSliceOptions } from '../data/nifti.js';
 import { HourglassError, invalid } from '../core/errors.js';
 import { readNumericCsv } from '../data/csv.js';
 import { readNpy } from '../data/npy.js';
@@ -53,9 +54,9 @@ export async function readLabelFile(file: string): Promise<Uint32Array> {
 export async function loadLabelledData(
   spec: string,
   split: 'train' | 'test',
-  { limit, dataDir, labelFile, required = true, idColumn, images }: { limit?: number; dataDir?: string; labelFile?: string; required?: boolean; idColumn?: string; images?: ImageReadOptions },
+  { limit, dataDir, labelFile, required = true, idColumn, images, volume }: { limit?: number; dataDir?: string; labelFile?: string; required?: boolean; idColumn?: string; images?: ImageReadOptions; volume?: NiftiSliceOptions },
 ): Promise<LabelledData | (Omit<LoadedData, 'labels'> & { labels: null })> {
-  const data = await loadData(spec, split, { limit, dataDir, idColumn, images });
+  const data = await loadData(spec, split, { limit, dataDir, idColumn, images, volume });
   let labels: Uint32Array | null = data.labels ? Uint32Array.from(data.labels) : null;
   if (labelFile) {
     labels = await readLabelFile(labelFile);

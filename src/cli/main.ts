@@ -25,7 +25,9 @@ function subcommandsOf(group: string): Command[] {
 }
 
 function findCommand(argv: string[]): { command: Command; args: string[] } | null {
-  // Two-word commands ("detect fit") take precedence over one-word ones.
+  // Longer names take precedence: "detect bench brain" over "detect bench", "detect fit" over "detect".
+  const three = argv.length >= 3 ? commands.find((c) => c.name === `${argv[0]} ${argv[1]} ${argv[2]}`) : undefined;
+  if (three) return { command: three, args: argv.slice(3) };
   const two = commands.find((c) => c.name === `${argv[0]} ${argv[1]}`);
   if (two) return { command: two, args: argv.slice(2) };
   const one = commands.find((c) => c.name === argv[0]);

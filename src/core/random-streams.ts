@@ -45,4 +45,8 @@ export const RANDOM_STREAMS = {
   denoiseTestNoise: (seed: number, level: number): number => seed * 1000 + level,
   /** The same level's corruption of the validation images the blur baseline is tuned on. */
   denoiseValidationNoise: (seed: number, level: number): number => seed * 1000 + level + 500,
+  /** The brain benchmark's augmentation of its healthy training slices (apps/anomaly/brain-benchmark.ts). */
+  brainAugmentation: (seed: number): number => seed ^ 0xb4a1,
+  /** The brain benchmark's test slices: their augmentation and their synthetic lesions. */
+  brainLesions: (seed: number): number => seed ^ 0x1e51,
 } as const;

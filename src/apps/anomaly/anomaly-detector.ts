@@ -13,7 +13,8 @@ import type { FitOptions, TrainingRecord } from '../../train/fit.js';
 import { componentScores, fitLatentGaussian, makeErrorMaps, toModelSpace } from './component-scores.js';
 import { detectorToModelFile, readDetectorSettings, readFittedDetector, type FittedDetector } from './detector-file.js';
 import { calibrateThreshold, evaluateScores, thresholdAfterFit, type DetectorEvaluation } from './detector-threshold.js';
-import type { ErrorMap } from './error-map.js';
+import { ErrorMap } from './error-map.js';
+import { channelMean, errorMapsOf, type AnomalyMaps } from './anomaly-maps.js';
 import { explanationOf, type Explanation } from './explanation.js';
 import { MAX_LATENT_DIMS } from './latent-gaussian.js';
 import { ScoreComposition, type ScoreParts } from './score-composition.js';
@@ -26,6 +27,7 @@ export { scoringBatchRows } from './component-scores.js';
 export { DETECTOR_KIND } from './detector-file.js';
 export { evaluateScores, type DetectorEvaluation } from './detector-threshold.js';
 export type { Explanation } from './explanation.js';
+export type { AnomalyMaps } from './anomaly-maps.js';
 export { LATENT_COMPONENT, type ScoreParts } from './score-composition.js';
 
 /** Gaussian sigma (pixels) of the 'smoothed-mse' score: wide enough to merge a stroke's error, narrow enough to keep a missing part local. */
@@ -268,6 +270,25 @@ export class AnomalyDetector extends SavedModel implements Model<[Tensor, Detect
     const parts = componentScores({ ...this.scoring(s), x: input, explainWeights: this.composition.mapWeights(s.statistics.components) });
     const scores = this.composition.combine(parts.components, s.statistics.components).score;
     return explanationOf(this.model, input, parts.map!, parts.reconstructed!, scores);
+  }
+
+  /**
+   * Anomaly maps of images at their resolution, [n, 1, h, w] (channels averaged): without
+   * `kind`, the map of the detector's own score (its kinds weighted as explain() weighs them);
+   * with `kind` ('mse', 'mae', 'smoothed-mse', 'ssim'), that kind's per-pixel error, whether
+   * or not the detector scores with it, measured with the detector's smoothing sigma and
+   * dynamic range. Also the reconstructions, for side-by-side pictures.
+   */
+  anomalyMaps(x: Tensor, kind?: ScoreKind): AnomalyMaps {
+    const s = this.fitted('anomalyMaps');
+    if (s.sampleShape.length !== 3) throw invalid('anomaly maps are drawn on images; this detector scores table rows (use explain() for per-column contributions)');
+    const input = this.checkSamples(x, 'input', s.sampleShape);
+    if (kind === undefined) {
+      const e = this.explain(input);
+      return { maps: channelMean(e.map), reconstruction: e.reconstruction };
+    }
+    const errorMap = new ErrorMap({ kind: checkScoreKind(kind), features: sizeOf(s.sampleShape), imageShape: s.sampleShape, smoothingSigma: this.smoothingSigma, dynamicRange: s.dynamicRange });
+    return errorMapsOf(this.model, errorMap, input);
   }
 
   /** Sets the threshold by a rule on the normal scores (contamination, value, zscore); see calibrate() for max-F1. */

@@ -6,12 +6,14 @@ import { writeFileAtomic } from '../../io/atomic-write.js';
 import { heatmapOverlay } from '../../report/heatmap-overlay.js';
 import { histogramPlot } from '../../report/histogram-plot.js';
 import { imageGrid } from '../../report/image-grid.js';
+import { heatOverlayBatch, maskOverlayBatch } from '../../report/overlay-batch.js';
 import { linePlot, svgToPng } from '../../report/line-plot.js';
 import { escapeXml } from '../../report/svg.js';
 import { rocCurve } from '../../metrics/roc-curve.js';
 import { precisionRecallCurve } from '../../metrics/precision-recall-curve.js';
 import { evaluateScores, type AnomalyDetector, type DetectorEvaluation } from './anomaly-detector.js';
 import { describeThresholdRule } from './threshold-rule.js';
+import { evaluatePixels, type PixelEvaluation } from './pixel-evaluation.js';
 import { quantileOf } from './score-statistics.js';
 
 export interface AnomalyReportInput {
@@ -27,11 +29,21 @@ export interface AnomalyReportInput {
   top?: number;
   /** One line describing the detector, for the page's heading. */
   description?: string;
+  /** Ground-truth anomaly masks [n, 1, h, w]: a 'true mask' row under the top anomalies, and the pixel metrics in metrics.json. */
+  masks?: Tensor | null;
+  /** Pixels counted by the pixel metrics [n, 1, h, w] (a brain mask); null = all. */
+  foreground?: Tensor | null;
+  /** Each image's path relative to the input (ImageSet.paths), to name the top anomalies. */
+  paths?: readonly string[] | null;
+  /** Defect group of each image, for the per-group pixel metrics. */
+  groups?: readonly string[] | null;
 }
 
 export interface AnomalyReport {
   files: string[];
   evaluation: DetectorEvaluation | null;
+  /** Pixel metrics, when masks were given. */
+  pixelEvaluation: PixelEvaluation | null;
   flagged: number;
 }
 
@@ -110,11 +122,17 @@ export async function writeAnomalyReport(dir: string, input: AnomalyReportInput)
   if (shape) {
     const picked = pick(x, order);
     const explanation = detector.explain(picked);
-    const overlays = overlayBatch(picked, explanation.map);
+    const overlays = heatOverlayBatch(picked, explanation.map);
+    const rows = [clip(picked), clip(explanation.reconstruction), overlays];
+    const rowLabels = ['input', 'reconstruction', 'error'];
+    if (input.masks) {
+      rows.push(maskOverlayBatch(picked, pick(input.masks, order)));
+      rowLabels.push('true mask');
+    }
     figures.push({
       file: 'top-anomalies.png',
-      png: await imageGrid([clip(picked), clip(explanation.reconstruction), overlays], { scale: 3, labels: ['input', 'reconstruction', 'error'] }),
-      caption: `The ${order.length} highest-scoring inputs, left to right: the input, its reconstruction, and the reconstruction error overlaid (red to yellow = larger).`,
+      png: await imageGrid(rows, { scale: 3, labels: rowLabels }),
+      caption: `The ${order.length} highest-scoring inputs, left to right: the input, its reconstruction, and the reconstruction error overlaid (red to yellow = larger)${input.masks ? ', and the true anomaly mask in green' : ''}.`,
     });
   } else {
     const explanation = detector.explain(pick(x, order));
@@ -129,6 +147,20 @@ export async function writeAnomalyReport(dir: string, input: AnomalyReportInput)
         return `<tr><td>${row}</td><td>${scores[row].toPrecision(5)}</td><td>${escapeXml(labelText(input, row))}</td><td>${features}</td></tr>`;
       })
       .join('\n');
+  }
+
+  let pixelEvaluation: PixelEvaluation | null = null;
+  if (input.masks && shape) {
+    const [n, , h, w] = x.shape;
+    const maps = detector.anomalyMaps(x).maps;
+    pixelEvaluation = evaluatePixels({
+      set: { labels, groups: input.groups ? [...input.groups] : null, masks: input.masks, foreground: input.foreground ?? null },
+      maps: maps.data,
+      imageScores: scores,
+      n,
+      h,
+      w,
+    });
   }
 
   await mkdir(dir, { recursive: true });
@@ -146,13 +178,14 @@ export async function writeAnomalyReport(dir: string, input: AnomalyReportInput)
     thresholdRule: detector.thresholdRule,
     normalScores: { count: stats.count, mean: stats.mean, std: stats.std, median: quantileOf(stats, 0.5), p99: quantileOf(stats, 0.99), max: stats.max },
     evaluation,
-    topAnomalies: order.map((row) => ({ row, score: scores[row], label: labels ? labels[row] : null, class: input.classLabels ? input.classLabels[row] : null })),
+    pixelEvaluation,
+    topAnomalies: order.map((row) => ({ row, ...(input.paths ? { path: input.paths[row] } : {}), score: scores[row], label: labels ? labels[row] : null, class: input.classLabels ? input.classLabels[row] : null })),
   };
   await writeFileAtomic(path.join(dir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   files.push('metrics.json');
   await writeFileAtomic(path.join(dir, 'report.html'), reportPage(input, metrics, figures, tableRows, order, scores));
   files.push('report.html');
-  return { files, evaluation, flagged };
+  return { files, evaluation, pixelEvaluation, flagged };
 }
 
 /** One image (sample i of a batch) with its error map overlaid, as a PNG: for `detect score --maps`. */
@@ -244,36 +277,6 @@ function greyAndHeat(images: Tensor, maps: Tensor, i: number, c: number, plane: 
       heat[p] += Math.max(0, maps.data[base + ch * plane + p]) / c;
     }
   return { grey, heat };
-}
-
-/**
- * The inputs with their error maps blended in from red (some error) to yellow (the most),
- * as RGB images for a grid. One heat scale for the whole batch, so the pictures compare.
- */
-function overlayBatch(images: Tensor, maps: Tensor): Tensor {
-  const [n, c, h, w] = images.shape;
-  const plane = h * w;
-  const out = tensor([n, 3, h, w]);
-  const per = [];
-  let top = 0;
-  for (let i = 0; i < n; i++) {
-    const gh = greyAndHeat(images, maps, i, c, plane);
-    for (const v of gh.heat) if (v > top) top = v;
-    per.push(gh);
-  }
-  if (!(top > 0)) top = 1;
-  const opacity = 0.7;
-  per.forEach(({ grey, heat }, i) => {
-    for (let p = 0; p < plane; p++) {
-      const g = Math.min(1, Math.max(0, grey[p]));
-      const t = Math.min(1, heat[p] / top);
-      const a = opacity * t;
-      out.data[(i * 3 + 0) * plane + p] = g * (1 - a) + a;
-      out.data[(i * 3 + 1) * plane + p] = g * (1 - a) + t * a;
-      out.data[(i * 3 + 2) * plane + p] = g * (1 - a);
-    }
-  });
-  return out;
 }
 
 /** At most CURVE_POINTS points of a monotone curve, keeping its first and last point. */

@@ -30,7 +30,7 @@ export const detectBenchCommand: Command = {
     { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
   ],
   async run(o, rest) {
-    if (rest.length !== 1 || rest[0] !== 'fashion-mnist') throw invalid(`usage: hourglass detect bench fashion-mnist [options]; got '${rest.join(' ')}'`);
+    if (rest.length !== 1 || rest[0] !== 'fashion-mnist') throw invalid(`usage: hourglass detect bench fashion-mnist [options] (or hourglass detect bench brain [options]); got '${rest.join(' ')}'`);
     const json = opt.string(o, 'out');
     if (json) claimOutput(json, { overwrite: opt.flag(o, 'overwrite') });
     const spec = detectorSpec(o);

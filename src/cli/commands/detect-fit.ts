@@ -6,6 +6,7 @@ import { DATA_HELP, loadData } from '../datasets.js';
 import { ID_COLUMN_HELP } from '../id-column.js';
 import { ProgressPrinter } from '../progress.js';
 import { loadNormalData } from '../detect-data.js';
+import { VOLUME_OPTIONS, volumeOptionsFrom } from '../volume-data.js';
 import { DETECTOR_OPTIONS, THRESHOLD_OPTIONS, describeSpec, detectorSpec, fitOptions, makeDetector, thresholdRule } from '../detect-options.js';
 import { describeThresholdRule } from '../../apps/anomaly/threshold-rule.js';
 import { quantileOf } from '../../apps/anomaly/score-statistics.js';
@@ -21,6 +22,7 @@ export const detectFitCommand: Command = {
     { name: 'label-file', type: 'string', description: 'class labels of a data file (one-column CSV or .npy), for --normal-class', aliases: ['labels'] },
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
     { name: 'limit', type: 'number', description: 'use only the first N samples of the data' },
+    ...VOLUME_OPTIONS.filter((v) => v.name !== 'masks'),
     ...DETECTOR_OPTIONS,
     ...THRESHOLD_OPTIONS,
     { name: 'validation', type: 'string', description: 'labelled validation data for --max-f1 (a data file)' },
@@ -50,6 +52,7 @@ export const detectFitCommand: Command = {
       validationSplit: opt.number(o, 'validation-split') as number,
       needValidation: rule.kind === 'max-f1',
       images: imageReadOptions(o),
+      volume: volumeOptionsFrom(o),
     });
     const sampleShape = normal.x.shape.slice(1);
     // Before building the model (a 4096x4096 image builds a large one): the cheap count check first.

@@ -3,12 +3,14 @@ import path from 'node:path';
 import { IMAGE_OPTIONS, imageReadOptions } from '../image-options.js';
 import { opt, type Command } from '../command.js';
 import { DATA_HELP } from '../datasets.js';
+import { VOLUME_OPTIONS, volumeOptionsFrom } from '../volume-data.js';
 import { checkRunDirectory } from '../run-directory.js';
 import { loadAnomalyReportData } from '../detect-data.js';
 import { AnomalyDetector } from '../../apps/anomaly/anomaly-detector.js';
 import { writeAnomalyReport } from '../../apps/anomaly/anomaly-report.js';
 import { describeEvaluation } from './detect-fit.js';
 import { describeDetector, writeScoringPage } from '../../apps/anomaly/scoring-page.js';
+import { formatPixelEvaluation } from '../../apps/anomaly/pixel-evaluation.js';
 
 /** The scoring page's name in a report directory. */
 const SCORING_PAGE_FILE = 'scoring-page.html';
@@ -24,6 +26,7 @@ export const detectReportCommand: Command = {
     { name: 'label-file', type: 'string', description: 'labels of a data file (one-column CSV or .npy): 0/1, or classes with --normal-class', aliases: ['labels'] },
     { name: 'normal-class', type: 'number', description: 'the normal class (default: the one the detector was fitted on)' },
     { name: 'limit', type: 'number', description: 'use only the first N samples' },
+    ...VOLUME_OPTIONS,
     { name: 'top', type: 'number', description: 'how many of the most anomalous inputs to show', default: 16 },
     { name: 'scoring-page', type: 'flag', description: `also write ${SCORING_PAGE_FILE}: the detector and ONNX Runtime in one page that scores dropped CSV rows or images in the browser (about 16 MB)` },
     { name: 'out', type: 'string', description: 'report directory', default: 'anomaly-report' },
@@ -45,6 +48,7 @@ export const detectReportCommand: Command = {
       labels: opt.string(o, 'label-file'),
       normalClass,
       images,
+      volume: volumeOptionsFrom(o),
     });
     const report = await writeAnomalyReport(out, {
       detector,
@@ -54,6 +58,10 @@ export const detectReportCommand: Command = {
       classNames: data.classNames,
       source: normalClass !== null ? `${data.source} (class ${normalClass}${data.classNames ? ` '${data.classNames[normalClass]}'` : ''} normal)` : data.source,
       top: opt.number(o, 'top') as number,
+      masks: data.images?.masks ?? null,
+      foreground: data.images?.foreground ?? null,
+      paths: data.images?.paths ?? null,
+      groups: data.images?.groups ?? null,
       description: describeDetector(detector),
     });
     if (opt.flag(o, 'scoring-page')) {
@@ -63,6 +71,7 @@ export const detectReportCommand: Command = {
     const log = (line: string): void => void process.stdout.write(line + '\n');
     log(`hourglass: ${data.x.shape[0].toLocaleString('en-US')} samples, ${report.flagged.toLocaleString('en-US')} flagged above ${detector.threshold.toPrecision(4)}`);
     if (report.evaluation) log(`hourglass: ${describeEvaluation(report.evaluation)}`);
+    if (report.pixelEvaluation) log(formatPixelEvaluation(report.pixelEvaluation));
     log(`hourglass: wrote ${report.files.map((f) => path.join(out, f)).join(', ')}`);
   },
 };

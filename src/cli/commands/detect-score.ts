@@ -9,6 +9,8 @@ import { writeFileAtomic } from '../../io/atomic-write.js';
 import { opt, type Command } from '../command.js';
 import { claimOutput } from '../output-path.js';
 import { DATA_HELP, loadData } from '../datasets.js';
+import { imageOutputName } from '../image-output-name.js';
+import { VOLUME_OPTIONS, volumeOptionsFrom } from '../volume-data.js';
 import { ID_COLUMN_HELP, withoutIdColumn } from '../id-column.js';
 import { csvTextCell } from '../../io/csv-cell.js';
 import { readFile, rm } from 'node:fs/promises';
@@ -26,6 +28,7 @@ export const detectScoreCommand: Command = {
     { name: 'id-column', type: 'string', description: ID_COLUMN_HELP },
     { name: 'split', type: 'string', description: 'Fashion-MNIST split: train or test', default: 'test' },
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
+    ...VOLUME_OPTIONS.filter((v) => v.name !== 'masks'),
     { name: 'top', type: 'number', description: 'tables: name the N features contributing most to each score', default: 3 },
     { name: 'maps', type: 'string', description: 'images: write an error heat map PNG of each flagged image into this directory' },
     { name: 'maps-all', type: 'flag', description: 'with --maps: a heat map for every image, not only the flagged ones' },
@@ -75,7 +78,7 @@ export const detectScoreCommand: Command = {
 
     if (opt.string(o, 'id-column') !== undefined) throw invalid('--id-column names a column of a CSV table; this detector scores images');
     const split = opt.string(o, 'split') === 'train' ? 'train' : 'test';
-    const data = await loadData(input, split, { dataDir: opt.string(o, 'data-dir'), images: imageReadOptions(o) });
+    const data = await loadData(input, split, { dataDir: opt.string(o, 'data-dir'), images: imageReadOptions(o), volume: volumeOptionsFrom(o) });
     const started = performance.now();
     // With --patch the detector scores patches; an image's score is its worst patch's.
     const layout = data.images?.patches ?? null;
@@ -105,9 +108,9 @@ export const detectScoreCommand: Command = {
           map = stitchPatches(detector.explain(sliceRows(data.x, batch[0] * p, (batch[0] + 1) * p)).map, { ...layout, images: 1 });
         } else map = detector.explain(picked).map;
         for (let i = 0; i < batch.length; i++) {
-          // A folder's images keep their relative paths under --maps (test/scratch/003.png), so maps join back to their files.
-          const name = data.images ? data.images.paths[batch[i]].replace(/\.[^./]*$/, '') : `row-${batch[i]}`;
-          const file = path.join(mapsDir, `${name}.png`);
+          // Images keep their relative paths under --maps (test/scratch/003.png, brain.nii.gz/axial/071.png), so maps join back to their files.
+          const name = data.images ? imageOutputName(data.images.paths[batch[i]]) : `row-${batch[i]}.png`;
+          const file = path.join(mapsDir, name);
           pictures.push([file, await errorHeatmap(picked, map, i)]);
           mapFiles.set(batch[i], file);
         }
@@ -118,7 +121,7 @@ export const detectScoreCommand: Command = {
         await writeFileAtomic(file, png);
       }
     }
-    // An image folder's rows are named by the image's path relative to the folder (joins back to the files), with its layout's label and group.
+    // Images' rows are named by their paths (relative to the folder, or volume#plane/slice) (joins back to the files), with its layout's label and group.
     const images = data.images ?? null;
     const head = images ? `path${images.groups ? ',group' : ''}${images.labels ? ',label' : ''}` : 'row';
     const lines = [`${head},score,normalized_score,flag${mapsDir ? ',map_file' : ''}`];

@@ -19,8 +19,10 @@ import { detectFitCommand } from './detect-fit.js';
 import { detectScoreCommand } from './detect-score.js';
 import { detectReportCommand } from './detect-report.js';
 import { detectBenchCommand } from './detect-bench.js';
+import { detectEvaluateCommand } from './detect-evaluate.js';
+import { detectBenchBrainCommand } from './detect-bench-brain.js';
 import { exportCommand } from './export.js';
 import { infoCommand } from './info.js';
 
 /** Every CLI command, in the order `hourglass --help` lists them. */
-export const commands: readonly Command[] = [demoCommand, trainCommand, evalCommand, reconstructCommand, pcaCommand, compareCommand, encodeCommand, finetuneCommand, finetuneBenchCommand, classifyCommand, denoiseTrainCommand, denoiseApplyCommand, denoiseBenchCommand, compressCommand, decompressCommand, codecTrainCommand, codecCalibrateCommand, codecBenchCommand, detectFitCommand, detectScoreCommand, detectReportCommand, detectBenchCommand, exportCommand, infoCommand];
+export const commands: readonly Command[] = [demoCommand, trainCommand, evalCommand, reconstructCommand, pcaCommand, compareCommand, encodeCommand, finetuneCommand, finetuneBenchCommand, classifyCommand, denoiseTrainCommand, denoiseApplyCommand, denoiseBenchCommand, compressCommand, decompressCommand, codecTrainCommand, codecCalibrateCommand, codecBenchCommand, detectFitCommand, detectScoreCommand, detectReportCommand, detectEvaluateCommand, detectBenchCommand, detectBenchBrainCommand, exportCommand, infoCommand];

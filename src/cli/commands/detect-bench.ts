@@ -5,32 +5,41 @@ import { buildAutoencoder } from '../../models/build.js';
 import { opt, type Command, type OptionValues } from '../command.js';
 import { claimOutput } from '../output-path.js';
 import { DETECTOR_OPTIONS, describeSpec, detectorSpec, fitOptions, type DetectorSpec } from '../detect-options.js';
+import { runTablesBenchCommand, TABLES_BENCH_OPTIONS } from './detect-bench-tables.js';
 import { oneClassFashionMnist, type OneClassMethod, type OneClassResult, type ScoreVariant } from '../../apps/anomaly/one-class-benchmark.js';
 
 /** The score the benchmark compares with plain MSE unless --score says otherwise. */
 export const BENCH_DEFAULT_SCORE = 'smoothed-mse+ssim';
 export const BENCH_DEFAULT_LATENT_WEIGHT = 1;
+/** Options whose default the tables benchmark chooses from each data set (tableDetectorDefaults). */
+const SIZED_BY_DATA = ['hidden', 'epochs', 'batch-size'];
 
 export const detectBenchCommand: Command = {
   name: 'detect bench',
   summary: 'one-class benchmark: `detect bench fashion-mnist` trains on each class alone, AUROC on the test set, autoencoder vs PCA',
-  positionals: 'fashion-mnist',
+  positionals: 'fashion-mnist | tables',
   options: [
     ...DETECTOR_OPTIONS.map((spec) =>
       spec.name === 'score'
         ? { ...spec, default: BENCH_DEFAULT_SCORE }
         : spec.name === 'latent-weight'
           ? { ...spec, default: BENCH_DEFAULT_LATENT_WEIGHT }
-          : spec,
+          : SIZED_BY_DATA.includes(spec.name)
+            ? { ...spec, default: undefined, description: `${spec.description} (default: ${String(spec.default ?? 32)} for fashion-mnist, from the data for tables)` }
+            : spec,
     ),
     { name: 'classes', type: 'list', description: 'normal classes to run (default all ten)' },
     { name: 'no-baseline', type: 'flag', description: 'skip the PCA baseline' },
-    { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
+    { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory; for tables, the suite\'s CSV export (default ~/.cache/hourglass/mlbench)' },
     { name: 'out', type: 'string', description: 'also write the results to this JSON file', aliases: ['json'] },
-    { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
+    { name: 'overwrite', type: 'flag', description: 'replace --out (and --plot) if it exists' },
+    ...TABLES_BENCH_OPTIONS.filter((t) => !['data-dir', 'out', 'overwrite', 'bottleneck', 'epochs', 'batch-size', 'hidden'].includes(t.name)),
   ],
   async run(o, rest) {
-    if (rest.length !== 1 || rest[0] !== 'fashion-mnist') throw invalid(`usage: hourglass detect bench fashion-mnist [options]; got '${rest.join(' ')}'`);
+    if (rest.length === 1 && rest[0] === 'tables') return runTablesBenchCommand(o);
+    // Fashion-MNIST keeps the image defaults the tables benchmark sizes from the data instead.
+    for (const spec of DETECTOR_OPTIONS) if (SIZED_BY_DATA.includes(spec.name) && o[spec.name] === undefined) o[spec.name] = spec.default;
+    if (rest.length !== 1 || rest[0] !== 'fashion-mnist') throw invalid(`usage: hourglass detect bench fashion-mnist|tables [options]; got '${rest.join(' ')}'`);
     const json = opt.string(o, 'out');
     if (json) claimOutput(json, { overwrite: opt.flag(o, 'overwrite') });
     const spec = detectorSpec(o);

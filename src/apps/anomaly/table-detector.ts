@@ -20,11 +20,11 @@ export interface TableDetectorPlan {
 export function planTableDetector(
   rows: number,
   columns: number,
-  { seed = 0, overrides = {}, threshold, featureNames = null }: { seed?: number; overrides?: Partial<TableDetectorDefaults>; threshold?: ThresholdRule; featureNames?: string[] | null } = {},
+  { seed = 0, overrides = {}, threshold, featureNames = null, latentWeight = 0 }: { seed?: number; overrides?: Partial<TableDetectorDefaults>; threshold?: ThresholdRule; featureNames?: string[] | null; latentWeight?: number } = {},
 ): TableDetectorPlan {
   const settings = { ...tableDetectorDefaults(rows, columns), ...definedOnly(overrides) };
   const model = denseAutoencoder({ inputDim: columns, hidden: settings.hidden, bottleneck: settings.bottleneck, outputActivation: 'linear', scaler: new StandardScaler(), seed });
-  const detector = new AnomalyDetector({ model, threshold, featureNames });
+  const detector = new AnomalyDetector({ model, threshold, featureNames, latentWeight });
   const fitOptions: DetectorFitOptions = {
     epochs: settings.epochs,
     batchSize: settings.batchSize,

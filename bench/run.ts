@@ -2,6 +2,7 @@
 // run. Timings on a shared machine are noisy: read the ratios and medians, not single times.
 // Knobs for short runs: HOURGLASS_BENCH_EPOCHS (full-run epochs of the autoencoder benches),
 // HOURGLASS_BENCH_ROUNDS and HOURGLASS_BENCH_ROUND_EPOCHS (their paired speed rounds);
+// HOURGLASS_BENCH_SEEDS (seeds of the tables suite);
 // HOURGLASS_BENCH_FORCE_NO_BF16=1 treats bfloat16 as unavailable (its "not available" row).
 import { benchAutoencoder } from './autoencoder.js';
 import { benchPca } from './pca.js';
@@ -10,6 +11,7 @@ import { benchDenoise } from './denoise.js';
 import { benchCodec } from './codec.js';
 import { benchDetect } from './detect.js';
 import { benchOnnx } from './onnx.js';
+import { benchTables } from './tables.js';
 import { cpuInfo, describeCpu, envCount } from './capabilities.js';
 
 const env = process.env;
@@ -31,6 +33,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   codec: () => benchCodec(),
   detect: () => benchDetect(),
   onnx: () => benchOnnx(),
+  tables: () => benchTables(),
 };
 
 const wanted = process.argv.slice(2);

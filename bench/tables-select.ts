@@ -5,7 +5,8 @@
 //   dependence between columns broken);
 // - 'perturbed' rows: a held-out normal row with a quarter of its columns replaced by values
 //   of other rows (a subtle anomaly: most of the row is normal).
-// No test row and no real anomaly is seen. Prints the mean AUROC per candidate and data set.
+// No test row and no real anomaly is seen. --setting unsupervised: the training rows are every
+// row (anomalies included, unlabelled), as the unsupervised setting trains. Prints the mean AUROC per candidate and data set.
 // Usage: node dist/bench/tables-select.js [--seeds N] [--datasets A,B] [--candidates a,b]
 import { parseArgs } from 'node:util';
 import { Rng } from '../src/core/rng.js';
@@ -14,7 +15,7 @@ import { auroc } from '../src/metrics/auroc.js';
 import { selectRows } from '../src/data/tables/raw-table.js';
 import { TableEncoder } from '../src/data/tables/table-encoder.js';
 import { loadSuiteTable, shuffled, SUITE_NAMES } from '../src/data/tables/mlbench-suite.js';
-import { tableSplit, mean } from '../src/apps/anomaly/tables-benchmark.js';
+import { tableSplit, mean, type TableSetting } from '../src/apps/anomaly/tables-benchmark.js';
 import { planTableDetector } from '../src/apps/anomaly/table-detector.js';
 import { TableEnsemble } from '../src/apps/anomaly/table-ensemble.js';
 import { tableDetectorDefaults, type TableDetectorDefaults } from '../src/models/defaults.js';
@@ -28,6 +29,7 @@ const single = (over: (rows: number, cols: number) => Partial<TableDetectorDefau
   await plan.detector.fit(train, plan.fitOptions);
   return plan.detector;
 };
+const wide = (d: number): Partial<TableDetectorDefaults> => ({ hidden: [Math.min(256, Math.max(64, 4 * d)), Math.min(128, Math.max(32, 2 * d))], bottleneck: Math.min(32, d) });
 const CANDIDATES: Record<string, Candidate> = {
   'image-defaults': single(() => ({ hidden: [256, 64], bottleneck: 32, epochs: 30, batchSize: 64, validationSplit: 0 })),
   auto: single(() => ({})),
@@ -38,9 +40,16 @@ const CANDIDATES: Record<string, Candidate> = {
     return { hidden: [Math.min(128, 2 * d), a.hidden[0]] };
   }),
   'image-sizes-auto-steps': single(() => ({ hidden: [256, 64], bottleneck: 32 })),
-  'wide-bottleneck-d': single((_, d) => ({ hidden: [Math.min(256, Math.max(64, 4 * d)), Math.min(128, Math.max(32, 2 * d))], bottleneck: Math.min(32, d) })),
+  'wide-bottleneck-d': single((_, d) => wide(d)),
   'auto-latent': single(() => ({}), 1),
   'image-defaults-latent': single(() => ({ hidden: [256, 64], bottleneck: 16, epochs: 30, batchSize: 64, validationSplit: 0 }), 1),
+  'wide-ensemble5-half': (train, seed) => new TableEnsemble({ members: 5, seed, sampleFraction: 0.5, overrides: wide(train.shape[1]) }).fit(train),
+  'wide-ensemble3': (train, seed) => new TableEnsemble({ members: 3, seed, overrides: wide(train.shape[1]) }).fit(train),
+  'image-sizes-1000-steps': single((r, d) => {
+    const a = tableDetectorDefaults(r, d);
+    return { hidden: [256, 64], bottleneck: 32, epochs: Math.max(10, Math.round(a.epochs / 3)) };
+  }),
+  'image-sizes-ensemble3': (train, seed) => new TableEnsemble({ members: 3, seed, overrides: { hidden: [256, 64], bottleneck: 32 } }).fit(train),
   ensemble5: (train, seed) => new TableEnsemble({ members: 5, seed }).fit(train),
   'ensemble5-half': (train, seed) => new TableEnsemble({ members: 5, seed, sampleFraction: 0.5 }).fit(train),
 };
@@ -59,7 +68,8 @@ function syntheticAnomalies(train: Tensor, heldOut: Tensor, rng: Rng): Tensor {
   return tensor([2 * m, d], out);
 }
 
-const { values } = parseArgs({ options: { seeds: { type: 'string', default: '1' }, datasets: { type: 'string' }, candidates: { type: 'string' } } });
+const { values } = parseArgs({ options: { seeds: { type: 'string', default: '1' }, datasets: { type: 'string' }, candidates: { type: 'string' }, setting: { type: 'string', default: 'semi-supervised' } } });
+const setting = values.setting as TableSetting;
 const names = values.datasets?.split(',') ?? [...SUITE_NAMES];
 const chosen = values.candidates?.split(',') ?? Object.keys(CANDIDATES);
 const totals: Record<string, number[]> = Object.fromEntries(chosen.map((c) => [c, []]));
@@ -68,7 +78,7 @@ for (const name of names) {
   const table = loadSuiteTable(defaultMlbenchDir(), name);
   const per: Record<string, number[]> = Object.fromEntries(chosen.map((c) => [c, []]));
   for (let seed = 0; seed < Number(values.seeds); seed++) {
-    const rows = tableSplit(table.labels, 'semi-supervised', seed).train;
+    const rows = tableSplit(table.labels, setting, seed).train;
     const x = new TableEncoder().fitTransform(selectRows(table.features, rows));
     const order = shuffled(Array.from({ length: rows.length }, (_, i) => i), new Rng(99 + seed));
     for (let fold = 0; fold < 3; fold++) {

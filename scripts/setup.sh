@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libdnnl-dev liblapacke-dev libopenblas-dev dataset-fashion-mnist python3-torch python3-sklearn python3-onnx chromium)
+APT_PACKAGES=(libdnnl-dev liblapacke-dev libopenblas-dev dataset-fashion-mnist python3-torch python3-sklearn python3-onnx chromium r-base-core r-cran-mlbench)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -5,14 +5,13 @@ import { buildAutoencoder } from '../../models/build.js';
 import { opt, type Command, type OptionValues } from '../command.js';
 import { claimOutput } from '../output-path.js';
 import { DETECTOR_OPTIONS, describeSpec, detectorSpec, fitOptions, type DetectorSpec } from '../detect-options.js';
+import { fillSizedDefaults, sizedByDataOptions } from '../table-sizing.js';
 import { runTablesBenchCommand, TABLES_BENCH_OPTIONS } from './detect-bench-tables.js';
 import { oneClassFashionMnist, type OneClassMethod, type OneClassResult, type ScoreVariant } from '../../apps/anomaly/one-class-benchmark.js';
 
 /** The score the benchmark compares with plain MSE unless --score says otherwise. */
 export const BENCH_DEFAULT_SCORE = 'smoothed-mse+ssim';
 export const BENCH_DEFAULT_LATENT_WEIGHT = 1;
-/** Options whose default the tables benchmark chooses from each data set (tableDetectorDefaults). */
-const SIZED_BY_DATA = ['hidden', 'epochs', 'batch-size'];
 
 export const detectBenchCommand: Command = {
   name: 'detect bench',
@@ -24,10 +23,8 @@ export const detectBenchCommand: Command = {
         ? { ...spec, default: BENCH_DEFAULT_SCORE }
         : spec.name === 'latent-weight'
           ? { ...spec, default: BENCH_DEFAULT_LATENT_WEIGHT }
-          : SIZED_BY_DATA.includes(spec.name)
-            ? { ...spec, default: undefined, description: `${spec.description} (default: ${String(spec.default ?? 32)} for fashion-mnist, from the data for tables)` }
-            : spec,
-    ),
+          : spec,
+    ).map((spec) => sizedByDataOptions([spec])[0]),
     { name: 'classes', type: 'list', description: 'normal classes to run (default all ten)' },
     { name: 'no-baseline', type: 'flag', description: 'skip the PCA baseline' },
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory; for tables, the suite\'s CSV export (default ~/.cache/hourglass/mlbench)' },
@@ -38,7 +35,7 @@ export const detectBenchCommand: Command = {
   async run(o, rest) {
     if (rest.length === 1 && rest[0] === 'tables') return runTablesBenchCommand(o);
     // Fashion-MNIST keeps the image defaults the tables benchmark sizes from the data instead.
-    for (const spec of DETECTOR_OPTIONS) if (SIZED_BY_DATA.includes(spec.name) && o[spec.name] === undefined) o[spec.name] = spec.default;
+    fillSizedDefaults(o, [1, 28, 28], 0);
     if (rest.length !== 1 || rest[0] !== 'fashion-mnist') throw invalid(`usage: hourglass detect bench fashion-mnist|tables [options]; got '${rest.join(' ')}'`);
     const json = opt.string(o, 'out');
     if (json) claimOutput(json, { overwrite: opt.flag(o, 'overwrite') });

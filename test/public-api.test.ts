@@ -28,7 +28,7 @@ const API: Record<string, readonly string[]> = {
     'loadFashionMnist', 'readNumericCsv', 'streamNumericCsv', 'writeCsv', 'readNpy', 'writeNpy', 'readIdx', 'writeIdx',
     'MinMaxScaler', 'StandardScaler', 'scalerFromJSON', 'splitValidation', 'subset', 'syntheticData', 'balancedSample',
   ],
-  anomaly: ['scoreCsvFile', 'writeAnomalyReport'],
+  anomaly: ['scoreCsvFile', 'writeAnomalyReport', 'planTableDetector', 'tableDetectorDefaults', 'TableEnsemble', 'TableEncoder', 'rawTable'],
   denoising: [
     'parseCorruption', 'formatCorruption', 'corrupt', 'corruptWithSeed', 'corruptionTransform', 'medianFilter', 'gaussianBlur',
     'bestBlurSigma', 'processTiled', 'applyDenoiser', 'readImage', 'writeImage',

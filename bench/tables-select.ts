@@ -6,7 +6,9 @@
 // - 'perturbed' rows: a held-out normal row with a quarter of its columns replaced by values
 //   of other rows (a subtle anomaly: most of the row is normal).
 // No test row and no real anomaly is seen. --setting unsupervised: the training rows are every
-// row (anomalies included, unlabelled), as the unsupervised setting trains. Prints the mean AUROC per candidate and data set.
+// row (anomalies included, unlabelled), as the unsupervised setting trains. --in-sample: the
+// unsupervised setting's own question: synthetic anomalies (10% of the rows) are mixed into the
+// training rows and must be found among them after training on all of them. Prints the mean AUROC per candidate and data set.
 // Usage: node dist/bench/tables-select.js [--seeds N] [--datasets A,B] [--candidates a,b]
 import { parseArgs } from 'node:util';
 import { Rng } from '../src/core/rng.js';
@@ -50,6 +52,15 @@ const CANDIDATES: Record<string, Candidate> = {
     return { hidden: [256, 64], bottleneck: 32, epochs: Math.max(10, Math.round(a.epochs / 3)) };
   }),
   'image-sizes-ensemble3': (train, seed) => new TableEnsemble({ members: 3, seed, overrides: { hidden: [256, 64], bottleneck: 32 } }).fit(train),
+  narrow: single((_, d) => {
+    const b = Math.min(16, Math.max(2, Math.round(d / 2)));
+    return { hidden: [Math.min(128, Math.max(2 * b, d))], bottleneck: b };
+  }),
+  medium: single((_, d) => {
+    const b = Math.min(16, Math.max(2, Math.round(d / 2)));
+    return { hidden: [Math.min(128, Math.max(32, 2 * d))], bottleneck: b };
+  }),
+  'wide-third-steps': single((r, d) => ({ epochs: Math.max(10, Math.round(tableDetectorDefaults(r, d).epochs / 3)) })),
   ensemble5: (train, seed) => new TableEnsemble({ members: 5, seed }).fit(train),
   'ensemble5-half': (train, seed) => new TableEnsemble({ members: 5, seed, sampleFraction: 0.5 }).fit(train),
 };
@@ -68,7 +79,7 @@ function syntheticAnomalies(train: Tensor, heldOut: Tensor, rng: Rng): Tensor {
   return tensor([2 * m, d], out);
 }
 
-const { values } = parseArgs({ options: { seeds: { type: 'string', default: '1' }, datasets: { type: 'string' }, candidates: { type: 'string' }, setting: { type: 'string', default: 'semi-supervised' } } });
+const { values } = parseArgs({ options: { 'in-sample': { type: 'boolean', default: false }, seeds: { type: 'string', default: '1' }, datasets: { type: 'string' }, candidates: { type: 'string' }, setting: { type: 'string', default: 'semi-supervised' } } });
 const setting = values.setting as TableSetting;
 const names = values.datasets?.split(',') ?? [...SUITE_NAMES];
 const chosen = values.candidates?.split(',') ?? Object.keys(CANDIDATES);
@@ -80,6 +91,16 @@ for (const name of names) {
   for (let seed = 0; seed < Number(values.seeds); seed++) {
     const rows = tableSplit(table.labels, setting, seed).train;
     const x = new TableEncoder().fitTransform(selectRows(table.features, rows));
+    if (values['in-sample']) {
+      // The unsupervised setting's question: synthetic anomalies (10% of the rows) mixed INTO
+      // the training rows, found among them after training on all of them.
+      const few = gatherRows(x, shuffled(Array.from({ length: rows.length }, (_, i) => i), new Rng(5 + seed)).slice(0, Math.max(2, Math.round(rows.length / 20))));
+      const fake = syntheticAnomalies(x, few, new Rng(11 + seed));
+      const mixed = tensor([x.shape[0] + fake.shape[0], x.shape[1]], Float32Array.from([...x.data, ...fake.data]));
+      const labels = [...new Array(x.shape[0]).fill(0), ...new Array(fake.shape[0]).fill(1)];
+      for (const c of chosen) per[c].push(auroc(labels, (await CANDIDATES[c](mixed, seed)).score(mixed)));
+      continue;
+    }
     const order = shuffled(Array.from({ length: rows.length }, (_, i) => i), new Rng(99 + seed));
     for (let fold = 0; fold < 3; fold++) {
       const held = order.filter((_, i) => i % 3 === fold);

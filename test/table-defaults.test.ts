@@ -13,18 +13,19 @@ import { tempDir } from './support/data-files.js';
 
 test('table defaults: widths and bottleneck from the columns, batch and epochs from the rows for a number of optimiser steps', () => {
   const small = tableDetectorDefaults(214, 9);
-  assert.deepEqual(small.hidden, [64, 32]);
-  assert.equal(small.bottleneck, 9);
+  assert.deepEqual(small.hidden, [32]);
+  assert.equal(small.bottleneck, 5);
   assert.equal(small.batchSize, 16);
   const wide = tableDetectorDefaults(3000, 60);
-  assert.deepEqual(wide.hidden, [240, 120]);
-  assert.equal(wide.bottleneck, 32);
+  assert.deepEqual(wide.hidden, [120]);
+  assert.equal(wide.bottleneck, 16);
   assert.equal(wide.batchSize, 128);
   // About TABLE_TARGET_STEPS steps on the rows left after the early-stopping hold-out.
   const trainRows = Math.round(3000 * (1 - wide.validationSplit));
   const steps = wide.epochs * Math.ceil(trainRows / wide.batchSize);
   assert.ok(steps >= TABLE_TARGET_STEPS && steps < TABLE_TARGET_STEPS + Math.ceil(trainRows / wide.batchSize), `${steps} steps`);
-  assert.deepEqual(tableDetectorDefaults(1_000_000, 500).hidden, [256, 128]);
+  assert.deepEqual(tableDetectorDefaults(1_000_000, 500).hidden, [128]);
+  assert.equal(tableDetectorDefaults(100, 3).bottleneck, 2);
   assert.equal(tableDetectorDefaults(1_000_000, 500).epochs, 10);
   assert.equal(tableDetectorDefaults(20, 3).epochs, 300);
   assert.ok(small.validationSplit > 0 && small.patience >= 5);

@@ -123,3 +123,32 @@ test('ranks: 1 is best, ties share, a method that failed ranks last; the summary
   assert.ok(Math.abs(s.A.meanAuroc - (0.85 + 0.5) / 2) < 1e-12);
   assert.equal(rawTable([]).rows, 0);
 });
+
+test('detect bench tables: runs the suite protocol from an export directory and writes JSON; bad options are one-line errors', async () => {
+  const { cliRunner } = await import('./support/cli.js');
+  const { readFileSync } = await import('node:fs');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hourglass-bench-tables-'));
+  // A Glass-shaped fixture: 40 rows of type 1 around one point, 4 of type 6 far from it.
+  const rows = Array.from({ length: 44 }, (_, i) => {
+    const far = i >= 40;
+    const v = [1 + (i % 7) * 0.01, 13 + (i % 5) * 0.1, far ? 0 : 3.5 + (i % 3) * 0.05];
+    return `${v.map((x) => x.toFixed(3)).join(',')},"${far ? '6' : '1'}"`;
+  });
+  const g = fixture('Glass', [{ name: 'RI', type: 'numeric' }, { name: 'Na', type: 'numeric' }, { name: 'Mg', type: 'numeric' }, { name: 'Type', type: 'factor', levels: ['1', '6'] }], rows);
+  writeFileSync(path.join(dir, 'Glass.csv'), g.csv);
+  writeFileSync(path.join(dir, 'Glass.schema.json'), JSON.stringify(g.schema));
+  const run = cliRunner(dir);
+  const r = run('detect', 'bench', 'tables', '--datasets', 'glass', '--data-dir', dir, '--no-reference', '--seeds', '2', '--epochs', '5', '--out', 'r.json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /semi-supervised: AUROC \(mean±std over seeds\)/);
+  assert.match(r.stdout, /unsupervised: AUROC/);
+  const json = JSON.parse(readFileSync(path.join(dir, 'r.json'), 'utf8'));
+  assert.deepEqual(json.results.map((s: { setting: string }) => s.setting), ['semi-supervised', 'unsupervised']);
+  const glass = json.results[0].datasets[0];
+  assert.deepEqual([glass.rows, glass.anomalies, glass.trainRows, glass.testRows], [44, 4, 20, 24]);
+  assert.equal(glass.methods['hourglass AE'].auroc.length, 2);
+  assert.ok(glass.methods['hourglass PCA'].auroc[0] > 0.9, 'the far rows are found');
+  const bad = run('detect', 'bench', 'tables', '--setting', 'sometimes');
+  assert.equal(bad.code, 1);
+  assert.equal(bad.stderr, "hourglass: error: --setting must be semi-supervised, unsupervised or both, got 'sometimes'\n");
+});

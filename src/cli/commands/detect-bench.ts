@@ -15,7 +15,7 @@ export const BENCH_DEFAULT_LATENT_WEIGHT = 1;
 
 export const detectBenchCommand: Command = {
   name: 'detect bench',
-  summary: 'one-class benchmark: `detect bench fashion-mnist` trains on each class alone, AUROC on the test set, autoencoder vs PCA',
+  summary: 'benchmarks: `detect bench fashion-mnist` (each class alone as normal, autoencoder vs PCA); `detect bench tables` (ten real tables, against scikit-learn)',
   positionals: 'fashion-mnist | tables',
   options: [
     ...DETECTOR_OPTIONS.map((spec) =>

@@ -4,6 +4,7 @@
 // HOURGLASS_BENCH_ROUNDS and HOURGLASS_BENCH_ROUND_EPOCHS (their paired speed rounds);
 // HOURGLASS_BENCH_IMAGES and HOURGLASS_BENCH_LARGE_IMAGES (the image-folder bench's folders, 0 skips one);
 // HOURGLASS_BENCH_CONV_SAMPLES sets the images per round of conv28 and conv128;
+// HOURGLASS_BENCH_SEEDS (seeds of the tables suite);
 // HOURGLASS_BENCH_FORCE_NO_BF16=1 treats bfloat16 as unavailable (its "not available" row);
 // HOURGLASS_MAX_ISA caps the whole run's engine (the dense and conv benches add an AVX2-path
 // row by themselves).
@@ -17,6 +18,7 @@ import { benchDetect } from './detect.js';
 import { benchOnnx } from './onnx.js';
 import { benchImages } from './images.js';
 import { benchBrain } from './brain.js';
+import { benchTables } from './tables.js';
 import { cpuInfo, describeCpu, envCount } from './capabilities.js';
 
 const env = process.env;
@@ -49,6 +51,7 @@ const benches: Record<string, () => Promise<unknown>> = {
       largeImages: env.HOURGLASS_BENCH_LARGE_IMAGES === '0' ? 0 : envCount(env, 'HOURGLASS_BENCH_LARGE_IMAGES', 8_000),
     }),
   brain: () => benchBrain(),
+  tables: () => benchTables(),
 };
 
 const wanted = process.argv.slice(2);

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libdnnl-dev liblapacke-dev libopenblas-dev dataset-fashion-mnist mricron-data python3-torch python3-sklearn python3-onnx chromium patchelf)
+APT_PACKAGES=(libdnnl-dev liblapacke-dev libopenblas-dev dataset-fashion-mnist mricron-data r-base-core r-cran-mlbench python3-torch python3-sklearn python3-onnx chromium patchelf)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

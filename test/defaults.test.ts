@@ -73,8 +73,9 @@ test('the CLI shows the defaults module values: detect fit epochs and batch size
   const run = cliRunner(tempDir('defaults-cli'));
   const detect = run('detect', 'fit', '--help');
   assert.equal(detect.code, 0, detect.stderr);
-  assert.match(detect.stdout, new RegExp(`--epochs <number> +training epochs \\(autoencoders\\) \\(default: ${DETECTOR_FIT_DEFAULTS.epochs}\\)`));
-  assert.match(detect.stdout, new RegExp(`--batch-size <number> +mini-batch size \\(default: ${DETECTOR_FIT_DEFAULTS.batchSize}\\)`));
+  // Images keep DETECTOR_FIT_DEFAULTS; tables are sized from their rows and columns (tableDetectorDefaults).
+  assert.match(detect.stdout, new RegExp(`--epochs <number> +training epochs \\(autoencoders\\) \\(default: ${DETECTOR_FIT_DEFAULTS.epochs} for images, from the rows and columns for tables\\)`));
+  assert.match(detect.stdout, new RegExp(`--batch-size <number> +mini-batch size \\(default: ${DETECTOR_FIT_DEFAULTS.batchSize} for images, from the rows and columns for tables\\)`));
   assert.match(detect.stdout, new RegExp(`default: ${DATA_DEFAULTS.images.scaler} for images, ${DATA_DEFAULTS.table.scaler} for tables`));
   const train = run('train', '--help');
   assert.match(train.stdout, new RegExp(`default: ${DATA_DEFAULTS.images.outputActivation} for images, ${DATA_DEFAULTS.table.outputActivation} for tables`));

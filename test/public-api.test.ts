@@ -31,7 +31,10 @@ const API: Record<string, readonly string[]> = {
     'patchLayout', 'extractPatches', 'stitchPatches', 'stitchPatchScores', 'maxPatchScorePerImage',
     'readNiftiSlices', 'readNiftiVolume',
   ],
-  anomaly: ['scoreCsvFile', 'writeAnomalyReport', 'evaluatePixels', 'formatPixelEvaluation', 'parsePixelThreshold', 'pixelThreshold', 'PixelZScore', 'brainBenchmark'],
+  anomaly: [
+    'scoreCsvFile', 'writeAnomalyReport', 'evaluatePixels', 'formatPixelEvaluation', 'parsePixelThreshold', 'pixelThreshold', 'PixelZScore', 'brainBenchmark',
+    'planTableDetector', 'tableDetectorDefaults', 'TableEnsemble', 'TableEncoder', 'rawTable',
+  ],
   denoising: [
     'parseCorruption', 'formatCorruption', 'corrupt', 'corruptWithSeed', 'corruptionTransform', 'medianFilter', 'gaussianBlur',
     'bestBlurSigma', 'processTiled', 'applyDenoiser', 'readImage', 'writeImage',

@@ -5,6 +5,8 @@ import { buildAutoencoder } from '../../models/build.js';
 import { opt, type Command, type OptionValues } from '../command.js';
 import { claimOutput } from '../output-path.js';
 import { DETECTOR_OPTIONS, describeSpec, detectorSpec, fitOptions, type DetectorSpec } from '../detect-options.js';
+import { fillSizedDefaults, sizedByDataOptions } from '../table-sizing.js';
+import { runTablesBenchCommand, TABLES_BENCH_OPTIONS } from './detect-bench-tables.js';
 import { oneClassFashionMnist, type OneClassMethod, type OneClassResult, type ScoreVariant } from '../../apps/anomaly/one-class-benchmark.js';
 
 /** The score the benchmark compares with plain MSE unless --score says otherwise. */
@@ -13,8 +15,8 @@ export const BENCH_DEFAULT_LATENT_WEIGHT = 1;
 
 export const detectBenchCommand: Command = {
   name: 'detect bench',
-  summary: 'one-class benchmark: `detect bench fashion-mnist` trains on each class alone, AUROC on the test set, autoencoder vs PCA',
-  positionals: 'fashion-mnist',
+  summary: 'benchmarks: `detect bench fashion-mnist` (each class alone as normal, autoencoder vs PCA); `detect bench tables` (ten real tables, against scikit-learn)',
+  positionals: 'fashion-mnist | tables',
   options: [
     ...DETECTOR_OPTIONS.map((spec) =>
       spec.name === 'score'
@@ -22,15 +24,19 @@ export const detectBenchCommand: Command = {
         : spec.name === 'latent-weight'
           ? { ...spec, default: BENCH_DEFAULT_LATENT_WEIGHT }
           : spec,
-    ),
+    ).map((spec) => sizedByDataOptions([spec])[0]),
     { name: 'classes', type: 'list', description: 'normal classes to run (default all ten)' },
     { name: 'no-baseline', type: 'flag', description: 'skip the PCA baseline' },
-    { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
+    { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory; for tables, the suite\'s CSV export (default ~/.cache/hourglass/mlbench)' },
     { name: 'out', type: 'string', description: 'also write the results to this JSON file', aliases: ['json'] },
-    { name: 'overwrite', type: 'flag', description: 'replace --out if it exists' },
+    { name: 'overwrite', type: 'flag', description: 'replace --out (and --plot) if it exists' },
+    ...TABLES_BENCH_OPTIONS.filter((t) => !['data-dir', 'out', 'overwrite', 'bottleneck', 'epochs', 'batch-size', 'hidden'].includes(t.name)),
   ],
   async run(o, rest) {
-    if (rest.length !== 1 || rest[0] !== 'fashion-mnist') throw invalid(`usage: hourglass detect bench fashion-mnist [options] (or hourglass detect bench brain [options]); got '${rest.join(' ')}'`);
+    if (rest.length === 1 && rest[0] === 'tables') return runTablesBenchCommand(o);
+    // Fashion-MNIST keeps the image defaults the tables benchmark sizes from the data instead.
+    fillSizedDefaults(o, [1, 28, 28], 0);
+    if (rest.length !== 1 || rest[0] !== 'fashion-mnist') throw invalid(`usage: hourglass detect bench fashion-mnist|tables [options] (or hourglass detect bench brain [options]); got '${rest.join(' ')}'`);
     const json = opt.string(o, 'out');
     if (json) claimOutput(json, { overwrite: opt.flag(o, 'overwrite') });
     const spec = detectorSpec(o);

@@ -7,7 +7,9 @@ import { ID_COLUMN_HELP } from '../id-column.js';
 import { ProgressPrinter } from '../progress.js';
 import { loadNormalData } from '../detect-data.js';
 import { VOLUME_OPTIONS, volumeOptionsFrom } from '../volume-data.js';
-import { DETECTOR_OPTIONS, THRESHOLD_OPTIONS, describeSpec, detectorSpec, fitOptions, makeDetector, thresholdRule } from '../detect-options.js';
+import { fillSizedDefaults, sizedByDataOptions } from '../table-sizing.js';
+import { describeTableSettings } from '../../apps/anomaly/table-detector.js';
+import { THRESHOLD_OPTIONS, describeSpec, detectorSpec, fitOptions, makeDetector, thresholdRule } from '../detect-options.js';
 import { describeThresholdRule } from '../../apps/anomaly/threshold-rule.js';
 import { quantileOf } from '../../apps/anomaly/score-statistics.js';
 import type { DetectorEvaluation } from '../../apps/anomaly/anomaly-detector.js';
@@ -23,7 +25,7 @@ export const detectFitCommand: Command = {
     { name: 'data-dir', type: 'string', description: 'Fashion-MNIST directory' },
     { name: 'limit', type: 'number', description: 'use only the first N samples of the data' },
     ...VOLUME_OPTIONS.filter((v) => v.name !== 'masks'),
-    ...DETECTOR_OPTIONS,
+    ...sizedByDataOptions(),
     ...THRESHOLD_OPTIONS,
     { name: 'validation', type: 'string', description: 'labelled validation data for --max-f1 (a data file)' },
     { name: 'validation-label-file', type: 'string', description: 'labels of --validation: 0 = normal, 1 = anomaly', aliases: ['validation-labels'] },
@@ -37,7 +39,6 @@ export const detectFitCommand: Command = {
   async run(o) {
     const out = opt.string(o, 'out') as string;
     claimOutput(out, { inputs: { '--data': opt.string(o, 'data'), '--label-file': opt.string(o, 'label-file'), '--validation': opt.string(o, 'validation'), '--validation-label-file': opt.string(o, 'validation-label-file') }, overwrite: opt.flag(o, 'overwrite') });
-    const spec = detectorSpec(o);
     const rule = thresholdRule(o);
     const dataSpec = opt.string(o, 'data') as string;
     const normal = await loadNormalData({
@@ -58,15 +59,19 @@ export const detectFitCommand: Command = {
     // Before building the model (a 4096x4096 image builds a large one): the cheap count check first.
     if (normal.x.shape[0] < 2)
       throw invalid(`${normal.source} holds ${normal.x.shape[0]} normal sample${normal.x.shape[0] === 1 ? '' : 's'}; a detector needs at least 2 to learn from`);
+    const table = fillSizedDefaults(o, sampleShape, normal.x.shape[0]);
+    const spec = detectorSpec(o);
     const detector = makeDetector(spec, sampleShape, rule, normal.columns);
     detector.provenance = { data: dataSpec === 'fashion-mnist' ? 'fashion-mnist' : normal.source, normalClass: normal.normalClass, className: normal.className };
     const log = (line: string): void => void process.stdout.write(line + '\n');
     log(`hourglass: fitting a detector (${describeSpec(spec)}) on ${normal.source}: ${normal.x.shape[0].toLocaleString('en-US')} normal samples`);
+    if (table) log(`hourglass: table settings (from ${normal.x.shape[0]} rows x ${sampleShape[0]} columns; --hidden, --bottleneck, --epochs, --batch-size override): ${describeTableSettings(table)}`);
 
     const printer = new ProgressPrinter(process.stderr, (o.progress as boolean | undefined) ?? process.stderr.isTTY === true);
     const started = performance.now();
     await detector.fit(normal.x, {
       ...fitOptions(spec),
+      ...(table && table.validationSplit > 0 ? { validationSplit: table.validationSplit, earlyStopping: { patience: table.patience, restoreBestWeights: true } } : {}),
       calibrationFraction: opt.number(o, 'calibration') as number,
       onBatchEnd: printer.batch,
       onEpochEnd: (r) => printer.epoch(r, spec.epochs),

@@ -20,6 +20,7 @@ import { detectScoreCommand } from './detect-score.js';
 import { detectReportCommand } from './detect-report.js';
 import { detectBenchCommand } from './detect-bench.js';
 import { exportCommand } from './export.js';
+import { serveCommand } from './serve.js';
 
 /** Every CLI command, in the order `hourglass --help` lists them. */
-export const commands: readonly Command[] = [demoCommand, trainCommand, evalCommand, reconstructCommand, pcaCommand, compareCommand, encodeCommand, finetuneCommand, finetuneBenchCommand, classifyCommand, denoiseTrainCommand, denoiseApplyCommand, denoiseBenchCommand, compressCommand, decompressCommand, codecTrainCommand, codecCalibrateCommand, codecBenchCommand, detectFitCommand, detectScoreCommand, detectReportCommand, detectBenchCommand, exportCommand];
+export const commands: readonly Command[] = [demoCommand, trainCommand, evalCommand, reconstructCommand, pcaCommand, compareCommand, encodeCommand, finetuneCommand, finetuneBenchCommand, classifyCommand, denoiseTrainCommand, denoiseApplyCommand, denoiseBenchCommand, compressCommand, decompressCommand, codecTrainCommand, codecCalibrateCommand, codecBenchCommand, detectFitCommand, detectScoreCommand, detectReportCommand, detectBenchCommand, exportCommand, serveCommand];

@@ -42,8 +42,8 @@ export function blobImages(n: number, defect: boolean, seed: number): Tensor {
   return x;
 }
 
-export async function pngOfImage(images: Tensor, i: number): Promise<Buffer> {
-  return sharp(Buffer.from(images.data.subarray(i * 144, (i + 1) * 144).map((v) => Math.round(v * 255))), { raw: { width: 12, height: 12, channels: 1 } }).png().toBuffer();
+export async function pngOfImage(images: Tensor, i: number): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(await sharp(Buffer.from(images.data.subarray(i * 144, (i + 1) * 144).map((v) => Math.round(v * 255))), { raw: { width: 12, height: 12, channels: 1 } }).png().toBuffer());
 }
 
 export interface FixtureFiles {

@@ -70,7 +70,9 @@ export const serveCommand: Command = {
       logLevel: level,
     });
     const address = await service.listen(opt.number(o, 'port') as number, opt.string(o, 'host') as string);
-    service.app.log.info({ url: address.url, models: Object.keys(models) }, `hourglass serve: listening on ${address.url} (dashboard at ${address.url}/)`);
+    service.app.log.info({ url: address.url, models: Object.keys(models) }, 'listening');
+    // One plain line on stderr whatever the log level, for people and scripts waiting for the port.
+    process.stderr.write(`hourglass serve: listening on ${address.url} (dashboard at ${address.url}/)\n`);
     // Runs until SIGTERM or SIGINT: stop accepting, answer the requests in flight, exit 0.
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
@@ -31,13 +30,15 @@ function dashboardDir(): string | null {
   }
 }
 
+/** A file of an installed package, looked up in node_modules upwards from this file (the packages do not export their build files). */
 function vendorFile(spec: string): string | null {
-  const require = createRequire(import.meta.url);
-  const [pkg, ...rest] = spec.split('/');
-  try {
-    return path.join(path.dirname(require.resolve(`${pkg}/package.json`)), ...rest);
-  } catch {
-    return null;
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, 'node_modules', spec);
+    if (existsSync(candidate)) return candidate;
+    const up = path.dirname(dir);
+    if (up === dir) return null;
+    dir = up;
   }
 }
 

@@ -10,6 +10,7 @@ import { benchDenoise } from './denoise.js';
 import { benchCodec } from './codec.js';
 import { benchDetect } from './detect.js';
 import { benchOnnx } from './onnx.js';
+import { benchServe } from './serve.js';
 import { cpuInfo, describeCpu, envCount } from './capabilities.js';
 
 const env = process.env;
@@ -31,6 +32,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   codec: () => benchCodec(),
   detect: () => benchDetect(),
   onnx: () => benchOnnx(),
+  serve: () => benchServe(),
 };
 
 const wanted = process.argv.slice(2);

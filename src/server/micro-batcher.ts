@@ -90,9 +90,26 @@ export class MicroBatcher<R> {
     if (this.queue.length > 0) this.timer = setTimeout(() => this.flush(), 0);
   }
 
+  /**
+   * Runs a batch padded to the next power of two rows (repeating its first row; the extra
+   * results are dropped). The engine builds its primitives and buffers once per batch size:
+   * with micro-batches of every size from 1 to maxRows it would build them on most calls
+   * (tens of milliseconds for a convolution), with powers of two it builds about a dozen.
+   */
+  private runPadded(x: Tensor): R[] {
+    const rows = x.shape[0];
+    const padded = paddedRows(rows, this.options.maxRows);
+    if (padded === rows) return this.options.run(x);
+    const per = x.data.length / rows;
+    const data = new Float32Array(padded * per);
+    data.set(x.data);
+    for (let r = rows; r < padded; r++) data.copyWithin(r * per, 0, per);
+    return this.options.run({ shape: [padded, ...x.shape.slice(1)], data }).slice(0, rows);
+  }
+
   private runBatch(batch: Pending<R>[], rows: number): void {
     if (batch.length === 1) {
-      settle(batch[0], () => this.options.run(batch[0].x));
+      settle(batch[0], () => this.runPadded(batch[0].x));
       return;
     }
     const shape = batch[0].x.shape.slice(1);
@@ -107,14 +124,14 @@ export class MicroBatcher<R> {
         at += p.x.data.length;
       }
       try {
-        results = this.options.run({ shape: [rows, ...shape], data });
+        results = this.runPadded({ shape: [rows, ...shape], data });
         if (results.length !== rows) throw new Error(`a batch of ${rows} rows gave ${results.length} results`);
       } catch {
         results = null;
       }
     }
     if (results === null) {
-      for (const p of batch) settle(p, () => this.options.run(p.x));
+      for (const p of batch) settle(p, () => this.runPadded(p.x));
       return;
     }
     let lo = 0;
@@ -132,4 +149,12 @@ function settle<R>(p: Pending<R>, run: () => R[]): void {
   } catch (e) {
     p.reject(e);
   }
+}
+
+/** The next power of two at or above `rows`; requests larger than `maxRows` run as they are. */
+export function paddedRows(rows: number, maxRows: number): number {
+  if (rows >= maxRows) return rows;
+  let p = 1;
+  while (p < rows) p *= 2;
+  return Math.min(p, Math.max(rows, maxRows));
 }

@@ -44,6 +44,11 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     return503OnClosing: true,
     // No coercion: a null in a row must be an error, not a silent 0.
     ajv: { customOptions: { coerceTypes: false, allErrors: false } },
+    // Bodies are read into typed arrays and never merged into other objects, so a "__proto__"
+    // key is harmless here; skipping secure-json-parse's scan of every body for it saves about
+    // a quarter of the time spent on a 64-row request.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
   });
   const registry = new ModelRegistry(batching, limits, metrics, app.log);
   for (const [name, file] of Object.entries(options.models)) await registry.add(name, file);

@@ -248,3 +248,16 @@ test('--model flags: NAME=FILE, a bare file named after itself, and clear errors
   assert.throws(() => parseModelFlags(['b@d=x']), /must be 1-64 letters/);
   writeFileSync(path.join(dir, 'unused'), '');
 });
+
+test('multipart files may not add up past the body limit', async () => {
+  const small = await startService({ models: { blobs: files.images }, limits: { bodyBytes: 4096 }, reloadIntervalMs: 0 });
+  try {
+    const form = new FormData();
+    for (let i = 0; i < 3; i++) form.append(`f${i}`, new Blob([new Uint8Array(1500)], { type: 'image/png' }), `f${i}.png`);
+    const res = await fetch(`${small.url}/v1/models/blobs/score`, { method: 'POST', body: form });
+    assert.equal(res.status, 413);
+    assert.match(((await res.json()) as { error: { message: string } }).error.message, /add up to more than the service's limit of 4096 bytes/);
+  } finally {
+    await small.close();
+  }
+});

@@ -197,15 +197,19 @@ async function samplesFor(request: FastifyRequest, loaded: LoadedModel, limits: 
   const shape = inputShapeOf(loaded.model);
   if (!shape) throw unprocessable('this model takes no input');
   const columns = loaded.model.kind === 'detector' ? loaded.model.columns : null;
-  return samplesOf(await partsOf(request), shape, columns, limits);
+  return samplesOf(await partsOf(request, limits), shape, columns, limits);
 }
 
-async function partsOf(request: FastifyRequest): Promise<RequestPart[]> {
+async function partsOf(request: FastifyRequest, limits: ServiceLimits): Promise<RequestPart[]> {
   if (request.isMultipart()) {
     const parts: RequestPart[] = [];
+    // The plugin bounds each file; the sum is bounded here, so many files cannot add up past the body limit.
+    let total = 0;
     for await (const part of request.parts()) {
       if (part.type === 'file') {
         const bytes = await part.toBuffer();
+        total += bytes.length;
+        if (total > limits.bodyBytes) throw new ApiError(413, 'FST_ERR_CTP_BODY_TOO_LARGE', `the files of this request add up to more than the service's limit of ${limits.bodyBytes} bytes (--max-body-bytes); send fewer per request`);
         const source = `file '${part.filename}'`;
         if (part.mimetype.startsWith('text/') || part.filename.toLowerCase().endsWith('.csv')) parts.push({ kind: 'csv', text: bytes.toString('utf8'), source });
         else parts.push({ kind: 'image', bytes, source });

@@ -10,6 +10,10 @@ const LAYERS = [
   ['models'],
   ['report'],
   ['apps'],
+  // The HTTP service (src/server) sits with the CLI above the applications: it calls the same
+  // library API the commands call. It gets a level of its own just below cli so that the
+  // `serve` command can start it; the service never imports the CLI.
+  ['server'],
   ['cli'],
 ];
 

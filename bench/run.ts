@@ -19,6 +19,7 @@ import { benchOnnx } from './onnx.js';
 import { benchImages } from './images.js';
 import { benchBrain } from './brain.js';
 import { benchTables } from './tables.js';
+import { benchServe } from './serve.js';
 import { cpuInfo, describeCpu, envCount } from './capabilities.js';
 
 const env = process.env;
@@ -52,6 +53,7 @@ const benches: Record<string, () => Promise<unknown>> = {
     }),
   brain: () => benchBrain(),
   tables: () => benchTables(),
+  serve: () => benchServe(),
 };
 
 const wanted = process.argv.slice(2);

@@ -3,7 +3,7 @@ import { invalid } from '../core/errors.js';
 /** One option of a command, e.g. `--epochs 20` (number) or `--no-progress` (flag). */
 export interface OptionSpec {
   readonly name: string; // long name without dashes, kebab-case
-  readonly type: 'string' | 'number' | 'flag' | 'list'; // list = comma-separated numbers, e.g. --hidden 256,64
+  readonly type: 'string' | 'number' | 'flag' | 'list' | 'strings'; // list = comma-separated numbers, e.g. --hidden 256,64; strings = a string option that may be given several times
   readonly description: string;
   readonly default?: string | number | boolean | number[];
   readonly required?: boolean;
@@ -57,7 +57,7 @@ export const INTEGER_OPTIONS: Readonly<Record<string, { min: number; max: number
 /** A number as people write it in decimal: 12, -0.5, 1e-3, .5; not 0x1, 0b1, 1_000, Infinity or ''. */
 const PLAIN_DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-export type OptionValues = Record<string, string | number | boolean | number[] | undefined>;
+export type OptionValues = Record<string, string | number | boolean | number[] | string[] | undefined>;
 
 /** A CLI subcommand. `name` may have two words (e.g. 'detect fit'). */
 export interface Command {
@@ -143,7 +143,8 @@ export function parseOptions(command: Command, argv: readonly string[]): { optio
         throw invalid(`--${name} needs a value; got the flag ${raw} (write --${name}=${raw} if the value really starts with a dash)`);
       i++;
     }
-    options[name] = convert(spec, raw);
+    if (spec.type === 'strings') options[name] = [...((options[name] as string[] | undefined) ?? []), raw];
+    else options[name] = convert(spec, raw);
   }
   for (const spec of command.options) {
     if (options[spec.name] === undefined && spec.default !== undefined) options[spec.name] = spec.default;
@@ -156,7 +157,7 @@ export function parseOptions(command: Command, argv: readonly string[]): { optio
 }
 
 function convert(spec: OptionSpec, raw: string): string | number | number[] {
-  if (spec.type === 'string') return raw;
+  if (spec.type === 'string' || spec.type === 'strings') return raw;
   const named = INTEGER_OPTIONS[spec.name];
   const integer = spec.integer ?? named !== undefined;
   const min = spec.min ?? named?.min;
@@ -189,7 +190,7 @@ export function defaultText(o: OptionSpec): string {
 export function helpText(command: Command, subcommands: readonly Command[] = []): string {
   const lines = [`hourglass ${command.name} — ${command.summary}`, '', 'Options:'];
   for (const o of command.options) {
-    const value = o.type === 'flag' ? '' : o.type === 'list' ? ' <a,b,...>' : ` <${o.type}>`;
+    const value = o.type === 'flag' ? '' : o.type === 'list' ? ' <a,b,...>' : o.type === 'strings' ? ' <string> ...' : ` <${o.type}>`;
     const aliases = o.aliases?.length ? ` (formerly ${o.aliases.map((a) => `--${a}`).join(', ')})` : '';
     lines.push(`  --${o.name}${value}`.padEnd(30) + ` ${o.description}${defaultText(o)}${aliases}`);
   }
@@ -206,4 +207,5 @@ export const opt = {
   number: (o: OptionValues, name: string): number | undefined => o[name] as number | undefined,
   flag: (o: OptionValues, name: string): boolean => o[name] === true,
   list: (o: OptionValues, name: string): number[] | undefined => o[name] as number[] | undefined,
+  strings: (o: OptionValues, name: string): string[] => (o[name] as string[] | undefined) ?? [],
 };

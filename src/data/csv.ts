@@ -76,6 +76,21 @@ export async function readNumericCsv(file: string, options: CsvWholeReadOptions 
 }
 
 /**
+ * readNumericCsv for CSV text already in memory (an HTTP request body, say): the same
+ * validation and messages, with `source` naming the text in them.
+ */
+export function parseNumericCsv(text: string, source: string, options: CsvWholeReadOptions = {}): NumericCsv {
+  const { header, delimiter, maxLineLength } = checkReadOptions(options);
+  const { limit } = options;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw invalid(`limit must be a positive integer, got ${limit}`);
+  const sink = new GrowingRowSink();
+  const table = new NumericCsvTable(source, header, delimiter, sink, maxLineLength, limit);
+  table.pushText(text);
+  table.end();
+  return { columns: table.columnNames(), data: sink.tensor() };
+}
+
+/**
  * Reads a CSV of numbers chunk by chunk, for files larger than memory: only the current
  * chunk and one read buffer are held at a time. Validation is the same as readNumericCsv;
  * an error in a later row is thrown when the iteration reaches it.

@@ -25,7 +25,7 @@ export async function readImage(file: string, mode: ColorMode = 'auto', options:
   return decodeImage(bytes, file, mode, options);
 }
 
-/** Decodes image bytes; the format and the pixel count are checked first (apps/image-input.ts, `maxPixels`). */
+/** Decodes image bytes; the format and the pixel count are checked first (io/image-header.ts, `maxPixels`). */
 export async function decodeImage(bytes: Uint8Array, source: string, mode: ColorMode = 'auto', options: ImageInputOptions = {}): Promise<Tensor> {
   checkColorMode(mode);
   let grey = mode === 'grey';

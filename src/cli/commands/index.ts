@@ -23,6 +23,7 @@ import { detectEvaluateCommand } from './detect-evaluate.js';
 import { detectBenchBrainCommand } from './detect-bench-brain.js';
 import { exportCommand } from './export.js';
 import { infoCommand } from './info.js';
+import { serveCommand } from './serve.js';
 
 /** Every CLI command, in the order `hourglass --help` lists them. */
-export const commands: readonly Command[] = [demoCommand, trainCommand, evalCommand, reconstructCommand, pcaCommand, compareCommand, encodeCommand, finetuneCommand, finetuneBenchCommand, classifyCommand, denoiseTrainCommand, denoiseApplyCommand, denoiseBenchCommand, compressCommand, decompressCommand, codecTrainCommand, codecCalibrateCommand, codecBenchCommand, detectFitCommand, detectScoreCommand, detectReportCommand, detectEvaluateCommand, detectBenchCommand, detectBenchBrainCommand, exportCommand, infoCommand];
+export const commands: readonly Command[] = [demoCommand, trainCommand, evalCommand, reconstructCommand, pcaCommand, compareCommand, encodeCommand, finetuneCommand, finetuneBenchCommand, classifyCommand, denoiseTrainCommand, denoiseApplyCommand, denoiseBenchCommand, compressCommand, decompressCommand, codecTrainCommand, codecCalibrateCommand, codecBenchCommand, detectFitCommand, detectScoreCommand, detectReportCommand, detectEvaluateCommand, detectBenchCommand, detectBenchBrainCommand, exportCommand, serveCommand, infoCommand];

@@ -17,6 +17,7 @@ import { StandardScaler } from '../src/data/scaler.js';
 import { denseAutoencoder } from '../src/models/dense-preset.js';
 import { convAutoencoder } from '../src/models/conv-preset.js';
 import { AnomalyDetector } from '../src/apps/anomaly/anomaly-detector.js';
+import { blobImages } from './support/blobs.js';
 
 const CHROMIUM = process.env.HOURGLASS_CHROMIUM ?? '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (the setup script installs Debian's chromium; HOURGLASS_CHROMIUM names another)`;
@@ -123,22 +124,9 @@ test('the scoring page scores dropped CSV rows in the browser as `hourglass dete
 test('the scoring page scores images and draws their heat maps, matching detector.score', { skip, timeout: 180_000 }, async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'hourglass-page-img-'));
   try {
-    const rng = new Rng(3);
-    const blob = (n: number, defect: boolean): Tensor => {
-      const x = tensor([n, 1, 12, 12]);
-      for (let i = 0; i < n; i++) {
-        const cy = 3 + rng.uniform() * 6;
-        const cx = 3 + rng.uniform() * 6;
-        for (let y = 0; y < 12; y++)
-          for (let xx = 0; xx < 12; xx++) {
-            let v = Math.exp(-((y - cy) ** 2 + (xx - cx) ** 2) / 8);
-            if (defect && y >= 1 && y <= 3 && xx >= 8 && xx <= 10) v = 1;
-            // Whole bytes, as a PNG stores them, so both sides see the same values.
-            x.data[i * 144 + y * 12 + xx] = Math.round(255 * v) / 255;
-          }
-      }
-      return x;
-    };
+    // One stream for every draw, as the page is compared image by image with the detector.
+    let seed = 3;
+    const blob = (n: number, defect: boolean): Tensor => blobImages(n, defect, seed++);
     const model = convAutoencoder({ inputShape: [1, 12, 12], filters: [4, 8], bottleneck: 4, seed: 5 });
     const detector = await new AnomalyDetector({ model, score: ['smoothed-mse', 'ssim'] }).fit(blob(120, false), { epochs: 3, batchSize: 16 });
     const { writeScoringPage } = await import('../src/apps/anomaly/scoring-page.js');

@@ -12,6 +12,7 @@ import { Codec } from '../src/apps/codec/codec.js';
 import { Denoiser } from '../src/apps/denoise/denoiser.js';
 import { createService, type Service } from '../src/server/service.js';
 import type { ServiceOptions } from '../src/server/service-options.js';
+import { blobImages } from './support/blobs.js';
 
 export const COLUMNS = ['temp', 'pressure', 'flow', 'speed', 'load', 'power'];
 
@@ -25,22 +26,8 @@ export function machineRows(n: number, seed: number): number[][] {
   });
 }
 
-/** 12x12 grey images of a soft blob; `defect` paints a bright square in a corner. Values are whole bytes. */
-export function blobImages(n: number, defect: boolean, seed: number): Tensor {
-  const rng = new Rng(seed);
-  const x = tensor([n, 1, 12, 12]);
-  for (let i = 0; i < n; i++) {
-    const cy = 3 + rng.uniform() * 6;
-    const cx = 3 + rng.uniform() * 6;
-    for (let y = 0; y < 12; y++)
-      for (let xx = 0; xx < 12; xx++) {
-        let v = Math.exp(-((y - cy) ** 2 + (xx - cx) ** 2) / 8);
-        if (defect && y >= 1 && y <= 3 && xx >= 8 && xx <= 10) v = 1;
-        x.data[i * 144 + y * 12 + xx] = Math.round(255 * v) / 255;
-      }
-  }
-  return x;
-}
+/** The blob images of test/support/blobs.ts, which the serve tests score as PNGs. */
+export { blobImages };
 
 export async function pngOfImage(images: Tensor, i: number): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await sharp(Buffer.from(images.data.subarray(i * 144, (i + 1) * 144).map((v) => Math.round(v * 255))), { raw: { width: 12, height: 12, channels: 1 } }).png().toBuffer());

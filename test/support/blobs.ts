@@ -14,3 +14,20 @@ export function blobs(n: number, seed: number, spread = 0.5): { x: Tensor; label
   }
   return { x, labels };
 }
+
+/** 12x12 grey images of a soft blob; `defect` paints a bright square in a corner. Values are whole bytes. */
+export function blobImages(n: number, defect: boolean, seed: number): Tensor {
+  const rng = new Rng(seed);
+  const x = tensor([n, 1, 12, 12]);
+  for (let i = 0; i < n; i++) {
+    const cy = 3 + rng.uniform() * 6;
+    const cx = 3 + rng.uniform() * 6;
+    for (let y = 0; y < 12; y++)
+      for (let xx = 0; xx < 12; xx++) {
+        let v = Math.exp(-((y - cy) ** 2 + (xx - cx) ** 2) / 8);
+        if (defect && y >= 1 && y <= 3 && xx >= 8 && xx <= 10) v = 1;
+        x.data[i * 144 + y * 12 + xx] = Math.round(255 * v) / 255;
+      }
+  }
+  return x;
+}

@@ -123,7 +123,7 @@ export async function benchConvLarge({ size, channels = 1, samples, batchSize, r
       ],
     ),
   );
-  console.log(`\nhourglass / faster PyTorch setting of each round: median ${median(ratios).toFixed(2)}x, range ${Math.min(...ratios).toFixed(2)}x - ${Math.max(...ratios).toFixed(2)}x (last training loss: hourglass ${losses.hourglass.toFixed(5)}, PyTorch ${losses.pytorch.toFixed(5)})`);
+  console.log(`\nhourglass / faster PyTorch setting of each round: median ${median(ratios).toFixed(2)}x, range ${Math.min(...ratios).toFixed(2)}x - ${Math.max(...ratios).toFixed(2)}x (mean training loss of the last epoch: hourglass ${losses.hourglass.toFixed(5)}, PyTorch ${losses.pytorch.toFixed(5)})`);
   const file = writeResult(`conv${size}`, { settings, samples, batchSize, rounds, roundEpochs, maxCpuIsa: process.env.ONEDNN_MAX_CPU_ISA ?? null, loadAverage: os.loadavg(), perRound: results, cpuMsPerSample: cpu, rss, ratio: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) } });
   console.log(`wrote ${path.relative(repoRoot, file)}`);
 }

@@ -3,7 +3,8 @@
 Loads the untrained hourglass model file the benchmark wrote (scripts/torch_model.py builds
 the same torch.nn layers from its architecture and loads its initial weights), trains it with
 MSE and Adam 1e-3 on the benchmark's images for --epochs epochs and prints one JSON line:
-samples/s and process CPU milliseconds per sample for each epoch, the last loss and peak RSS.
+samples/s and process CPU milliseconds per sample for each epoch, the last epoch's mean loss
+(per sample, as hourglass reports it) and peak RSS.
 Run with Debian's python3-torch: /usr/bin/python3 bench/conv_large_torch.py ...
 """
 import argparse
@@ -40,18 +41,21 @@ def main():
     loss_fn = torch.nn.MSELoss()
     rates = []
     cpu_ms_per_sample = []
-    loss = None
+    epoch_loss = None
     generator = torch.Generator().manual_seed(0)
     for _ in range(args.epochs):
         order = torch.randperm(n, generator=generator)
         start = time.perf_counter()
         cpu_start = time.process_time()
+        loss_sum = 0.0
         for lo in range(0, n, args.batch_size):
             batch = data[order[lo: lo + args.batch_size]]
             opt.zero_grad(set_to_none=True)
             loss = loss_fn(model(batch), batch)
             loss.backward()
             opt.step()
+            loss_sum += float(loss) * batch.shape[0]
+        epoch_loss = loss_sum / n
         rates.append(n / (time.perf_counter() - start))
         cpu_ms_per_sample.append((time.process_time() - cpu_start) * 1000 / n)
     print(json.dumps({
@@ -59,7 +63,7 @@ def main():
         "threads": torch.get_num_threads(),
         "epochRates": rates,
         "cpuMsPerSample": cpu_ms_per_sample,
-        "loss": float(loss),
+        "loss": epoch_loss,
         "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }))
 

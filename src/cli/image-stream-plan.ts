@@ -17,8 +17,14 @@ import type { LoadedData } from './datasets.js';
  */
 export const DEFAULT_MEMORY_BUDGET_MB = 1024;
 
-/** Held-out test images decoded into memory when training streams: enough for a test MSE and pictures, bounded whatever the folder's size. */
+/**
+ * Held-out test images decoded into memory when training streams: enough for a test MSE and
+ * pictures, bounded whatever the folder's size: at most 512 images and at most 64 MB of
+ * float32 (512 images of 512x512 RGB would hold 1.6 GB), but never fewer than 16.
+ */
 export const STREAMED_TEST_IMAGES = 512;
+export const STREAMED_TEST_BYTES = 64 * 2 ** 20;
+const STREAMED_TEST_MIN_IMAGES = 16;
 
 export interface ImageDataPlan {
   stream: boolean;
@@ -54,7 +60,7 @@ export async function planImageData(spec: string, split: 'train' | 'test', image
 
 /**
  * The streamed training data and an in-memory test set: a held-out part of the folder (the
- * same rows the in-memory path holds out) or --test-data, at most STREAMED_TEST_IMAGES images.
+ * same rows the in-memory path holds out) or --test-data, at most STREAMED_TEST_IMAGES images and STREAMED_TEST_BYTES.
  */
 export async function streamedTrainAndTest(
   spec: string,
@@ -97,7 +103,8 @@ export async function streamedTrainAndTest(
     testText = `${spec} (held-out ${o.testSplit})`;
   }
   const source = await ImageFolderSource.open(trainEntries, { decode: plan.decode, cacheDir: o.cacheDir ?? null });
-  const shown = testEntries.slice(0, STREAMED_TEST_IMAGES);
+  const imageBytes = source.sampleShape.reduce((a, b) => a * b, 1) * 4;
+  const shown = testEntries.slice(0, Math.max(STREAMED_TEST_MIN_IMAGES, Math.min(STREAMED_TEST_IMAGES, Math.floor(STREAMED_TEST_BYTES / imageBytes))));
   const decodeAs = { ...plan.decode, size: { width: source.sampleShape[2], height: source.sampleShape[1] } };
   const set = await decodeEntries(shown, decodeAs, o.testData ?? spec, { skipBad: o.images.skipBad });
   const test: LoadedData = {

@@ -3,8 +3,9 @@ import type { Sequential } from '../layers/sequential.js';
 
 /**
  * Inference runs in batches: large enough that every layer's kernels run efficiently, small
- * enough that the activations of one batch stay bounded. Each layer's output is a fresh array,
- * so a batch's forward pass briefly holds all of them; 2^25 values (128 MB) caps that. A dense
+ * enough that the activations of one batch stay bounded. Each layer keeps its output in a
+ * buffer of its own (layers/buffers.ts), so a model holds one batch's activations of every
+ * layer; 2^25 values (128 MB) caps that. A dense
  * model of Fashion-MNIST size gets the 1,024-row maximum; the conv reference model (about
  * 99,000 activation values per image) gets 339, which cut its peak RSS in the benchmark from
  * 1.06 GB to about 0.6 GB.

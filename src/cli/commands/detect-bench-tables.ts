@@ -9,7 +9,7 @@ import { planTableDetector } from '../../apps/anomaly/table-detector.js';
 import { mean, runTablesBenchmark, std, TABLE_SETTINGS, type MethodRun, type SettingResult, type TableMethod, type TableSetting } from '../../apps/anomaly/tables-benchmark.js';
 import { dotPlot } from '../../report/dot-plot.js';
 import { svgRow, svgToPng } from '../../report/svg.js';
-import { opt, type Command, type OptionValues } from '../command.js';
+import { opt, type OptionValues } from '../command.js';
 import { claimOutput } from '../output-path.js';
 import { defaultMlbenchDir, ensureMlbenchExport } from '../mlbench-cache.js';
 import { sklearnTablesRunner } from '../sklearn-tables.js';

@@ -63,7 +63,13 @@ export async function writeTrainingReport(
   const title = `${model.preset} autoencoder, bottleneck ${model.latentSize}: test MSE ${testMse.toFixed(5)}`;
   await writeFileAtomic(path.join(dir, 'loss-curve.png'), await svgToPng(lossCurve(record, title)));
   if (test.imageShape) {
-    const originals = sliceRows(test.x, 0, Math.min(10, test.x.shape[0]));
-    await writeFileAtomic(path.join(dir, 'reconstructions.png'), await reconstructionGrid(model, originals, pca));
+    // Small images (Fashion-MNIST) are enlarged 3x; large ones are shown at their own size, and
+    // fewer of them when ten would not fit the grid's 100-megapixel limit (imageGridLayout).
+    const [, h, w] = test.imageShape;
+    const scale = Math.max(1, Math.min(3, Math.floor(96 / Math.max(h, w))));
+    const rows = pca ? 3 : 2;
+    const fits = Math.floor(100_000_000 / ((w * scale + 2) * rows * (h * scale + 2) + 1));
+    const originals = sliceRows(test.x, 0, Math.max(1, Math.min(10, fits, test.x.shape[0])));
+    await writeFileAtomic(path.join(dir, 'reconstructions.png'), await reconstructionGrid(model, originals, pca, scale));
   }
 }

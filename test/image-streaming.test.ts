@@ -101,3 +101,11 @@ test('CLI: train chooses streaming above --memory-budget, --no-stream forces mem
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /--checkpoint-every and --resume keep the training data/);
 });
+
+test('CLI: streamed training holds at most 64 MB of test images in memory, and never fewer than 16', async () => {
+  const root = await folder('large', 40);
+  // 1200x1200 RGB is 17 MB as float32: 64 MB would hold 3 images, so the floor of 16 applies (not all 20 held out).
+  const r = hourglass('train', '--data', root, '--size', '1200', '--fit', 'fill', '--stream', '--test-split', '0.5', '--arch', 'dense', '--hidden', '2', '--bottleneck', '1', '--epochs', '1', '--batch-size', '4', '--no-progress', '--out', 'large-run');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\(20 samples, 16 test\)/);
+});

@@ -75,10 +75,32 @@ export function notAvailable(reason: string): string {
   return `not available on this CPU (${reason})`;
 }
 
-/** A positive integer from an environment knob, or the default when unset. */
+/**
+ * HOURGLASS_BENCH_QUICK=1 is a smoke run of every benchmark: one short round, one epoch, small
+ * data, results in bench/results/quick/. It shows that each bench runs to the end on this
+ * machine in minutes; its figures are not the README's.
+ */
+export function quickRun(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.HOURGLASS_BENCH_QUICK === '1';
+}
+
+/** What each knob is in a quick run unless it is set. */
+const QUICK_KNOBS: Record<string, number> = {
+  HOURGLASS_BENCH_EPOCHS: 1,
+  HOURGLASS_BENCH_ROUNDS: 1,
+  HOURGLASS_BENCH_ROUND_EPOCHS: 1,
+  HOURGLASS_BENCH_CONV_SAMPLES: 256,
+  HOURGLASS_BENCH_IMAGES: 64,
+  HOURGLASS_BENCH_LARGE_IMAGES: 200,
+  HOURGLASS_BENCH_SEEDS: 1,
+  HOURGLASS_BENCH_SERVE_SECONDS: 3,
+  HOURGLASS_BENCH_SERVE_ROUNDS: 1,
+};
+
+/** A positive integer from an environment knob, or the default when unset (the quick run's, in one). */
 export function envCount(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
+  if (raw === undefined || raw === '') return quickRun(env) && name in QUICK_KNOBS ? QUICK_KNOBS[name] : fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
   return n;

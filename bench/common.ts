@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuInfo } from './capabilities.js';
+import { cpuInfo, quickRun } from './capabilities.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const distBench = path.join(repoRoot, 'dist/bench');
@@ -78,9 +78,14 @@ export function table(headers: string[], rows: ((string | number)[] | [string, {
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(render)].join('\n');
 }
 
-/** Writes bench/results/<name>.json, with the date and the CPU it ran on. */
+/** Where results go: bench/results, or bench/results/quick in a quick run (capabilities.ts), which must not replace a full run's. */
+export function resultsDir(): string {
+  return path.join(repoRoot, 'bench/results', ...(quickRun() ? ['quick'] : []));
+}
+
+/** Writes <results>/<name>.json, with the date and the CPU it ran on. */
 export function writeResult(name: string, result: unknown): string {
-  const dir = path.join(repoRoot, 'bench/results');
+  const dir = resultsDir();
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.json`);
   writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), cpu: cpuInfo(), ...(result as object) }, null, 2) + '\n');

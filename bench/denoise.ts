@@ -5,14 +5,17 @@
 import path from 'node:path';
 import { rmSync } from 'node:fs';
 import { runDenoiseBenchmark, type DenoiseBenchmarkResult } from '../src/apps/denoise/benchmark.js';
-import { repoRoot, writeResult } from './common.js';
+import { repoRoot, resultsDir, writeResult } from './common.js';
+import { quickRun } from './capabilities.js';
 
 export async function benchDenoise({ epochs }: { epochs?: number } = {}): Promise<DenoiseBenchmarkResult> {
   console.log('\n## Denoising, Fashion-MNIST: autoencoder vs median 3x3 and Gaussian blur');
-  const outDir = path.join(repoRoot, 'bench/results/denoise');
+  const outDir = path.join(resultsDir(), 'denoise');
   rmSync(outDir, { recursive: true, force: true });
   const result = await runDenoiseBenchmark({
-    epochs,
+    // A quick run: one epoch on a tenth of the data.
+    ...(quickRun() ? { epochs: 1, trainLimit: 6000, testLimit: 1000 } : {}),
+    ...(epochs ? { epochs } : {}),
     outDir,
     // The pictures and metrics are kept with the results; the 10 MB model is not.
     saveModel: false,

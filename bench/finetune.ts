@@ -8,7 +8,11 @@
 import path from 'node:path';
 import { experimentTable, runFinetuneExperiment, type FinetuneExperimentResult } from '../src/apps/finetune/experiment.js';
 import type { PretrainArch } from '../src/apps/finetune/pretrain.js';
-import { repoRoot, writeResult } from './common.js';
+import { repoRoot, resultsDir, writeResult } from './common.js';
+import { quickRun } from './capabilities.js';
+
+/** A quick run's experiment: 100 labels, one seed, one pre-training epoch, a tenth of the data. */
+const QUICK = { sizes: [100], seeds: 1, pretrainEpochs: 1, trainLimit: 6000, testLimit: 2000 };
 
 // HOURGLASS_FINETUNE_ARCH=dense runs it with the dense preset (no all-labels line);
 // HOURGLASS_PRETRAINED=file reuses a pre-trained autoencoder; HOURGLASS_FINETUNE_SEEDS=10
@@ -20,8 +24,9 @@ export async function benchFinetune({
 }: { pretrained?: string; arch?: PretrainArch; seeds?: number } = {}): Promise<FinetuneExperimentResult> {
   console.log('\n## Fine-tuning a pre-trained encoder with few labels, Fashion-MNIST');
   const dense = arch === 'dense';
-  const outDir = path.join(repoRoot, dense ? 'bench/results/finetune-dense' : 'bench/results/finetune');
-  const result = await runFinetuneExperiment({ outDir, pretrained, arch, seeds, allLabels: !dense, log: (line) => console.log(line) });
+  const quick = quickRun();
+  const outDir = path.join(resultsDir(), dense ? 'finetune-dense' : 'finetune');
+  const result = await runFinetuneExperiment({ outDir, pretrained, arch, ...(quick ? QUICK : {}), ...(seeds ? { seeds } : {}), allLabels: !dense && !quick, log: (line) => console.log(line) });
   console.log(
     `\npre-trained: ${result.pretrained.arch} autoencoder (${result.pretrained.description}), test MSE ${result.pretrained.testMse.toFixed(5)}; ` +
       `the classifier takes its [${result.pretrained.classifierFeatures.join('x')}] features`,

@@ -6,6 +6,7 @@
 // HOURGLASS_BENCH_CONV_SAMPLES sets the images per round of conv28 and conv128;
 // HOURGLASS_BENCH_SEEDS (seeds of the tables suite);
 // HOURGLASS_BENCH_FORCE_NO_BF16=1 treats bfloat16 as unavailable (its "not available" row);
+// HOURGLASS_BENCH_QUICK=1 runs every bench small (a smoke run, results in bench/results/quick/);
 // HOURGLASS_MAX_ISA caps the whole run's engine (the dense and conv benches add an AVX2-path
 // row by themselves).
 import { benchAutoencoder } from './autoencoder.js';
@@ -20,7 +21,7 @@ import { benchImages } from './images.js';
 import { benchBrain } from './brain.js';
 import { benchTables } from './tables.js';
 import { benchServe } from './serve.js';
-import { cpuInfo, describeCpu, envCount } from './capabilities.js';
+import { cpuInfo, describeCpu, envCount, quickRun } from './capabilities.js';
 
 const env = process.env;
 const autoencoder = (arch: 'dense' | 'conv', epochs: number, rounds: number, roundEpochs: number) => {
@@ -38,11 +39,11 @@ const benches: Record<string, () => Promise<unknown>> = {
   conv28: () => benchConvLarge({ size: 28, samples: envCount(env, 'HOURGLASS_BENCH_CONV_SAMPLES', 8192), batchSize: 256, rounds: envCount(env, 'HOURGLASS_BENCH_ROUNDS', 5), roundEpochs: 2 }),
   conv128: () =>
     benchConvLarge({ size: 128, samples: envCount(env, 'HOURGLASS_BENCH_CONV_SAMPLES', 256), batchSize: 32, rounds: envCount(env, 'HOURGLASS_BENCH_ROUNDS', 5), roundEpochs: 2 }),
-  pca: () => benchPca(),
+  pca: () => benchPca(quickRun() ? { reps: 1 } : {}),
   finetune: () => benchFinetune(),
   denoise: () => benchDenoise(),
   codec: () => benchCodec(),
-  detect: () => benchDetect(),
+  detect: () => benchDetect(quickRun() ? { classes: [0], epochs: 1, streamRows: 50_000 } : {}),
   onnx: () => benchOnnx(),
   images: () =>
     benchImages({

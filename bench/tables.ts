@@ -5,10 +5,10 @@
 import path from 'node:path';
 import { runTablesBenchCommand } from '../src/cli/commands/detect-bench-tables.js';
 import { envCount } from './capabilities.js';
-import { repoRoot } from './common.js';
+import { resultsDir } from './common.js';
 
 export async function benchTables(): Promise<void> {
-  const dir = path.join(repoRoot, 'bench/results');
+  const dir = resultsDir();
   await runTablesBenchCommand({
     setting: 'both',
     seeds: envCount(process.env, 'HOURGLASS_BENCH_SEEDS', 5),

@@ -5,6 +5,7 @@ import { Rng } from '../src/core/rng.js';
 import { tensor, type Tensor } from '../src/core/tensor.js';
 import { addon } from '../src/core/native/addon.js';
 import { denseChainMse, denseChainTrainStep, type ChainLayer } from '../src/core/native/dense-chain.js';
+import { adamStepAll } from '../src/core/native/dense.js';
 import { ReconstructionLoss } from '../src/train/loss.js';
 import { fit } from '../src/train/fit.js';
 import { MinMaxScaler, StandardScaler, type Scaler } from '../src/data/scaler.js';
@@ -209,17 +210,23 @@ test('denseChainTrainStep: loss and gradients equal forward + backward through t
 
 test('fit takes the fused step for dense autoencoders under MSE: same training as layer by layer, deterministic', async () => {
   const data = table(600, 9);
-  const train = async (fused: boolean): Promise<{ loss: number; weights: Float32Array }> => {
+  const train = async (fused: boolean, optimizer: 'adam' | 'sgd'): Promise<{ loss: number; weights: Float32Array }> => {
     const model = denseAutoencoder({ inputDim: 12, hidden: [10], bottleneck: 3, outputActivation: 'linear', seed: 4 });
     model.scaler = null;
     if (!fused) model.fusedTrainStep = () => null;
-    const record = await fit(model, data, null, { epochs: 3, batchSize: 128, seed: 1 });
+    const record = await fit(model, data, null, { epochs: 3, batchSize: 128, seed: 1, optimizer, learningRate: optimizer === 'sgd' ? 1e-2 : 1e-3 });
     return { loss: record.epochs.at(-1)!.loss, weights: Float32Array.from(model.params().flatMap((p) => [...p.value.data])) };
   };
-  const fused = await train(true);
-  const general = await train(false);
-  assert.ok(Math.abs(fused.loss - general.loss) <= 1e-4 * general.loss, `final loss ${fused.loss} vs ${general.loss}`);
-  assert.deepEqual((await train(true)).weights, fused.weights, 'same seed, same weights');
+  // Adam is applied inside the fused step, SGD after it: both as layer by layer.
+  for (const optimizer of ['adam', 'sgd'] as const) {
+    const fused = await train(true, optimizer);
+    const general = await train(false, optimizer);
+    assert.ok(Math.abs(fused.loss - general.loss) <= 1e-4 * general.loss, `${optimizer}: final loss ${fused.loss} vs ${general.loss}`);
+    let largest = 0;
+    fused.weights.forEach((w, i) => (largest = Math.max(largest, Math.abs(w - general.weights[i]))));
+    assert.ok(largest < 1e-4, `${optimizer}: weights differ by up to ${largest}`);
+    assert.deepEqual((await train(true, optimizer)).weights, fused.weights, `${optimizer}: same seed, same weights`);
+  }
   // Not taken: another loss, dropout, convolutions.
   const model = denseAutoencoder({ inputDim: 12, hidden: [10], bottleneck: 3, dropout: 0.2, seed: 4, outputActivation: 'sigmoid' });
   assert.equal(model.fusedTrainStep(data, data, new ReconstructionLoss('mse')), null, 'dropout');
@@ -276,11 +283,63 @@ test('fit refuses bfloat16 where only float32 exists, and unknown precisions', a
   await assert.rejects(fit(dense, table(64, 1), null, { epochs: 1, precision: 'float16' as 'float32' }), /precision must be float32 or bfloat16, got 'float16'/);
 });
 
+test('denseChainTrainStep gathers rows itself and applies Adam itself: the same numbers as gathering and adamStepAll apart', () => {
+  const rng = new Rng(21);
+  const data = new Float32Array(500 * 9).map(() => rng.uniform());
+  const targets = new Float32Array(500 * 4).map(() => rng.uniform());
+  const rows = Uint32Array.from({ length: 300 }, () => Math.floor(rng.uniform() * 500));
+  const pick = (from: Float32Array, width: number) => {
+    const out = new Float32Array(rows.length * width);
+    rows.forEach((r, i) => out.set(from.subarray(r * width, (r + 1) * width), i * width));
+    return out;
+  };
+  for (const [label, y, width] of [['reconstruction', data, 9], ['other targets', targets, 4]] as const) {
+    const layers = () => {
+      const r = new Rng(5);
+      return [randomLayer(r, 9, 6, 'relu', true), randomLayer(r, 6, 3, 'tanh', false), randomLayer(r, 3, width, 'sigmoid', true)];
+    };
+    const params = (chain: ChainLayer[]) => chain.flatMap((l) => [[l.weight, l.weightGrad], ...(l.bias ? [[l.bias, l.biasGrad!]] : [])]);
+    // Adam over every parameter but the first layer's bias (frozen), and an array outside the chain.
+    const extra = () => ({ param: new Float32Array(40).fill(1), grad: new Float32Array(40).fill(0.5), m: new Float32Array(40), v: new Float32Array(40), lr: 1e-2 });
+    const entriesOf = (chain: ChainLayer[], outside: ReturnType<typeof extra>) => [
+      ...params(chain).filter((_, i) => i !== 1).map(([param, grad]) => ({ param, grad, m: new Float32Array(param.length), v: new Float32Array(param.length), lr: 1e-2 })),
+      outside,
+    ];
+    const apart = layers(), fused = layers();
+    const apartOutside = extra(), fusedOutside = extra();
+    const apartEntries = entriesOf(apart, apartOutside), fusedEntries = entriesOf(fused, fusedOutside);
+    for (let step = 1; step <= 3; step++) {
+      const expectedLoss = denseChainTrainStep(pick(data, 9), pick(y, width), rows.length, apart);
+      adamStepAll(apartEntries, 0.9, 0.999, 1e-8, 1e-3, step);
+      const loss = denseChainTrainStep(data, y, rows.length, fused, 'float32', { rows, update: { entries: fusedEntries, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-3, step } });
+      assert.equal(loss, expectedLoss, `${label}, step ${step}: loss`);
+    }
+    params(fused).forEach(([value, grad], i) => {
+      assert.deepEqual(value, params(apart)[i][0], `${label}: parameter ${i}`);
+      assert.deepEqual(grad, params(apart)[i][1], `${label}: gradient ${i}`);
+    });
+    fusedEntries.forEach((e, i) => assert.deepEqual([e.m, e.v], [apartEntries[i].m, apartEntries[i].v], `${label}: moments ${i}`));
+    assert.deepEqual(fusedOutside.param, apartOutside.param, `${label}: the array outside the chain`);
+    assert.ok(fused[0].biasGrad!.some((g) => g !== 0), 'the first bias has a gradient');
+    assert.deepEqual(fused[0].bias, layers()[0].bias, `${label}: the frozen bias is left alone`);
+  }
+  const chain = [randomLayer(rng, 9, 9, 'identity', true)];
+  assert.throws(() => denseChainTrainStep(data, data, 4, chain, 'float32', { rows: Uint32Array.of(1, 2, 3) }), (e: unknown) => e instanceof HourglassError && /rows must be a Uint32Array of n = 4 row indices/.test(e.message));
+  assert.throws(() => denseChainTrainStep(data, data, 2, chain, 'float32', { rows: Uint32Array.of(1, 500) }), /rows\[1\] is 500, but x has 500 rows/);
+});
+
 test('wrong native calls to denseChainTrainStep throw a clear error and never crash', () => {
   const w = (n: number): Float32Array => new Float32Array(n).fill(0.1);
-  const valid = (): unknown[] => [w(12), w(12), 4, [[w(6), w(2), 3, 2, 'relu', 0, w(6), w(2)], [w(6), null, 2, 3, 'identity', 0, w(6), null]], 'float32'];
+  const noUpdate = [null, 0, 0, 0, 0, 0];
+  const entry = (n: number): unknown[] => [w(n), w(n), w(n), w(n), 1e-3];
+  const update = (): unknown[] => [[entry(6), entry(2)], 0.9, 0.999, 1e-8, 0, 1];
+  const valid = (): unknown[] => [w(12), w(12), 4, [[w(6), w(2), 3, 2, 'relu', 0, w(6), w(2)], [w(6), null, 2, 3, 'identity', 0, w(6), null]], 'float32', null, ...noUpdate];
   assert.equal(typeof addon.denseChainTrainStep(...valid()), 'number');
-  assert.throws(() => addon.denseChainTrainStep(...valid().slice(0, 4)), /expects 5 arguments/);
+  const gathered = valid();
+  gathered[5] = Uint32Array.of(3, 0, 3, 1);
+  gathered.splice(6, 6, ...update());
+  assert.equal(typeof addon.denseChainTrainStep(...gathered), 'number');
+  assert.throws(() => addon.denseChainTrainStep(...valid().slice(0, 11)), /expects 12 arguments/);
   const edits: ((a: unknown[]) => void)[] = [
     (a) => (a[0] = w(11)),
     (a) => (a[1] = w(11)),
@@ -294,6 +353,18 @@ test('wrong native calls to denseChainTrainStep throw a clear error and never cr
     (a) => ((a[3] as unknown[][])[1][2] = 3),
     (a) => (a[4] = 'float16'),
     (a) => (a[4] = 32),
+    // rows: a Uint32Array of n indices, each naming a whole row of x and y
+    (a) => (a[5] = [0, 1, 2, 3]),
+    (a) => (a[5] = Int32Array.of(0, 1, 2, 3)),
+    (a) => (a[5] = Uint32Array.of(0, 1, 2)),
+    (a) => (a[5] = Uint32Array.of(0, 1, 2, 4)),
+    (a) => ((a[0] = w(13)), (a[1] = w(8)), (a[5] = Uint32Array.of(0, 1, 2, 4))),
+    // the update: adamStepAll's arguments
+    (a) => a.splice(6, 6, ...update().slice(0, 5), -1),
+    (a) => a.splice(6, 6, 'entries', ...update().slice(1)),
+    (a) => a.splice(6, 6, [[w(6), w(6), w(5), w(6), 1e-3]], ...update().slice(1)),
+    (a) => a.splice(6, 6, [[w(6), w(6), w(6), w(6), -1]], ...update().slice(1)),
+    (a) => a.splice(6, 6, update()[0], 1, ...update().slice(2)),
   ];
   edits.forEach((edit, i) => {
     const args = valid();

@@ -9,19 +9,12 @@
 #include "parallel.h"
 #include "registry.h"
 #include "isa_dispatch.h"
+#include "optimizer.h"
 
 namespace hourglass {
 
 namespace {
 
-struct AdamScalars {
-  float beta1, oneMinusBeta1, beta2, oneMinusBeta2;
-  float stepSize;              // lr / (1 - beta1^step)
-  float biasCorrection2Sqrt;   // sqrt(1 - beta2^step)
-  float eps, weightDecay;
-};
-
-// The step's constants; bias corrections in double, as torch computes them in Python floats.
 AdamScalars adamScalars(double lr, double beta1, double beta2, double eps, double weightDecay, int64_t step) {
   double biasCorrection1 = 1.0 - std::pow(beta1, static_cast<double>(step));
   double biasCorrection2 = 1.0 - std::pow(beta2, static_cast<double>(step));
@@ -82,6 +75,61 @@ double unitInterval(const Napi::CallbackInfo& info, size_t i, const char* name) 
 
 }  // namespace
 
+void applyAdam(const AdamSegment& g, int64_t begin, int64_t end) {
+  if (begin < end) adamRange(g.param + begin, g.grad + begin, g.m + begin, g.v + begin, end - begin, g.s);
+}
+
+void AdamUpdate::applyRange(int64_t begin, int64_t end) const {
+  int64_t offset = 0;
+  for (const AdamSegment& g : segments) {
+    applyAdam(g, std::max(begin, offset) - offset, std::min(end, offset + g.n) - offset);
+    offset += g.n;
+    if (offset >= end) break;
+  }
+}
+
+void AdamUpdate::applyShare(int64_t worker, int64_t workers) const {
+  const int64_t units = (total + 15) / 16;
+  applyRange(std::min(total, units * worker / workers * 16), std::min(total, units * (worker + 1) / workers * 16));
+}
+
+AdamUpdate parseAdamUpdate(const Napi::CallbackInfo& info, size_t i) {
+  auto env = info.Env();
+  double beta1 = unitInterval(info, i + 1, "beta1"), beta2 = unitInterval(info, i + 2, "beta2");
+  double eps = nonNegative(info, i + 3, "eps"), weightDecay = nonNegative(info, i + 4, "weightDecay");
+  int64_t step = dim(info, i + 5, "step");
+  if (step < 1) fail(env, "step counts from 1, got 0");
+  if (!info[i].IsArray()) fail(env, "entries must be an array of [param, grad, m, v, lr]");
+  auto list = info[i].As<Napi::Array>();
+  AdamUpdate update;
+  for (uint32_t e = 0; e < list.Length(); e++) {
+    std::string at = "entries[" + std::to_string(e) + "]";
+    Napi::Value entry = list.Get(e);
+    if (!entry.IsArray() || entry.As<Napi::Array>().Length() != 5) fail(env, at + " must be [param, grad, m, v, lr]");
+    auto fields = entry.As<Napi::Array>();
+    const char* names[4] = {"param", "grad", "m", "v"};
+    float* arrays[4];
+    int64_t n = -1;
+    for (uint32_t k = 0; k < 4; k++) {
+      Napi::Value v = fields.Get(k);
+      if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+        fail(env, at + " " + names[k] + " must be a Float32Array");
+      auto array = v.As<Napi::Float32Array>();
+      int64_t length = static_cast<int64_t>(array.ElementLength());
+      if (n >= 0 && length != n)
+        fail(env, at + " " + names[k] + " has " + std::to_string(length) + " elements, param has " + std::to_string(n));
+      n = length;
+      arrays[k] = array.Data();
+    }
+    Napi::Value lrValue = fields.Get(4u);
+    double lr = lrValue.IsNumber() ? lrValue.As<Napi::Number>().DoubleValue() : -1;
+    if (!(lr >= 0 && std::isfinite(lr))) fail(env, at + " lr must be a finite number >= 0");
+    update.segments.push_back({arrays[0], arrays[2], arrays[3], arrays[1], n, adamScalars(lr, beta1, beta2, eps, weightDecay, step)});
+    update.total += n;
+  }
+  return update;
+}
+
 // adamStep(param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, step), step counted from 1
 static Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   expectCount(info, 11, "adamStep");
@@ -112,57 +160,9 @@ HOURGLASS_EXPORT(adamStep, AdamStep);
 // The threads split the concatenation of all entries evenly.
 static Napi::Value AdamStepAll(const Napi::CallbackInfo& info) {
   expectCount(info, 6, "adamStepAll");
-  auto env = info.Env();
-  double beta1 = unitInterval(info, 1, "beta1"), beta2 = unitInterval(info, 2, "beta2");
-  double eps = nonNegative(info, 3, "eps"), weightDecay = nonNegative(info, 4, "weightDecay");
-  int64_t step = dim(info, 5, "step");
-  if (step < 1) fail(env, "step counts from 1, got 0");
-  if (!info[0].IsArray()) fail(env, "entries must be an array of [param, grad, m, v, lr]");
-  auto list = info[0].As<Napi::Array>();
-  struct Segment {
-    float *param, *m, *v;
-    const float* grad;
-    int64_t n;
-    AdamScalars s;
-  };
-  std::vector<Segment> segments;
-  int64_t total = 0;
-  for (uint32_t e = 0; e < list.Length(); e++) {
-    std::string at = "entries[" + std::to_string(e) + "]";
-    Napi::Value entry = list.Get(e);
-    if (!entry.IsArray() || entry.As<Napi::Array>().Length() != 5) fail(env, at + " must be [param, grad, m, v, lr]");
-    auto fields = entry.As<Napi::Array>();
-    const char* names[4] = {"param", "grad", "m", "v"};
-    float* arrays[4];
-    int64_t n = -1;
-    for (uint32_t k = 0; k < 4; k++) {
-      Napi::Value v = fields.Get(k);
-      if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-        fail(env, at + " " + names[k] + " must be a Float32Array");
-      auto array = v.As<Napi::Float32Array>();
-      int64_t length = static_cast<int64_t>(array.ElementLength());
-      if (n >= 0 && length != n)
-        fail(env, at + " " + names[k] + " has " + std::to_string(length) + " elements, param has " + std::to_string(n));
-      n = length;
-      arrays[k] = array.Data();
-    }
-    Napi::Value lrValue = fields.Get(4u);
-    double lr = lrValue.IsNumber() ? lrValue.As<Napi::Number>().DoubleValue() : -1;
-    if (!(lr >= 0 && std::isfinite(lr))) fail(env, at + " lr must be a finite number >= 0");
-    segments.push_back({arrays[0], arrays[2], arrays[3], arrays[1], n, adamScalars(lr, beta1, beta2, eps, weightDecay, step)});
-    total += n;
-  }
-  // Global index ranges per thread, cut inside whichever segments they fall in.
-  forRanges(total, 4, 16, [&](int64_t begin, int64_t end) {
-    int64_t offset = 0;
-    for (const Segment& g : segments) {
-      int64_t lo = std::max(begin, offset), hi = std::min(end, offset + g.n);
-      if (lo < hi) adamRange(g.param + (lo - offset), g.grad + (lo - offset), g.m + (lo - offset), g.v + (lo - offset), hi - lo, g.s);
-      offset += g.n;
-      if (offset >= end) break;
-    }
-  });
-  return env.Undefined();
+  AdamUpdate update = parseAdamUpdate(info, 0);
+  forRanges(update.total, 4, 16, [&](int64_t begin, int64_t end) { update.applyRange(begin, end); });
+  return info.Env().Undefined();
 }
 HOURGLASS_EXPORT(adamStepAll, AdamStepAll);
 

@@ -46,3 +46,23 @@ export interface Deconv2dGeometry extends Conv2dGeometry {
 
 /** Pooling of the MaxPool2d and AvgPool2d layers. */
 export type PoolKind = 'max' | 'avg';
+
+/** One parameter of an Adam step: four arrays of equal length (value, gradient, moments) and its learning rate. */
+export interface AdamEntry {
+  param: Float32Array;
+  grad: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  lr: number;
+}
+
+/** One step of Adam over several parameters: what adamStepAll applies, and what a fused training step can apply itself. */
+export interface AdamUpdate {
+  entries: readonly AdamEntry[];
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** Counted from 1. */
+  step: number;
+}

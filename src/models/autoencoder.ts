@@ -11,6 +11,7 @@ import { layerFromConfig } from '../layers/registry.js';
 import { fit, type FitOptions, type TrainingRecord } from '../train/fit.js';
 import { ReconstructionLoss, type Loss } from '../train/loss.js';
 import type { TrainingState } from '../train/training-state.js';
+import type { FusedStepExtras } from '../train/network.js';
 import { restoreTrainedModel, trainedModelFile } from './restore.js';
 import type { ModelFileContents } from '../io/model-file.js';
 import { scalerFromJSON, type Scaler } from '../data/scaler.js';
@@ -115,14 +116,16 @@ export class Autoencoder extends SavedModel implements Reconstructor {
    * A dense autoencoder trained under MSE takes one native call per batch
    * (denseChainTrainStep): the batch is split across the cores, each running forward and
    * backward on its rows with single-threaded products, which at these matrix sizes is faster
-   * than splitting every product. Anything else (convolutions, dropout, other losses) returns
-   * null and trains layer by layer.
+   * than splitting every product; with `extras` the same call gathers the batch's rows and
+   * applies Adam's update. Anything else (convolutions, dropout, other losses) returns null
+   * and trains layer by layer.
    * @internal
    */
-  fusedTrainStep(input: Tensor, target: Tensor, loss: Loss, precision: Precision = 'float32'): number | null {
-    if (!(loss instanceof ReconstructionLoss) || loss.kind !== 'mse' || input.shape[0] < 1) return null;
+  fusedTrainStep(input: Tensor, target: Tensor, loss: Loss, precision: Precision = 'float32', extras: FusedStepExtras = {}): number | null {
+    const n = extras.rows?.length ?? input.shape[0];
+    if (!(loss instanceof ReconstructionLoss) || loss.kind !== 'mse' || n < 1) return null;
     const chain = this.denseChain(true);
-    return chain ? denseChainTrainStep(input.data, target.data, input.shape[0], chain, precision) : null;
+    return chain ? denseChainTrainStep(input.data, target.data, n, chain, precision, extras) : null;
   }
   params(): Param[] {
     return [...this.encoder.params('encoder.'), ...this.decoder.params('decoder.')];

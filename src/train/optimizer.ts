@@ -1,5 +1,6 @@
 import { invalid } from '../core/errors.js';
-import { adamStepAll, sgdStep, type AdamEntry } from '../core/native/dense.js';
+import { adamStepAll, sgdStep } from '../core/native/dense.js';
+import type { AdamEntry, AdamUpdate } from '../core/types.js';
 import type { Param } from '../layers/layer.js';
 
 export type OptimizerKind = 'adam' | 'sgd';
@@ -74,9 +75,19 @@ export class Optimizer {
 
   /** Applies one update to every parameter from its current gradient. */
   update(params: readonly Param[], learningRate = this.learningRate): void {
+    this.prepare(params, learningRate).apply();
+  }
+
+  /**
+   * Counts one step and describes its update from the gradients the parameters will then
+   * hold: apply() carries it out, or, for Adam, a fused training step applies `adam` itself
+   * in the same native call that computes the gradients (Network.fusedTrainStep).
+   */
+  prepare(params: readonly Param[], learningRate = this.learningRate): PendingUpdate {
     this.step++;
     const o = this.options;
-    const adam: AdamEntry[] = [];
+    const entries: AdamEntry[] = [];
+    const sgd: (() => void)[] = [];
     for (const p of params) {
       const scale = p.learningRateScale ?? 1;
       if (scale === 0) continue;
@@ -87,10 +98,22 @@ export class Optimizer {
         s = { m: new Float32Array(n), v: this.kind === 'adam' ? new Float32Array(n) : new Float32Array(0) };
         this.state.set(p.value, s);
       }
-      if (this.kind === 'adam') adam.push({ param: p.value.data, grad: p.grad.data, m: s.m, v: s.v, lr });
-      else sgdStep(p.value.data, p.grad.data, s.m, n, lr, o.momentum, o.weightDecay, o.nesterov, this.step === 1);
+      if (this.kind === 'adam') entries.push({ param: p.value.data, grad: p.grad.data, m: s.m, v: s.v, lr });
+      else {
+        const { m } = s, firstStep = this.step === 1;
+        sgd.push(() => sgdStep(p.value.data, p.grad.data, m, n, lr, o.momentum, o.weightDecay, o.nesterov, firstStep));
+      }
     }
+    if (this.kind === 'sgd') return { adam: null, apply: () => sgd.forEach((run) => run()) };
+    const adam: AdamUpdate = { entries, beta1: o.beta1, beta2: o.beta2, eps: o.epsilon, weightDecay: o.weightDecay, step: this.step };
     // All parameters in one native call: one wake-up of the thread team per step.
-    if (adam.length > 0) adamStepAll(adam, o.beta1, o.beta2, o.epsilon, o.weightDecay, this.step);
+    return { adam, apply: () => entries.length > 0 && adamStepAll(entries, adam.beta1, adam.beta2, adam.eps, adam.weightDecay, adam.step) };
   }
+}
+
+/** One counted optimizer step, not yet applied (Optimizer.prepare). */
+export interface PendingUpdate {
+  /** Adam's update as a native kernel takes it; null for SGD. */
+  adam: AdamUpdate | null;
+  apply(): void;
 }

@@ -1,6 +1,7 @@
 import { callNative } from './addon.js';
 import { checkDimension, checkFloat32Array, checkFloat64Array, checkOneOf, checkPositive, checkRange } from './check.js';
-import type { ActivationKind } from './dense.js';
+import { nativeAdamUpdate, type ActivationKind, type AdamUpdate } from './dense.js';
+import { invalid } from '../errors.js';
 import { PRECISIONS, type AffineForm, type Precision } from '../types.js';
 
 /** Widest layer (in or out features) the fused kernels accept: kMaxWidth of native/src/dense_chain.h, which bounds their per-thread buffers. */
@@ -62,18 +63,31 @@ export function denseChainMse(x: Float32Array, n: number, d: number, scaling: Ch
   return callNative<number>(fn, x, n, d, ...nativeScaling(scaling), layers.map((l) => nativeLayer(l, false)), out);
 }
 
+/** What else a training step does besides the gradients. */
+export interface TrainStepOptions {
+  /** The batch is x[rows] and y[rows] (n indices), gathered by the step's threads; without it, the first n rows of x and y. */
+  rows?: Uint32Array;
+  /** Adam's update, applied by the step once the gradients are summed (the gradients stay in weightGrad and biasGrad). */
+  update?: AdamUpdate;
+}
+
 /**
  * One training step's gradients for a chain of Dense layers under the mean squared error
  * against y ([n, last layer's width]): overwrites every weightGrad and biasGrad and returns the
  * loss. The batch is split across threads, each running its rows' forward and backward pass
  * (native/src/dense_chain_train.cc); the per-thread gradients are summed in a fixed order.
  * 'bfloat16' rounds the operands of the matrix products to bfloat16 (float32 results, about
- * twice the speed on CPUs with AVX512-BF16); everything else stays float32.
+ * twice the speed on CPUs with AVX512-BF16); everything else stays float32. With `rows` the
+ * step gathers its batch itself, and with `update` it applies the optimizer too: one native
+ * call per batch, all of it on every core.
  */
-export function denseChainTrainStep(x: Float32Array, y: Float32Array, n: number, layers: readonly ChainLayer[], precision: Precision = 'float32'): number {
+export function denseChainTrainStep(x: Float32Array, y: Float32Array, n: number, layers: readonly ChainLayer[], precision: Precision = 'float32', options: TrainStepOptions = {}): number {
   const fn = 'denseChainTrainStep';
   checkPositive(fn, 'n', n);
   checkRange(fn, 'layers.length', layers.length, layers.length > 0, 'at least 1');
   checkOneOf(fn, 'precision', precision, PRECISIONS);
-  return callNative<number>(fn, x, y, n, layers.map((l) => nativeLayer(l, true)), precision);
+  const { rows, update } = options;
+  if (rows !== undefined && !(rows instanceof Uint32Array && rows.length === n)) throw invalid(`${fn}: rows must be a Uint32Array of n = ${n} row indices`);
+  const updateArgs = update ? nativeAdamUpdate(fn, update) : [null, 0, 0, 0, 0, 0];
+  return callNative<number>(fn, x, y, n, layers.map((l) => nativeLayer(l, true)), precision, rows ?? null, ...updateArgs);
 }

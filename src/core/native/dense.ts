@@ -21,8 +21,8 @@ import {
  * crashes.
  */
 
-import type { ActivationKind, LossKind } from '../types.js';
-export type { ActivationKind, LossKind } from '../types.js';
+import type { ActivationKind, AdamEntry, AdamUpdate, LossKind } from '../types.js';
+export type { ActivationKind, AdamEntry, AdamUpdate, LossKind } from '../types.js';
 
 const ACTIVATION_KINDS: readonly ActivationKind[] = ['relu', 'leaky_relu', 'sigmoid', 'tanh'];
 const LOSS_KINDS: readonly LossKind[] = ['mse', 'bce', 'mae'];
@@ -123,15 +123,6 @@ export function adamStep(
   callNative('adamStep', param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, step);
 }
 
-/** One parameter of adamStepAll: four arrays of equal length and its learning rate. */
-export interface AdamEntry {
-  param: Float32Array;
-  grad: Float32Array;
-  m: Float32Array;
-  v: Float32Array;
-  lr: number;
-}
-
 /**
  * adamStep on every entry (whole arrays) in one native call, the work split evenly across the
  * threads: a network's dozen parameter arrays cost one wake-up of the thread team, not one each.
@@ -139,6 +130,11 @@ export interface AdamEntry {
 export function adamStepAll(entries: readonly AdamEntry[], beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void {
   const fn = 'adamStepAll';
   checkArgumentCount(fn, arguments, 6);
+  callNative('adamStepAll', ...nativeAdamUpdate(fn, { entries, beta1, beta2, eps, weightDecay, step }));
+}
+
+/** An update checked and laid out as the addon reads it: [entries, beta1, beta2, eps, weightDecay, step] (native/src/optimizer.h). */
+export function nativeAdamUpdate(fn: string, { entries, beta1, beta2, eps, weightDecay, step }: AdamUpdate): unknown[] {
   if (!Array.isArray(entries)) throw invalid(`${fn}: entries must be an array`);
   checkAdamScalars(fn, beta1, beta2, eps, weightDecay, step);
   const native = entries.map((e, i) => {
@@ -150,7 +146,7 @@ export function adamStepAll(entries: readonly AdamEntry[], beta1: number, beta2:
     for (const key of ['param', 'grad', 'm', 'v'] as const) checkFloat32Array(fn, `${at}.${key}`, e[key], n, shape);
     return [e.param, e.grad, e.m, e.v, e.lr];
   });
-  callNative('adamStepAll', native, beta1, beta2, eps, weightDecay, step);
+  return [native, beta1, beta2, eps, weightDecay, step];
 }
 
 function checkAdamScalars(fn: string, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void {

@@ -88,6 +88,13 @@ test('fit: progress callbacks, abort signal and argument errors', async () => {
     (e: unknown) => e instanceof HourglassError && e.code === 'ABORTED',
   );
   assert.deepEqual(seen, [1, 2, 3, 4]);
+  // fit yields to the event loop as it goes (at least every 10 ms): an abort from a timer stops it mid-run.
+  const timed = new AbortController();
+  let batchesRun = 0;
+  const long = model.fit(planeData(2000, 8), { epochs: 200, batchSize: 10, signal: timed.signal, onBatchEnd: () => batchesRun++ });
+  setTimeout(() => timed.abort(), 50);
+  await assert.rejects(long, (e: unknown) => e instanceof HourglassError && e.code === 'ABORTED');
+  assert.ok(batchesRun > 0 && batchesRun < 200 * 200, `stopped after ${batchesRun} batches`);
   await assert.rejects(model.fit(x, { epochs: 0 }), /epochs must be a positive integer/);
   await assert.rejects(model.fit(x, { batchSize: 2.5 }), /batch size must be a positive integer/);
   await assert.rejects(model.fit(x, { validationSplit: 1.5 }), /validation split must be in \(0, 1\)/);

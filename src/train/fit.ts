@@ -241,11 +241,12 @@ export async function fit(net: Network, data: Tensor | DataSource, y: Tensor | n
       const rows = source ? null : order.subarray(lo, hi);
       const update = optimizer.prepare(params);
       // A network that fuses the step gathers the batch and applies the update itself: one
-      // native call per batch (a non-finite loss then restores the weights below all the same).
+      // native call per batch (a non-finite loss restores the last good weights all the same).
       const fused = rows && !options.transformInput ? (net.fusedTrainStep?.(trainX, target, lossFn, precision, { rows, update: update.adam ?? undefined }) ?? null) : null;
       let loss: number;
       if (fused !== null) {
         loss = fused;
+        checkLoss(loss, epoch, b);
         if (!update.adam) update.apply(); // the step applies Adam only
       } else {
         const buf = source ? { ...buffersFor(hi - lo), x: await nextSourceBatch(sourceBatches!, hi - lo, epoch, b) } : buffersFor(hi - lo);
@@ -268,7 +269,6 @@ export async function fit(net: Network, data: Tensor | DataSource, y: Tensor | n
         }
         update.apply();
       }
-      checkLoss(loss, epoch, b);
       lossSum += loss * (hi - lo);
       loop.samplesSeen += hi - lo;
       if (options.onBatchEnd) {

@@ -1,5 +1,6 @@
 import { HourglassError, invalid } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
+import { sizeOf } from '../core/tensor.js';
 import { RANDOM_STREAMS } from '../core/random-streams.js';
 import { holdOutRows } from '../data/dataset.js';
 import { mapBounded } from '../data/bounded-map.js';
@@ -103,7 +104,7 @@ export async function streamedTrainAndTest(
     testText = `${spec} (held-out ${o.testSplit})`;
   }
   const source = await ImageFolderSource.open(trainEntries, { decode: plan.decode, cacheDir: o.cacheDir ?? null });
-  const imageBytes = source.sampleShape.reduce((a, b) => a * b, 1) * 4;
+  const imageBytes = sizeOf(source.sampleShape) * 4;
   const shown = testEntries.slice(0, Math.max(STREAMED_TEST_MIN_IMAGES, Math.min(STREAMED_TEST_IMAGES, Math.floor(STREAMED_TEST_BYTES / imageBytes))));
   const decodeAs = { ...plan.decode, size: { width: source.sampleShape[2], height: source.sampleShape[1] } };
   const set = await decodeEntries(shown, decodeAs, o.testData ?? spec, { skipBad: o.images.skipBad });

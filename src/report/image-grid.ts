@@ -76,6 +76,9 @@ export async function imageGrid(rows: readonly Tensor[], options: ImageGridOptio
   return image.png().toBuffer();
 }
 
+/** The largest grid, in pixels, that imageGridLayout lays out (width x height). */
+export const MAX_GRID_PIXELS = 100_000_000;
+
 export function imageGridLayout(rows: readonly Tensor[], { scale = 1, gap = 2, labels }: ImageGridOptions = {}): ImageGridLayout {
   if (!Number.isInteger(scale) || scale < 1 || scale > 64) throw invalid(`scale must be an integer from 1 to 64, got ${scale}`);
   if (!Number.isInteger(gap) || gap < 0) throw invalid(`gap must be a non-negative integer, got ${gap}`);
@@ -101,7 +104,7 @@ export function imageGridLayout(rows: readonly Tensor[], { scale = 1, gap = 2, l
     y += row.shape[2] * scale + gap;
   }
   const width = labelWidth + gap + columns * (cellWidth + gap);
-  if (columns === 0 || width * y > 100_000_000)
+  if (columns === 0 || width * y > MAX_GRID_PIXELS)
     throw invalid(`an image grid of ${width}x${y} pixels is empty or too large; show fewer images or a smaller scale`);
   return { width, height: y, labelWidth, cellWidth, fontSize, rowTops, columnLeft: (j) => labelWidth + gap + j * (cellWidth + gap) };
 }

@@ -3,7 +3,7 @@ import { sliceRows, type Tensor } from '../core/tensor.js';
 import type { Autoencoder } from '../models/autoencoder.js';
 import type { TrainingRecord } from '../train/fit.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { imageGrid } from './image-grid.js';
+import { imageGrid, MAX_GRID_PIXELS } from './image-grid.js';
 import { linePlot, svgToPng } from './line-plot.js';
 
 /** The linear baseline next to an autoencoder: PCA with as many components as the bottleneck. */
@@ -64,11 +64,11 @@ export async function writeTrainingReport(
   await writeFileAtomic(path.join(dir, 'loss-curve.png'), await svgToPng(lossCurve(record, title)));
   if (test.imageShape) {
     // Small images (Fashion-MNIST) are enlarged 3x; large ones are shown at their own size, and
-    // fewer of them when ten would not fit the grid's 100-megapixel limit (imageGridLayout).
+    // fewer of them when ten would not fit the grid's limit (MAX_GRID_PIXELS).
     const [, h, w] = test.imageShape;
     const scale = Math.max(1, Math.min(3, Math.floor(96 / Math.max(h, w))));
     const rows = pca ? 3 : 2;
-    const fits = Math.floor(100_000_000 / ((w * scale + 2) * rows * (h * scale + 2) + 1));
+    const fits = Math.floor(MAX_GRID_PIXELS / ((w * scale + 2) * rows * (h * scale + 2) + 1));
     const originals = sliceRows(test.x, 0, Math.max(1, Math.min(10, fits, test.x.shape[0])));
     await writeFileAtomic(path.join(dir, 'reconstructions.png'), await reconstructionGrid(model, originals, pca, scale));
   }

@@ -227,6 +227,7 @@ export async function fit(net: Network, data: Tensor | DataSource, y: Tensor | n
   };
 
   let lastYield = performance.now();
+  let fusedGathers = !options.transformInput && net.fusedTrainStep !== undefined;
   for (let epoch = firstEpoch; epoch <= epochs && !record.stoppedEarly; epoch++) {
     const epochStart = performance.now();
     const order = shuffler.next();
@@ -242,7 +243,9 @@ export async function fit(net: Network, data: Tensor | DataSource, y: Tensor | n
       const update = optimizer.prepare(params);
       // A network that fuses the step gathers the batch and applies the update itself: one
       // native call per batch (a non-finite loss restores the last good weights all the same).
-      const fused = rows && !options.transformInput ? (net.fusedTrainStep?.(trainX, target, lossFn, precision, { rows, update: update.adam ?? undefined }) ?? null) : null;
+      const fused = rows && fusedGathers ? (net.fusedTrainStep!(trainX, target, lossFn, precision, { rows, update: update.adam ?? undefined }) ?? null) : null;
+      // A network that declines once declines every batch (same network, loss and precision).
+      if (fused === null) fusedGathers = false;
       let loss: number;
       if (fused !== null) {
         loss = fused;

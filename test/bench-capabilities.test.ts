@@ -2,8 +2,8 @@
 // "not available" row, never a crash, and the /proc/cpuinfo parsing behind the CPU line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { avx2PathAvailability, bf16FailureIn, bf16Precheck, envCount, notAvailable, parseCpuModel, runIfAvailable } from '../bench/capabilities.js';
-import { WorkerError } from '../bench/common.js';
+import { avx2PathAvailability, bf16FailureIn, bf16Precheck, envCount, notAvailable, parseCpuModel, quickRun, runIfAvailable } from '../bench/capabilities.js';
+import { resultsDir, WorkerError } from '../bench/common.js';
 
 const ENGINE_MESSAGE = 'bfloat16 training needs a CPU with bfloat16 matrix products (AVX512-BF16 or AMX): could not create a primitive descriptor';
 
@@ -63,4 +63,25 @@ test('bench count knobs: unset is the default, anything but a positive integer i
   assert.equal(envCount({ HOURGLASS_BENCH_EPOCHS: '2' }, 'HOURGLASS_BENCH_EPOCHS', 20), 2);
   assert.throws(() => envCount({ HOURGLASS_BENCH_EPOCHS: '0' }, 'HOURGLASS_BENCH_EPOCHS', 20), /positive integer/);
   assert.throws(() => envCount({ HOURGLASS_BENCH_EPOCHS: 'x' }, 'HOURGLASS_BENCH_EPOCHS', 20), /positive integer/);
+});
+
+test('HOURGLASS_BENCH_QUICK=1: unset knobs take the smoke run\'s values, set ones win, and results go to bench/results/quick', () => {
+  const quick = { HOURGLASS_BENCH_QUICK: '1' };
+  assert.equal(quickRun(quick), true);
+  assert.equal(quickRun({ HOURGLASS_BENCH_QUICK: '0' }), false);
+  assert.equal(envCount(quick, 'HOURGLASS_BENCH_EPOCHS', 20), 1);
+  assert.equal(envCount(quick, 'HOURGLASS_BENCH_CONV_SAMPLES', 8192), 256);
+  assert.equal(envCount({ ...quick, HOURGLASS_BENCH_EPOCHS: '3' }, 'HOURGLASS_BENCH_EPOCHS', 20), 3);
+  assert.equal(envCount(quick, 'HOURGLASS_BENCH_SERVE_CONNECTIONS', 64), 64, 'a knob without a quick value keeps its default');
+  assert.equal(envCount({}, 'HOURGLASS_BENCH_SERVE_SECONDS', 10), 10);
+  const before = process.env.HOURGLASS_BENCH_QUICK;
+  try {
+    process.env.HOURGLASS_BENCH_QUICK = '1';
+    assert.match(resultsDir(), /bench\/results\/quick$/);
+    delete process.env.HOURGLASS_BENCH_QUICK;
+    assert.match(resultsDir(), /bench\/results$/);
+  } finally {
+    if (before === undefined) delete process.env.HOURGLASS_BENCH_QUICK;
+    else process.env.HOURGLASS_BENCH_QUICK = before;
+  }
 });
